@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what Shield's tests and local runs need, idempotently:
+#   - Debian packages (redis-server) when they are missing;
+#   - the virtualenv .venv with the package, every extra and the dev tools, torch pinned to the
+#     CPU build by constraints.txt. Skipped when pyproject.toml and constraints.txt are unchanged.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=(redis-server)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    sudo_cmd=()
+    [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}" >/dev/null \
+        || { "${sudo_cmd[@]}" apt-get update -q >/dev/null && "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}" >/dev/null; }
+    # The tests start their own Redis; a system one is not needed.
+    if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
+        "${sudo_cmd[@]}" systemctl disable --now redis-server >/dev/null 2>&1 || true
+    fi
+fi
+
+python=${PYTHON:-python3}
+stamp=.venv/.shield-deps
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
+    exit 0
+fi
+[[ -x .venv/bin/python ]] || "$python" -m venv .venv
+echo "bootstrap: installing the Python environment into .venv"
+.venv/bin/pip install -q --upgrade "pip==25.3"
+.venv/bin/pip install -q -c constraints.txt -e '.[all,dev]'
+echo "$want" > "$stamp"

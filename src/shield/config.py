@@ -1,0 +1,176 @@
+"""Settings of every Shield service, read from `SHIELD_*` environment variables.
+
+Each service has one settings class built from small mixins, one per concern, so that a variable
+means the same thing in every service that reads it. Validators refuse combinations that would be
+unsafe (a network-reachable API without a token) with messages that name the variable to fix.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "token", "test"}
+MIN_TOKEN_LENGTH = 16
+COLLECTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listen address is reachable only from this machine."""
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_token(name: str, token: SecretStr | None) -> None:
+    """Refuse tokens that are too short or known placeholders."""
+    if token is None:
+        return
+    value = token.get_secret_value()
+    if value.lower() in PLACEHOLDER_SECRETS or len(value) < MIN_TOKEN_LENGTH:
+        raise ValueError(
+            f"{name} must be a random string of at least {MIN_TOKEN_LENGTH} characters "
+            "(generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+
+
+class _Base(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SHIELD_", extra="ignore", validate_default=True, frozen=True
+    )
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class RedisMixin(BaseSettings):
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Redis holding the job queue and job states (redis:// or rediss://).",
+    )
+    redis_timeout: float = Field(default=5.0, gt=0, description="Seconds per Redis command.")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not re.match(r"^rediss?://", value):
+            raise ValueError("must start with redis:// or rediss://, e.g. redis://127.0.0.1:6379/0")
+        return value
+
+
+class EmbeddingMixin(BaseSettings):
+    embedding_provider: Literal["local", "ollama", "openai"] = "local"
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Model name; for `local` only the bundled all-MiniLM-L6-v2 is available.",
+    )
+    embedding_url: str = Field(default="", description="Base URL of an Ollama or OpenAI API.")
+    embedding_api_key: SecretStr | None = None
+    embedding_timeout: float = Field(default=30.0, gt=0)
+    embedding_batch_size: int = Field(default=64, ge=1, le=2048)
+    embedding_cache_size: int = Field(
+        default=10_000, ge=0, description="Vectors kept in memory per process; 0 turns it off."
+    )
+
+    @model_validator(mode="after")
+    def _remote_needs_url(self) -> EmbeddingMixin:
+        if self.embedding_provider != "local" and not self.embedding_url:
+            raise ValueError(
+                f"SHIELD_EMBEDDING_URL is required when SHIELD_EMBEDDING_PROVIDER="
+                f"{self.embedding_provider} (e.g. http://127.0.0.1:11434 for Ollama)"
+            )
+        if self.embedding_provider == "local" and self.embedding_model != "all-MiniLM-L6-v2":
+            raise ValueError(
+                "the local provider only has the bundled all-MiniLM-L6-v2 model; "
+                "set SHIELD_EMBEDDING_MODEL=all-MiniLM-L6-v2 or choose ollama/openai"
+            )
+        return self
+
+
+class JobMixin(BaseSettings):
+    queue_name: str = Field(default="shield-ingest", pattern=r"^[A-Za-z0-9_.-]+$")
+    job_timeout: int = Field(default=3600, ge=10, description="Seconds a job may run at most.")
+    job_retries: int = Field(default=2, ge=0, le=10, description="Retries after a crash.")
+    job_heartbeat_seconds: int = Field(
+        default=30, ge=3, description="A running job not heard of for this long is abandoned."
+    )
+    job_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60, description="Job states kept.")
+
+
+class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
+    """shield-api: the orchestrator and the single owner of the vector store."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    api_token: SecretStr | None = Field(default=None, description="Bearer token clients send.")
+    data_dir: Path = Field(default=Path("/var/lib/shield"))
+    qdrant_url: str = Field(default="", description="Qdrant server URL; empty: embedded store.")
+    qdrant_api_key: SecretStr | None = None
+    qdrant_timeout: float = Field(default=10.0, gt=0)
+    default_collection: str = Field(default="shield", pattern=COLLECTION_NAME_PATTERN)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    internal_max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    max_text_chars: int = Field(default=5_000_000, ge=1, description="Inline document limit.")
+    max_store_chars: int = Field(default=65_536, ge=1, description="qdrant_store text limit.")
+    request_timeout: float = Field(default=30.0, gt=0, description="Seconds per API request.")
+
+    @field_validator("qdrant_url")
+    @classmethod
+    def _qdrant_scheme(cls, value: str) -> str:
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("must be empty (embedded store) or an http(s):// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _token_when_reachable(self) -> ApiSettings:
+        check_token("SHIELD_API_TOKEN", self.api_token)
+        if self.api_token is None and not is_loopback(self.host):
+            raise ValueError(
+                f"SHIELD_API_TOKEN must be set when shield-api listens on {self.host!r}, "
+                "an address other machines can reach"
+            )
+        return self
+
+
+class WorkerSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
+    """shield-worker: runs ingest jobs and sends embedded chunks to shield-api."""
+
+    api_url: str = Field(default="http://127.0.0.1:8080")
+    api_token: SecretStr | None = None
+    api_timeout: float = Field(default=60.0, gt=0)
+    chunk_tokens: int = Field(default=200, ge=16, le=512, description="Tokens per chunk, at most.")
+    chunk_overlap: int = Field(default=30, ge=0, le=256)
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_scheme(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:8080")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _sane_chunks(self) -> WorkerSettings:
+        check_token("SHIELD_API_TOKEN", self.api_token)
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError("SHIELD_CHUNK_OVERLAP must be smaller than SHIELD_CHUNK_TOKENS")
+        return self
+
+
+SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
+    "api": ApiSettings,
+    "worker": WorkerSettings,
+}

@@ -1,0 +1,31 @@
+"""Builds the configured embedder."""
+
+from __future__ import annotations
+
+from shield.config import EmbeddingMixin
+from shield.embeddings.base import Embedder
+from shield.embeddings.cache import CachedEmbedder
+
+
+def build_embedder(settings: EmbeddingMixin, service: str) -> Embedder:
+    inner: Embedder
+    key = settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else None
+    if settings.embedding_provider == "local":
+        from shield.embeddings.local import LocalEmbedder
+
+        inner = LocalEmbedder(batch_size=settings.embedding_batch_size)
+    else:
+        from shield.embeddings.remote import OllamaEmbedder, OpenAIEmbedder
+
+        cls = OllamaEmbedder if settings.embedding_provider == "ollama" else OpenAIEmbedder
+        inner = cls(
+            settings.embedding_url,
+            settings.embedding_model,
+            timeout=settings.embedding_timeout,
+            batch_size=settings.embedding_batch_size,
+            service=service,
+            api_key=key,
+        )
+    if settings.embedding_cache_size:
+        return CachedEmbedder(inner, settings.embedding_cache_size)
+    return inner

@@ -1,0 +1,68 @@
+"""The errors Shield raises on purpose, each with a stable code and an HTTP status.
+
+Routes never build error responses by hand: they raise one of these and the API's exception
+handlers render `{"error": {"code", "message", ...}}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ShieldError(Exception):
+    """Base of every deliberate error; `code` is stable, `message` is for people."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.details}
+
+
+class InvalidInput(ShieldError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class NotFound(ShieldError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ShieldError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unauthorized(ShieldError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class PayloadTooLarge(ShieldError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class DependencyUnavailable(ShieldError):
+    """A dependency failed, timed out, or its circuit breaker is open."""
+
+    status_code = 503
+    code = "dependency_unavailable"
+
+    def __init__(
+        self, service: str, message: str, retry_after: float = 5.0, circuit_open: bool = False
+    ) -> None:
+        super().__init__(message, service=service, retry_after=max(1, round(retry_after)))
+        self.service = service
+        self.retry_after = max(1, round(retry_after))
+        self.circuit_open = circuit_open
+
+
+class JobCancelled(Exception):  # noqa: N818 - a signal, not an error
+    """Raised inside a job when its cancellation was requested."""

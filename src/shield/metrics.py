@@ -1,0 +1,44 @@
+"""Every Prometheus metric Shield exports, in one place (namespace `shield_`).
+
+Metric names are a contract with the dashboards and alert rules; labels stay bounded (route
+templates, never raw paths or ids).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+API_REQUESTS = Counter(
+    "shield_api_requests_total",
+    "HTTP requests answered by shield-api.",
+    ["endpoint", "method", "status"],
+)
+API_DURATION = Histogram(
+    "shield_api_duration_seconds",
+    "Time shield-api took to answer a request, by route template.",
+    ["endpoint"],
+    buckets=LATENCY_BUCKETS,
+)
+JOBS = Counter(
+    "shield_jobs_total",
+    "Ingest jobs that reached a state (queued, succeeded, failed, cancelled, retried).",
+    ["kind", "status"],
+)
+ACTIVE_JOBS = Gauge("shield_active_jobs", "Jobs this worker is running now.")
+QUEUE_SIZE = Gauge("shield_worker_queue_size", "Jobs waiting in a queue.", ["queue"])
+INGESTED_CHUNKS = Counter("shield_ingested_chunks_total", "Chunks written to the vector store.")
+EMBEDDING_SECONDS = Histogram(
+    "shield_embedding_seconds",
+    "Time to embed one batch of texts (cache misses only).",
+    buckets=LATENCY_BUCKETS,
+)
+EMBEDDING_CACHE = Counter(
+    "shield_embedding_cache_total", "Embedding cache look-ups by result.", ["result"]
+)
+BREAKER_OPENED = Counter(
+    "shield_circuit_breaker_opened_total",
+    "Times a circuit breaker opened.",
+    ["service", "breaker"],
+)

@@ -1,0 +1,169 @@
+"""Circuit breakers and bounded retries around every outbound call.
+
+`Breaker` wraps `circuitbreaker.CircuitBreaker` so that an open circuit fails at once with a
+`DependencyUnavailable` carrying `retry_after`, only real dependency failures count (a caller's
+mistake never opens a circuit), and every breaker's state is exported as
+`shield_circuit_breaker_state{service,breaker}` (0 closed, 1 open, 2 half-open), read at scrape time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable, Iterable
+from typing import ParamSpec, TypeVar
+
+from circuitbreaker import STATE_CLOSED, STATE_HALF_OPEN, STATE_OPEN, CircuitBreaker
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from tenacity import (
+    retry,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from shield.errors import DependencyUnavailable, ShieldError
+from shield.metrics import BREAKER_OPENED
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+DEFAULT_FAILURE_THRESHOLD = 5
+DEFAULT_RECOVERY_TIMEOUT = 60.0
+STATE_VALUES = {STATE_CLOSED: 0, STATE_OPEN: 1, STATE_HALF_OPEN: 2}
+
+
+def _is_dependency_failure(exc_type: type[BaseException], exc: BaseException) -> bool:
+    # Our own deliberate errors (bad input, not found) are answers, not outages.
+    if isinstance(exc, ShieldError) and not isinstance(exc, DependencyUnavailable):
+        return False
+    return issubclass(exc_type, Exception)
+
+
+class Breaker:
+    """A named circuit breaker for one dependency of one service."""
+
+    def __init__(
+        self,
+        service: str,
+        name: str,
+        failure_threshold: int = DEFAULT_FAILURE_THRESHOLD,
+        recovery_timeout: float = DEFAULT_RECOVERY_TIMEOUT,
+        is_failure: Callable[[type[BaseException], BaseException], bool] = _is_dependency_failure,
+    ) -> None:
+        self.service = service
+        self.name = name
+        self._lock = threading.Lock()
+        self._circuit = CircuitBreaker(
+            failure_threshold=failure_threshold,
+            recovery_timeout=recovery_timeout,  # type: ignore[arg-type]
+            expected_exception=is_failure,
+            name=f"{service}:{name}",
+        )
+        _BREAKERS.add(self)
+
+    @property
+    def state(self) -> str:
+        return str(self._circuit.state)
+
+    @property
+    def retry_after(self) -> float:
+        return max(1.0, float(self._circuit.open_remaining))
+
+    def _check(self) -> None:
+        if self._circuit.state == STATE_OPEN:
+            raise DependencyUnavailable(
+                self.name,
+                f"{self.name} is unavailable (circuit open after repeated failures); "
+                f"retry in {round(self.retry_after)} s",
+                retry_after=self.retry_after,
+                circuit_open=True,
+            )
+
+    def _record(self, exc: BaseException | None) -> None:
+        with self._lock:
+            was_open = self._circuit.state == STATE_OPEN
+            self._circuit.__exit__(type(exc) if exc else None, exc, None)
+            if not was_open and self._circuit.state == STATE_OPEN:
+                BREAKER_OPENED.labels(self.service, self.name).inc()
+
+    def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        self._check()
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:
+            self._record(exc)
+            raise
+        self._record(None)
+        return result
+
+    async def call_async(
+        self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        self._check()
+        try:
+            result = await fn(*args, **kwargs)
+        except BaseException as exc:
+            self._record(exc)
+            raise
+        self._record(None)
+        return result
+
+    def reset(self) -> None:
+        self._circuit.reset()
+
+
+class _BreakerSet:
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], Breaker] = {}
+        self._lock = threading.Lock()
+
+    def add(self, breaker: Breaker) -> None:
+        with self._lock:
+            self._items[(breaker.service, breaker.name)] = breaker
+
+    def __iter__(self) -> Iterable[Breaker]:  # type: ignore[override]
+        with self._lock:
+            return iter(list(self._items.values()))
+
+
+_BREAKERS = _BreakerSet()
+
+
+class BreakerStateCollector(Collector):
+    """Reads every breaker's state when Prometheus scrapes, so half-open is never stale."""
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "shield_circuit_breaker_state",
+            "Circuit breaker state: 0 closed, 1 open, 2 half-open.",
+            labels=["service", "breaker"],
+        )
+        for breaker in _BREAKERS:
+            family.add_metric([breaker.service, breaker.name], STATE_VALUES[breaker.state])
+        yield family
+
+
+REGISTRY.register(BreakerStateCollector())
+
+
+def retry_idempotent(
+    attempts: int = 3,
+    max_wait: float = 2.0,
+    when: Callable[[BaseException], bool] | None = None,
+) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Bounded, jittered retries; only for idempotent operations, never past an open breaker."""
+
+    def transient(exc: BaseException) -> bool:
+        if isinstance(exc, DependencyUnavailable) and exc.circuit_open:
+            return False
+        if isinstance(exc, ShieldError) and not isinstance(exc, DependencyUnavailable):
+            return False
+        return when(exc) if when else isinstance(exc, Exception)
+
+    return retry(
+        reraise=True,
+        stop=stop_after_attempt(attempts),
+        wait=wait_random_exponential(multiplier=0.1, max=max_wait),
+        retry=retry_if_exception(transient),
+    )

@@ -1,0 +1,131 @@
+"""What every vector store backend offers, in Shield's own terms.
+
+Backends hide their client types: points carry string UUIDs, plain payload dicts and float
+vectors; filters are conjunctions of `Match` conditions. Every collection records the embedding
+model and dimension it was built with, and writing or searching with another is refused.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shield.errors import Conflict, ShieldError
+
+Value = str | int | bool
+
+#: Payload fields with an index in every collection (filters on them stay fast).
+KEYWORD_INDEXES = ("document_id", "source", "job_id")
+INTEGER_INDEXES = ("chunk_index",)
+
+
+class StoreError(ShieldError):
+    """The store itself failed (disk, server); not the caller's fault."""
+
+    status_code = 503
+    code = "vector_store_error"
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    embedding_model: str
+    dimension: int
+    points: int = 0
+
+
+@dataclass(frozen=True)
+class Match:
+    """`key` equals one of `values` (a payload path such as `source` or `metadata.team`)."""
+
+    key: str
+    values: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class PointRecord:
+    id: str
+    vector: Sequence[float]
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScoredRecord:
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+
+class VectorStore(abc.ABC):
+    """A set of named collections of points with payloads (cosine similarity)."""
+
+    backend: str
+
+    @abc.abstractmethod
+    def create_collection(self, name: str, embedding_model: str, dimension: int) -> None:
+        """Create an empty collection that records its model and dimension."""
+
+    @abc.abstractmethod
+    def get_collection(self, name: str) -> CollectionInfo | None:
+        """The collection's record, or None if it does not exist."""
+
+    @abc.abstractmethod
+    def list_collections(self) -> list[CollectionInfo]: ...
+
+    @abc.abstractmethod
+    def delete_collection(self, name: str) -> bool: ...
+
+    @abc.abstractmethod
+    def upsert(self, name: str, points: Sequence[PointRecord]) -> None: ...
+
+    @abc.abstractmethod
+    def delete_points(self, name: str, ids: Sequence[str]) -> None: ...
+
+    @abc.abstractmethod
+    def delete_matching(self, name: str, where: Sequence[Match]) -> None: ...
+
+    @abc.abstractmethod
+    def search(
+        self, name: str, vector: Sequence[float], limit: int, where: Sequence[Match] = ()
+    ) -> list[ScoredRecord]: ...
+
+    @abc.abstractmethod
+    def scroll(
+        self, name: str, where: Sequence[Match] = (), limit: int = 100
+    ) -> list[ScoredRecord]:
+        """Points matching `where` (score 0), in id order, without vectors."""
+
+    @abc.abstractmethod
+    def count(self, name: str, where: Sequence[Match] = ()) -> int: ...
+
+    @abc.abstractmethod
+    def facet(self, name: str, key: str, limit: int, where: Sequence[Match] = ()) -> dict[Value, int]:
+        """How many points have each value of a keyword field."""
+
+    def optimize(self) -> None:  # noqa: B027 - only some backends need it
+        """Build indexes now instead of later (embedded backend)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release files and connections."""
+
+    def ensure_collection(self, name: str, embedding_model: str, dimension: int) -> CollectionInfo:
+        """Create the collection if needed; refuse one built with another model or dimension."""
+        info = self.get_collection(name)
+        if info is None:
+            self.create_collection(name, embedding_model, dimension)
+            info = self.get_collection(name)
+            assert info is not None
+        check_compatible(info, embedding_model, dimension)
+        return info
+
+
+def check_compatible(info: CollectionInfo, embedding_model: str, dimension: int) -> None:
+    if info.embedding_model != embedding_model or info.dimension != dimension:
+        raise Conflict(
+            f"collection {info.name!r} was built with {info.embedding_model} "
+            f"({info.dimension} dimensions) but this service embeds with {embedding_model} "
+            f"({dimension} dimensions); use another collection or re-ingest into a new one",
+            collection=info.name,
+        )

@@ -1,0 +1,18 @@
+"""Opens the configured vector store."""
+
+from __future__ import annotations
+
+from shield.config import ApiSettings
+from shield.vectorstore.base import VectorStore
+
+
+def open_vector_store(settings: ApiSettings) -> VectorStore:
+    """A Qdrant server when SHIELD_QDRANT_URL is set, else the embedded store in the data dir."""
+    if settings.qdrant_url:
+        from shield.vectorstore.server import QdrantServerStore
+
+        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        return QdrantServerStore.from_url(settings.qdrant_url, key, settings.qdrant_timeout)
+    from shield.vectorstore.edge import EdgeVectorStore
+
+    return EdgeVectorStore(settings.data_dir / "collections")
