@@ -43,10 +43,13 @@ def check_token(name: str, token: SecretStr | None) -> None:
         )
 
 
+# Every settings class, mixins included, carries the same config: with multiple inheritance the
+# last base's config wins, and a mixin without it would silently drop the SHIELD_ prefix.
+_CONFIG = SettingsConfigDict(env_prefix="SHIELD_", extra="ignore", validate_default=True, frozen=True)
+
+
 class _Base(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="SHIELD_", extra="ignore", validate_default=True, frozen=True
-    )
+    model_config = _CONFIG
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
@@ -58,6 +61,8 @@ class _Base(BaseSettings):
 
 
 class RedisMixin(BaseSettings):
+    model_config = _CONFIG
+
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
         description="Redis holding the job queue and job states (redis:// or rediss://).",
@@ -73,6 +78,8 @@ class RedisMixin(BaseSettings):
 
 
 class EmbeddingMixin(BaseSettings):
+    model_config = _CONFIG
+
     embedding_provider: Literal["local", "ollama", "openai"] = "local"
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2",
@@ -102,6 +109,8 @@ class EmbeddingMixin(BaseSettings):
 
 
 class JobMixin(BaseSettings):
+    model_config = _CONFIG
+
     queue_name: str = Field(default="shield-ingest", pattern=r"^[A-Za-z0-9_.-]+$")
     job_timeout: int = Field(default=3600, ge=10, description="Seconds a job may run at most.")
     job_retries: int = Field(default=2, ge=0, le=10, description="Retries after a crash.")

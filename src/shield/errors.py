@@ -64,5 +64,5 @@ class DependencyUnavailable(ShieldError):
         self.circuit_open = circuit_open
 
 
-class JobCancelled(Exception):  # noqa: N818 - a signal, not an error
+class JobCancelled(Exception):
     """Raised inside a job when its cancellation was requested."""

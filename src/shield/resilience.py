@@ -2,8 +2,8 @@
 
 `Breaker` wraps `circuitbreaker.CircuitBreaker` so that an open circuit fails at once with a
 `DependencyUnavailable` carrying `retry_after`, only real dependency failures count (a caller's
-mistake never opens a circuit), and every breaker's state is exported as
-`shield_circuit_breaker_state{service,breaker}` (0 closed, 1 open, 2 half-open), read at scrape time.
+mistake never opens a circuit), and every breaker's state is exported, read at scrape time, as
+`shield_circuit_breaker_state{service,breaker}` (0 closed, 1 open, 2 half-open).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Breaker:
         self._lock = threading.Lock()
         self._circuit = CircuitBreaker(
             failure_threshold=failure_threshold,
-            recovery_timeout=recovery_timeout,  # type: ignore[arg-type]
+            recovery_timeout=recovery_timeout,
             expected_exception=is_failure,
             name=f"{service}:{name}",
         )
@@ -122,9 +122,9 @@ class _BreakerSet:
         with self._lock:
             self._items[(breaker.service, breaker.name)] = breaker
 
-    def __iter__(self) -> Iterable[Breaker]:  # type: ignore[override]
+    def snapshot(self) -> list[Breaker]:
         with self._lock:
-            return iter(list(self._items.values()))
+            return list(self._items.values())
 
 
 _BREAKERS = _BreakerSet()
@@ -139,7 +139,7 @@ class BreakerStateCollector(Collector):
             "Circuit breaker state: 0 closed, 1 open, 2 half-open.",
             labels=["service", "breaker"],
         )
-        for breaker in _BREAKERS:
+        for breaker in _BREAKERS.snapshot():
             family.add_metric([breaker.service, breaker.name], STATE_VALUES[breaker.state])
         yield family
 

@@ -45,7 +45,12 @@ def _points(n: int, document: str, seed: int = 0) -> list[PointRecord]:
 def test_collection_records_model_and_dimension(store: VectorStore) -> None:
     assert store.get_collection("docs") is None
     info = store.ensure_collection("docs", "model-a", DIM)
-    assert (info.name, info.embedding_model, info.dimension, info.points) == ("docs", "model-a", 8, 0)
+    assert (info.name, info.embedding_model, info.dimension, info.points) == (
+        "docs",
+        "model-a",
+        8,
+        0,
+    )
     assert [c.name for c in store.list_collections()] == ["docs"]
 
 

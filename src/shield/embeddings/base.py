@@ -37,4 +37,5 @@ def normalize(vectors: Vectors) -> Vectors:
     """Scale rows to unit length, so cosine similarity is a dot product everywhere."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32)
+    result: Vectors = (vectors / norms).astype(np.float32)
+    return result

@@ -36,7 +36,7 @@ class LocalEmbedder(Embedder):
         self._batch_size = batch_size
         # One inference at a time: torch already uses every core for a batch.
         self._lock = threading.Lock()
-        self._dimension = int(self._model.get_sentence_embedding_dimension())
+        self._dimension = int(self._model.get_embedding_dimension() or 0)
 
     @property
     def dimension(self) -> int:

@@ -101,7 +101,9 @@ class VectorStore(abc.ABC):
     def count(self, name: str, where: Sequence[Match] = ()) -> int: ...
 
     @abc.abstractmethod
-    def facet(self, name: str, key: str, limit: int, where: Sequence[Match] = ()) -> dict[Value, int]:
+    def facet(
+        self, name: str, key: str, limit: int, where: Sequence[Match] = ()
+    ) -> dict[Value, int]:
         """How many points have each value of a keyword field."""
 
     def optimize(self) -> None:  # noqa: B027 - only some backends need it

@@ -46,7 +46,9 @@ def _filter(where: Sequence[Match]) -> qe.Filter | None:
         if len(values) == 1:
             conditions.append(qe.FieldCondition(key=match.key, match=qe.MatchValue(values[0])))
         else:
-            conditions.append(qe.FieldCondition(key=match.key, match=qe.MatchAny(values)))
+            conditions.append(
+                qe.FieldCondition(key=match.key, match=qe.MatchAny(values))  # type: ignore[arg-type]
+            )
     return qe.Filter(must=conditions)
 
 
@@ -86,9 +88,13 @@ class EdgeVectorStore(VectorStore):
             )
             shard = qe.EdgeShard.create(str(directory / "shard"), config)
             for key in KEYWORD_INDEXES:
-                shard.update(qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword))
+                shard.update(
+                    qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword)
+                )
             for key in INTEGER_INDEXES:
-                shard.update(qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Integer))
+                shard.update(
+                    qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Integer)
+                )
             shard.flush()
             meta = {"embedding_model": embedding_model, "dimension": dimension}
             tmp = directory / (META_FILE + ".tmp")
@@ -143,9 +149,7 @@ class EdgeVectorStore(VectorStore):
     def upsert(self, name: str, points: Sequence[PointRecord]) -> None:
         if not points:
             return
-        batch = [
-            qe.Point(uuid.UUID(p.id), [float(x) for x in p.vector], p.payload) for p in points
-        ]
+        batch = [qe.Point(uuid.UUID(p.id), [float(x) for x in p.vector], p.payload) for p in points]
         self._shard(name).update(qe.UpdateOperation.upsert_points(batch))
 
     def delete_points(self, name: str, ids: Sequence[str]) -> None:

@@ -102,7 +102,9 @@ class QdrantServerStore(VectorStore):
 
     def delete_points(self, name: str, ids: Sequence[str]) -> None:
         if ids:
-            self.client.delete(name, points_selector=models.PointIdsList(points=list(ids)), wait=True)
+            self.client.delete(
+                name, points_selector=models.PointIdsList(points=list(ids)), wait=True
+            )
 
     def delete_matching(self, name: str, where: Sequence[Match]) -> None:
         flt = _filter(where)

@@ -1,0 +1,3 @@
+from shield.cli import main
+
+main()

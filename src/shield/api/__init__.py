@@ -1,0 +1,1 @@
+"""shield-api: the orchestrator's HTTP API (FastAPI)."""

@@ -1,0 +1,71 @@
+"""Builds the shield-api application."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import Depends, FastAPI
+
+from shield import __version__
+from shield.api.deps import require_token
+from shield.api.errors import install_error_handlers
+from shield.api.middleware import RequestMiddleware
+from shield.api.reaper import run_reaper
+from shield.api.routes import documents, health, ingest, internal, jobs, search
+from shield.api.services import Services
+from shield.config import ApiSettings
+from shield.embeddings import Embedder
+from shield.logging import get_logger, register_secret
+from shield.vectorstore import VectorStore
+
+log = get_logger(__name__)
+
+
+def create_app(
+    settings: ApiSettings,
+    *,
+    store: VectorStore | None = None,
+    embedder: Embedder | None = None,
+) -> FastAPI:
+    """The app; `store` and `embedder` may be given ready-made (tests, benchmarks)."""
+    for secret in (settings.api_token, settings.qdrant_api_key, settings.embedding_api_key):
+        register_secret(secret.get_secret_value() if secret else None)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await asyncio.to_thread(Services.build, settings, store, embedder)
+        app.state.services = services
+        interval = max(1.0, settings.job_heartbeat_seconds / 3)
+        reaper = asyncio.create_task(run_reaper(services, interval))
+        log.info(
+            "api_started", vector_store=services.store.backend, model=services.embedder.model_name
+        )
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reaper
+            await services.aredis.aclose()
+            await asyncio.to_thread(services.close)
+
+    app = FastAPI(
+        title="Shield API",
+        version=__version__,
+        description="Ingest documents, follow jobs, and search Shield's knowledge base.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    protected = [Depends(require_token)]
+    app.include_router(health.router)
+    for router in (ingest.router, jobs.router, search.router, documents.router, internal.router):
+        app.include_router(router, dependencies=protected)
+    app.add_middleware(
+        RequestMiddleware,
+        router_app=app.router,
+        max_body=settings.max_body_bytes,
+        internal_max_body=settings.internal_max_body_bytes,
+    )
+    return app

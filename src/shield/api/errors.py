@@ -1,0 +1,77 @@
+"""Every error leaves the API as `{"error": {"code", "message", ...}}`."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from shield.errors import DependencyUnavailable, ShieldError
+from shield.logging import get_logger
+
+log = get_logger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, **extra}}, status_code=status, headers=headers
+    )
+
+
+def _location(loc: tuple[object, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ShieldError)
+    async def _shield(_request: Request, exc: ShieldError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, DependencyUnavailable):
+            headers = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse({"error": exc.to_dict()}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(
+                400, "invalid_json", "the request body is not valid JSON; send a JSON object"
+            )
+        fields = [
+            {"field": _location(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            for e in errors
+        ]
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:5])
+        return error_response(422, "invalid_input", summary, fields=fields)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, code, str(exc.detail), headers=headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+        log.exception("unhandled_error", path=request.url.path)
+        return error_response(
+            500,
+            "internal_error",
+            "internal error; the server log has the details",
+            request_id=request_id,
+        )

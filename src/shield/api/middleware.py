@@ -1,0 +1,135 @@
+"""ASGI middleware: request ids, request logs and metrics by route template, body size limits.
+
+Pure ASGI (not BaseHTTPMiddleware) so streaming responses such as SSE pass straight through.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shield.logging import get_logger
+from shield.metrics import API_DURATION, API_REQUESTS
+
+log = get_logger("shield.api.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_QUIET = {"/healthz", "/readyz", "/metrics"}
+
+
+def _route_template(app: Any, scope: Scope) -> str:
+    route = scope.get("route")
+    if route is not None:
+        return str(route.path)
+    for candidate in getattr(app, "routes", []):
+        match, _ = candidate.matches(scope)
+        if match == Match.FULL:
+            return str(candidate.path)
+    return "unmatched"
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class RequestMiddleware:
+    def __init__(
+        self, app: ASGIApp, router_app: Any, max_body: int, internal_max_body: int
+    ) -> None:
+        self.app = app
+        self.router_app = router_app
+        self.max_body = max_body
+        self.internal_max_body = internal_max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        limit = self.internal_max_body if scope["path"].startswith("/internal/") else self.max_body
+        start = time.perf_counter()
+        status = 500
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        received = 0
+
+        async def receive_wrapper() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            length = int(headers.get("content-length", "0") or 0)
+        except ValueError:
+            length = 0
+        try:
+            if length > limit:
+                raise _TooLarge
+            await self.app(scope, receive_wrapper, send_wrapper)
+        except _TooLarge:
+            if not started:
+                status = 413
+                await _send_json(
+                    send,
+                    413,
+                    {
+                        "error": {
+                            "code": "payload_too_large",
+                            "message": f"the request body is larger than {limit} bytes",
+                            "limit": limit,
+                        }
+                    },
+                    request_id,
+                )
+        finally:
+            elapsed = time.perf_counter() - start
+            endpoint = _route_template(self.router_app, scope)
+            API_REQUESTS.labels(endpoint, scope["method"], str(status)).inc()
+            API_DURATION.labels(endpoint).observe(elapsed)
+            if scope["path"] not in _QUIET:
+                log.info(
+                    "request",
+                    method=scope["method"],
+                    endpoint=endpoint,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+            structlog.contextvars.unbind_contextvars("request_id")
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], request_id: str) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,54 @@
+"""Liveness, readiness per dependency, and Prometheus metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shield import __version__
+from shield.api.deps import ServicesDep, require_token
+from shield.metrics import QUEUE_SIZE
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is alive")
+def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+def _probe(check: Callable[[], Any]) -> dict[str, Any]:
+    start = time.perf_counter()
+    try:
+        check()
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return {"ok": False, "error": str(exc)[:200]}
+    return {"ok": True, "latency_ms": round((time.perf_counter() - start) * 1000, 2)}
+
+
+@router.get("/readyz", summary="Every dependency is reachable (503 otherwise)")
+def readyz(services: ServicesDep) -> JSONResponse:
+    checks = {
+        "redis": _probe(services.redis.ping),
+        "vector_store": _probe(services.store.list_collections),
+        "embedder": _probe(lambda: services.embedder.dimension),
+    }
+    ready = all(c["ok"] for c in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+@router.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(require_token)])
+def metrics(services: ServicesDep) -> Response:
+    # A scrape must not fail because Redis is down; the gauge keeps its last value.
+    with contextlib.suppress(Exception):
+        QUEUE_SIZE.labels(services.queue.queue.name).set(services.queue.size())
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,33 @@
+"""Endpoints for workers only (token-protected like the rest): shield-api stays the single
+writer of the vector store, and workers hand it whole embedded documents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from shield.api.deps import ServicesDep
+from shield.config import COLLECTION_NAME_PATTERN
+from shield.documents.models import DocumentSummary, DocumentWrite
+from shield.errors import NotFound
+
+router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
+Collection = Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)]
+
+
+@router.get("/collections/{collection}/documents/{document_id}")
+def get_document(
+    collection: Collection, document_id: str, services: ServicesDep
+) -> DocumentSummary:
+    summary = services.index.get(collection, document_id)
+    if summary is None:
+        raise NotFound(f"document {document_id} is not in collection {collection!r}")
+    return summary
+
+
+@router.put("/collections/{collection}/documents/{document_id}")
+def put_document(
+    collection: Collection, document_id: str, body: DocumentWrite, services: ServicesDep
+) -> DocumentSummary:
+    return services.index.replace(collection, document_id, body)

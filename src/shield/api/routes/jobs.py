@@ -1,0 +1,81 @@
+"""Job status, its event stream (SSE), listing and cancellation."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from sse_starlette import EventSourceResponse
+
+from shield.api.deps import ServicesDep
+from shield.api.services import STREAM_BLOCK_SECONDS
+from shield.errors import NotFound
+from shield.jobs.models import FINAL_STATUSES, JobState
+from shield.jobs.store import events_key, state_key
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+_STREAM_ID = re.compile(r"^\d+-\d+$")
+
+
+def _load(services: ServicesDep, job_id: str) -> JobState:
+    state = services.call_redis(services.jobs.get, job_id)
+    if state is None:
+        raise NotFound(f"no job {job_id} (unknown, or expired)", job_id=job_id)
+    return state
+
+
+@router.get("", summary="Recent jobs, newest first")
+def list_jobs(
+    services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> dict[str, list[JobState]]:
+    return {"jobs": services.call_redis(services.jobs.recent, limit)}
+
+
+@router.get("/{job_id}", name="get_job", summary="A job's status, stage, progress and result")
+def get_job(job_id: str, services: ServicesDep) -> JobState:
+    return _load(services, job_id)
+
+
+@router.delete("/{job_id}", summary="Cancel a job; a running job stops storing at once")
+def cancel_job(job_id: str, services: ServicesDep) -> JobState:
+    state = _load(services, job_id)
+    return services.call_redis(services.queue.cancel, state)
+
+
+@router.get(
+    "/{job_id}/events",
+    name="job_events",
+    summary="Server-Sent Events of the job's state changes, ending at a final state",
+    response_class=EventSourceResponse,
+)
+async def job_events(
+    job_id: str,
+    services: ServicesDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> EventSourceResponse:
+    if not await services.aredis.exists(state_key(job_id)):
+        raise NotFound(f"no job {job_id} (unknown, or expired)", job_id=job_id)
+    start = last_event_id if last_event_id and _STREAM_ID.match(last_event_id) else "0"
+    return EventSourceResponse(_stream(services, job_id, start), ping=15)
+
+
+async def _stream(
+    services: ServicesDep, job_id: str, last_id: str
+) -> AsyncIterator[dict[str, Any]]:
+    key = events_key(job_id)
+    while True:
+        response: Any = await services.aredis.xread({key: last_id}, block=STREAM_BLOCK_SECONDS * 1000, count=100)
+        if not response:
+            if not await services.aredis.exists(state_key(job_id)):
+                return  # expired while we waited
+            continue
+        for entry_id, fields in response[0][1]:
+            last_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+            raw = fields[b"state"] if b"state" in fields else fields["state"]
+            data = raw.decode() if isinstance(raw, bytes) else raw
+            yield {"id": last_id, "event": "state", "data": data}
+            if json.loads(data)["status"] in FINAL_STATUSES:
+                return

@@ -1,0 +1,105 @@
+"""Request and response bodies of the public API."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from shield.config import COLLECTION_NAME_PATTERN
+
+MAX_METADATA_BYTES = 16_384
+MAX_METADATA_KEYS = 64
+_METADATA_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+CollectionName = Annotated[
+    str,
+    Field(
+        pattern=COLLECTION_NAME_PATTERN,
+        description="Collection to use (letters, digits, - and _; default from configuration).",
+    ),
+]
+
+
+def check_metadata(value: dict[str, Any] | None) -> dict[str, Any]:
+    value = value or {}
+    if len(value) > MAX_METADATA_KEYS:
+        raise ValueError(f"at most {MAX_METADATA_KEYS} metadata keys")
+    for key in value:
+        if not _METADATA_KEY.match(key):
+            raise ValueError(f"metadata key {key!r} must match {_METADATA_KEY.pattern}")
+    if len(json.dumps(value)) > MAX_METADATA_BYTES:
+        raise ValueError(f"metadata must be at most {MAX_METADATA_BYTES} bytes as JSON")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class DocumentIngest(_Strict):
+    """An inline document: its text goes through chunk -> embed -> store."""
+
+    kind: Literal["document"]
+    text: str = Field(min_length=1, description="The document's text (Markdown welcome).")
+    source: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="The document's identity: same source + collection = same document. "
+        "Default: derived from the text.",
+    )
+    title: str | None = Field(default=None, max_length=512)
+    metadata: dict[str, Any] | None = Field(default=None, description="Kept with every chunk.")
+    collection: CollectionName | None = None
+
+    _metadata = field_validator("metadata")(check_metadata)
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    status: str
+    status_url: str
+    events_url: str
+
+
+class SearchRequest(_Strict):
+    query: str = Field(min_length=1, max_length=4096)
+    collection: CollectionName | None = None
+    limit: int = Field(default=10, ge=1, le=100)
+    filter: dict[str, Any] | None = Field(
+        default=None,
+        description='Conditions that must all hold, e.g. {"source": "a.md", '
+        '"metadata.team": ["red", "blue"]}.',
+    )
+
+
+class SearchHit(BaseModel):
+    id: str
+    score: float
+    text: str
+    document_id: str
+    source: str
+    metadata: dict[str, Any]
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchHit]
+
+
+class StoreRequest(_Strict):
+    text: str = Field(min_length=1)
+    metadata: dict[str, Any] | None = None
+    source: str | None = Field(default=None, max_length=2048)
+    collection: CollectionName | None = None
+
+    _metadata = field_validator("metadata")(check_metadata)
+
+
+class StoreResponse(BaseModel):
+    id: str
+    document_id: str
+    source: str
+    collection: str
+    chunks: int

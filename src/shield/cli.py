@@ -1,0 +1,157 @@
+"""The `shield` command: run a service, check a configuration."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from dotenv import dotenv_values
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
+
+from shield import __version__
+from shield.config import SERVICE_SETTINGS, ApiSettings, WorkerSettings
+from shield.logging import configure_logging, register_secret
+
+ENV_PREFIX = "SHIELD_"
+
+
+def friendly_errors(error: ValidationError) -> list[str]:
+    """One line per problem, naming the environment variable to fix."""
+    lines = []
+    for item in error.errors():
+        loc = [str(p) for p in item.get("loc", ())]
+        name = f"{ENV_PREFIX}{loc[0].upper()}" if loc else "configuration"
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
+        given = item.get("input")
+        shown = "" if not loc or "token" in name.lower() or "key" in name.lower() else given
+        suffix = (
+            f" (got {shown!r})" if shown not in ("", None) and not isinstance(shown, dict) else ""
+        )
+        lines.append(f"{name}: {message}{suffix}" if loc else message)
+    return lines
+
+
+def _known_variables(cls: type[BaseSettings]) -> set[str]:
+    return {f"{ENV_PREFIX}{name.upper()}" for name in cls.model_fields}
+
+
+@contextmanager
+def _only_file(env_file: Path) -> Iterator[None]:
+    """Validate the file alone: hide SHIELD_* variables of the calling environment."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIX)}
+    for key in saved:
+        del os.environ[key]
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def load_settings(cls: type[BaseSettings], env_file: Path | None) -> BaseSettings:
+    if env_file is None:
+        return cls()
+    with _only_file(env_file):
+        return cls(_env_file=env_file)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="shield")
+def main() -> None:
+    """Shield: a self-hosted knowledge platform for AI assistants."""
+
+
+@main.command("check-config")
+@click.option("--service", type=click.Choice(sorted(SERVICE_SETTINGS)), required=True)
+@click.argument("env_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def check_config(service: str, env_file: Path | None) -> None:
+    """Validate a service's configuration (the environment, or ENV_FILE alone)."""
+    cls = SERVICE_SETTINGS[service]
+    problems: list[str] = []
+    if env_file is not None:
+        if not env_file.is_file():
+            raise click.ClickException(f"{env_file}: no such file")
+        known = _known_variables(cls)
+        every = set().union(*(_known_variables(c) for c in SERVICE_SETTINGS.values()))
+        for key in dotenv_values(env_file):
+            if not key.startswith(ENV_PREFIX) or key in known:
+                continue
+            if key in every:
+                click.echo(f"warning: {key} is not used by the {service} service", err=True)
+                continue
+            guess = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            problems.append(f"{key}: unknown variable{hint}")
+    try:
+        load_settings(cls, env_file)
+    except ValidationError as exc:
+        problems.extend(friendly_errors(exc))
+    where = str(env_file) if env_file else "the environment"
+    if problems:
+        click.echo(
+            f"{where}: the {service} configuration has {len(problems)} problem(s):", err=True
+        )
+        for line in problems:
+            click.echo(f"  - {line}", err=True)
+        sys.exit(1)
+    click.echo(f"{where}: the {service} configuration is valid")
+
+
+def _settings_or_exit(cls: type[BaseSettings]) -> BaseSettings:
+    try:
+        return cls()
+    except ValidationError as exc:
+        click.echo(f"shield: invalid configuration for {cls.__name__}:", err=True)
+        for line in friendly_errors(exc):
+            click.echo(f"  - {line}", err=True)
+        sys.exit(2)
+
+
+@main.command()
+@click.option("--host", help="Listen address (default SHIELD_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Listen port (default SHIELD_PORT or 8080).")
+def api(host: str | None, port: int | None) -> None:
+    """Run shield-api, the orchestrator API."""
+    if host:
+        os.environ["SHIELD_HOST"] = host
+    if port:
+        os.environ["SHIELD_PORT"] = str(port)
+    settings = _settings_or_exit(ApiSettings)
+    assert isinstance(settings, ApiSettings)
+    configure_logging(settings.log_level, settings.log_format, service="shield-api")
+    import uvicorn
+
+    from shield.api.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
+@click.option("--metrics-port", type=int, default=None, help="Serve /metrics on this port.")
+def worker(burst: bool, metrics_port: int | None) -> None:
+    """Run a shield-worker (an RQ worker for ingest jobs)."""
+    settings = _settings_or_exit(WorkerSettings)
+    assert isinstance(settings, WorkerSettings)
+    configure_logging(settings.log_level, settings.log_format, service="shield-worker")
+    if settings.api_token:
+        register_secret(settings.api_token.get_secret_value())
+    from shield.worker.main import run_worker
+
+    run_worker(settings, burst=burst, metrics_port=metrics_port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Documents: identity, chunking, and the index that keeps them in the vector store."""

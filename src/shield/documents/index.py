@@ -1,0 +1,190 @@
+"""The documents in the vector store: replace, look up, list, delete and search them.
+
+Lives in shield-api, the single owner of the store. Every store call goes through the vector
+store's circuit breaker; blocking store work runs on worker threads, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from shield.documents.identity import canonical_source, document_id, point_id
+from shield.documents.models import DocumentSummary, DocumentWrite
+from shield.embeddings import Embedder
+from shield.errors import Conflict, InvalidInput, NotFound
+from shield.metrics import INGESTED_CHUNKS
+from shield.resilience import Breaker
+from shield.vectorstore import Match, PointRecord, ScoredRecord, VectorStore
+from shield.vectorstore.base import check_compatible
+
+#: Filter keys a caller may use; anything under `metadata.` is the caller's own.
+FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash")
+MAX_DOCUMENTS_LISTED = 10_000
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def parse_filter(raw: dict[str, Any] | None) -> list[Match]:
+    """`{"source": "a", "metadata.team": ["x", "y"]}` -> conditions that must all hold."""
+    if not raw:
+        return []
+    matches = []
+    for key, value in raw.items():
+        if key not in FILTER_KEYS and not (key.startswith("metadata.") and len(key) > 9):
+            raise InvalidInput(
+                f"cannot filter on {key!r}; use one of {', '.join(FILTER_KEYS)} "
+                "or metadata.<field>",
+                field="filter",
+            )
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, str | int | bool) for v in values):
+            raise InvalidInput(
+                f"filter {key!r} must be a string, number or boolean, or a non-empty list of them",
+                field="filter",
+            )
+        matches.append(Match(key, tuple(values)))
+    return matches
+
+
+class DocumentIndex:
+    def __init__(self, store: VectorStore, embedder: Embedder, breaker: Breaker) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.breaker = breaker
+
+    # -- collections -------------------------------------------------------------------------
+
+    def _existing(self, collection: str) -> None:
+        info = self.breaker.call(self.store.get_collection, collection)
+        if info is None:
+            raise NotFound(f"collection {collection!r} does not exist", collection=collection)
+
+    def collections(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": c.name,
+                "points": c.points,
+                "embedding_model": c.embedding_model,
+                "dimension": c.dimension,
+            }
+            for c in self.breaker.call(self.store.list_collections)
+        ]
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def get(self, collection: str, doc_id: str) -> DocumentSummary | None:
+        if self.breaker.call(self.store.get_collection, collection) is None:
+            return None
+        first = self.breaker.call(
+            self.store.scroll,
+            collection,
+            [Match("document_id", (doc_id,)), Match("chunk_index", (0,))],
+            1,
+        )
+        if not first:
+            return None
+        chunks = self.breaker.call(self.store.count, collection, [Match("document_id", (doc_id,))])
+        return _summary(first[0].payload, chunks)
+
+    def replace(self, collection: str, doc_id: str, write: DocumentWrite) -> DocumentSummary:
+        """Make the document consist of exactly `write.chunks` (idempotent)."""
+        if doc_id != document_id(collection, write.source):
+            raise InvalidInput("document_id does not match the source and collection")
+        if not write.chunks:
+            raise InvalidInput("a document needs at least one chunk")
+        dimension = len(write.chunks[0].vector)
+        if any(len(c.vector) != dimension for c in write.chunks):
+            raise InvalidInput("every chunk vector must have the same dimension")
+        if write.embedding_model != self.embedder.model_name:
+            raise Conflict(
+                f"chunks were embedded with {write.embedding_model} but shield-api uses "
+                f"{self.embedder.model_name}; configure the worker and the API alike"
+            )
+        self.breaker.call(
+            self.store.ensure_collection, collection, write.embedding_model, dimension
+        )
+        previous = self.breaker.call(
+            self.store.count, collection, [Match("document_id", (doc_id,))]
+        )
+        ingested_at = now_iso()
+        source = canonical_source(write.source)
+        points = [
+            PointRecord(
+                id=point_id(doc_id, index),
+                vector=chunk.vector,
+                payload={
+                    "text": chunk.text,
+                    "document_id": doc_id,
+                    "source": source,
+                    "title": write.title,
+                    "chunk_index": index,
+                    "chunk_count": len(write.chunks),
+                    "content_hash": write.content_hash,
+                    "ingested_at": ingested_at,
+                    "job_id": write.job_id,
+                    "collection": collection,
+                    "metadata": write.metadata,
+                },
+            )
+            for index, chunk in enumerate(write.chunks)
+        ]
+        # One upsert overwrites chunks 0..n-1 in place; then the old tail, if it was longer.
+        self.breaker.call(self.store.upsert, collection, points)
+        stale = [point_id(doc_id, i) for i in range(len(points), previous)]
+        self.breaker.call(self.store.delete_points, collection, stale)
+        INGESTED_CHUNKS.inc(len(points))
+        return _summary(points[0].payload, len(points))
+
+    def delete(self, collection: str, doc_id: str) -> int:
+        self._existing(collection)
+        where = [Match("document_id", (doc_id,))]
+        count = self.breaker.call(self.store.count, collection, where)
+        if count == 0:
+            raise NotFound(
+                f"document {doc_id} is not in collection {collection!r}", document_id=doc_id
+            )
+        self.breaker.call(self.store.delete_matching, collection, where)
+        return count
+
+    def list_documents(self, collection: str) -> list[DocumentSummary]:
+        self._existing(collection)
+        counts = self.breaker.call(
+            self.store.facet, collection, "document_id", MAX_DOCUMENTS_LISTED
+        )
+        firsts = self.breaker.call(
+            self.store.scroll, collection, [Match("chunk_index", (0,))], MAX_DOCUMENTS_LISTED
+        )
+        return sorted(
+            (_summary(r.payload, counts.get(r.payload["document_id"], 0)) for r in firsts),
+            key=lambda d: d.source,
+        )
+
+    # -- search ------------------------------------------------------------------------------
+
+    def search(
+        self, collection: str, query: str, limit: int, where: Sequence[Match]
+    ) -> list[ScoredRecord]:
+        info = self.breaker.call(self.store.get_collection, collection)
+        if info is None:
+            raise NotFound(f"collection {collection!r} does not exist", collection=collection)
+        check_compatible(info, self.embedder.model_name, self.embedder.dimension)
+        vector = self.embedder.embed_one(query)
+        return self.breaker.call(self.store.search, collection, vector, limit, where)
+
+
+def _summary(payload: dict[str, Any], chunks: int) -> DocumentSummary:
+    return DocumentSummary(
+        document_id=payload["document_id"],
+        source=payload["source"],
+        title=payload.get("title", ""),
+        chunks=chunks,
+        content_hash=payload["content_hash"],
+        ingested_at=payload["ingested_at"],
+        collection=payload.get("collection", ""),
+        job_id=payload.get("job_id"),
+        metadata=payload.get("metadata") or {},
+    )

@@ -1,0 +1,74 @@
+"""A job's state: what `GET /jobs/{id}` answers and every SSE event carries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+
+
+class ItemResult(BaseModel):
+    """What became of one document (or, for crawls, one page)."""
+
+    source: str
+    status: str  # stored | unchanged | failed | skipped
+    document_id: str | None = None
+    chunks: int = 0
+    error: str | None = None
+
+
+class JobProgress(BaseModel):
+    documents_total: int = 0
+    documents_done: int = 0
+    documents_failed: int = 0
+    chunks_embedded: int = 0
+    chunks_stored: int = 0
+
+
+class JobResult(BaseModel):
+    documents: list[ItemResult] = Field(default_factory=list)
+    chunks: int = 0
+
+
+def utcnow() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+class JobState(BaseModel):
+    job_id: str
+    kind: str
+    status: JobStatus = JobStatus.QUEUED
+    stage: str = "queued"
+    collection: str
+    progress: JobProgress = Field(default_factory=JobProgress)
+    result: JobResult = Field(default_factory=JobResult)
+    error: JobError | None = None
+    attempts: int = 0
+    max_attempts: int = 1
+    created_at: str = Field(default_factory=utcnow)
+    started_at: str | None = None
+    updated_at: str = Field(default_factory=utcnow)
+    finished_at: str | None = None
+    request: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES

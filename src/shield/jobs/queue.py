@@ -1,0 +1,80 @@
+"""Putting jobs on the RQ queue. The API refers to the worker's functions by name, so it never
+imports the worker's heavy dependencies."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from redis import Redis
+from rq import Callback, Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from rq.job import JobStatus as RQStatus
+
+from shield.config import JobMixin
+from shield.errors import Conflict
+from shield.jobs.models import JobError, JobState, JobStatus, utcnow
+from shield.jobs.store import JobStore
+from shield.metrics import JOBS
+
+RUN_INGEST = "shield.worker.tasks.run_ingest"
+ON_FAILURE = "shield.worker.tasks.on_job_failure"
+RETRY_DELAY_SECONDS = 5
+
+
+class JobQueue:
+    def __init__(self, redis: Redis, store: JobStore, settings: JobMixin) -> None:
+        self.redis = redis
+        self.store = store
+        self.settings = settings
+        self.queue = Queue(settings.queue_name, connection=redis)
+
+    def submit(self, kind: str, collection: str, request: dict[str, Any]) -> JobState:
+        job_id = uuid.uuid4().hex
+        state = JobState(
+            job_id=job_id,
+            kind=kind,
+            collection=collection,
+            request=request,
+            max_attempts=self.settings.job_retries + 1,
+        )
+        self.store.create(state, time.time())
+        self.queue.enqueue_call(
+            RUN_INGEST,
+            args=(job_id,),
+            job_id=job_id,
+            timeout=self.settings.job_timeout,
+            result_ttl=self.settings.job_ttl_seconds,
+            failure_ttl=self.settings.job_ttl_seconds,
+            retry=Retry(max=self.settings.job_retries, interval=RETRY_DELAY_SECONDS)
+            if self.settings.job_retries
+            else None,
+            on_failure=Callback(ON_FAILURE),
+        )
+        JOBS.labels(kind, "queued").inc()
+        return state
+
+    def cancel(self, state: JobState) -> JobState:
+        """Cancel now if queued; a running job stops at its next check and stores nothing more."""
+        self.store.request_cancel(state.job_id)
+        try:
+            rq_job = Job.fetch(state.job_id, connection=self.redis)
+            if rq_job.get_status() in (RQStatus.QUEUED, RQStatus.SCHEDULED, RQStatus.DEFERRED):
+                rq_job.cancel()
+        except NoSuchJobError:
+            pass
+        state.status = JobStatus.CANCELLED
+        state.stage = "cancelled"
+        state.finished_at = utcnow()
+        state.error = JobError(code="cancelled", message="cancelled on request")
+        if not self.store.save(state):
+            current = self.store.get(state.job_id)
+            status = current.status if current else "expired"
+            raise Conflict(f"job {state.job_id} has already {status}; it cannot be cancelled")
+        JOBS.labels(state.kind, "cancelled").inc()
+        return state
+
+    def size(self) -> int:
+        return int(self.queue.count)

@@ -1,0 +1,91 @@
+"""Job states in Redis, and a stream of their changes per job.
+
+Each state change is written with one Lua script that also appends the new state to the job's
+Redis stream, so `GET /jobs/{id}` and the SSE stream never disagree. A job in a final state
+(succeeded, failed, cancelled) is never changed again: a worker that finishes after a cancel
+cannot overwrite it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis import Redis
+
+from shield.jobs.models import JobState, utcnow
+
+KEY_PREFIX = "shield:job:"
+INDEX_KEY = "shield:jobs"
+CANCEL_PREFIX = "shield:job-cancel:"
+EVENTS_MAXLEN = 1000
+
+_UPDATE = """
+local current = redis.call('GET', KEYS[1])
+if not current then return 0 end
+local status = cjson.decode(current)['status']
+if status == 'succeeded' or status == 'failed' or status == 'cancelled' then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'state', ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1
+"""
+
+_CREATE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'state', ARGV[1])
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[5])
+  return 1
+end
+return 0
+"""
+
+
+def state_key(job_id: str) -> str:
+    return KEY_PREFIX + job_id
+
+
+def events_key(job_id: str) -> str:
+    return KEY_PREFIX + job_id + ":events"
+
+
+class JobStore:
+    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+        self.redis = redis
+        self.ttl = ttl_seconds
+        self._update = redis.register_script(_UPDATE)
+        self._create = redis.register_script(_CREATE)
+
+    def create(self, state: JobState, created_ts: float) -> None:
+        created = self._create(
+            keys=[state_key(state.job_id), events_key(state.job_id), INDEX_KEY],
+            args=[state.model_dump_json(), self.ttl, created_ts, EVENTS_MAXLEN, state.job_id],
+        )
+        if not created:
+            raise RuntimeError(f"job {state.job_id} already exists")
+
+    def get(self, job_id: str) -> JobState | None:
+        raw: Any = self.redis.get(state_key(job_id))
+        return JobState.model_validate_json(raw) if raw else None
+
+    def save(self, state: JobState) -> bool:
+        """Persist a new state; False when the job is gone or already final."""
+        state.updated_at = utcnow()
+        saved = self._update(
+            keys=[state_key(state.job_id), events_key(state.job_id)],
+            args=[state.model_dump_json(), self.ttl, EVENTS_MAXLEN],
+        )
+        return bool(saved)
+
+    def recent(self, limit: int) -> list[JobState]:
+        ids: Any = self.redis.zrevrange(INDEX_KEY, 0, limit - 1)
+        states = [self.get(i.decode() if isinstance(i, bytes) else i) for i in ids]
+        return [s for s in states if s is not None]
+
+    def request_cancel(self, job_id: str) -> None:
+        self.redis.set(CANCEL_PREFIX + job_id, "1", ex=self.ttl)
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return bool(self.redis.exists(CANCEL_PREFIX + job_id))

@@ -1,0 +1,1 @@
+"""shield-worker: runs ingest jobs from the RQ queue."""

@@ -1,0 +1,74 @@
+"""The functions RQ runs. They are plain functions in an importable module, and they share one
+`WorkerContext` per process so the model and clients load once, not once per job."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+
+from shield.config import WorkerSettings
+from shield.documents.chunking import Chunker
+from shield.embeddings import Embedder, build_embedder
+from shield.errors import InvalidInput
+from shield.jobs.callbacks import on_job_failure
+from shield.jobs.store import JobStore
+from shield.logging import get_logger
+from shield.metrics import ACTIVE_JOBS
+from shield.worker.api_client import ApiClient
+from shield.worker.pipeline import IngestPipeline
+
+log = get_logger(__name__)
+
+__all__ = ["WorkerContext", "configure", "on_job_failure", "run_ingest"]
+
+
+@dataclass
+class WorkerContext:
+    settings: WorkerSettings
+    redis: Redis
+    store: JobStore
+    pipeline: IngestPipeline
+
+    @classmethod
+    def build(cls, settings: WorkerSettings, embedder: Embedder | None = None) -> WorkerContext:
+        redis = Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout)
+        store = JobStore(redis, settings.job_ttl_seconds)
+        token = settings.api_token.get_secret_value() if settings.api_token else None
+        api = ApiClient(settings.api_url, token, settings.api_timeout)
+        pipeline = IngestPipeline(
+            store,
+            api,
+            embedder or build_embedder(settings, "worker"),
+            Chunker(settings.chunk_tokens, settings.chunk_overlap),
+        )
+        return cls(settings, redis, store, pipeline)
+
+
+_context: WorkerContext | None = None
+
+
+def configure(context: WorkerContext) -> None:
+    global _context  # noqa: PLW0603 - one context per worker process, set at start
+    _context = context
+
+
+def current() -> WorkerContext:
+    if _context is None:
+        configure(WorkerContext.build(WorkerSettings()))
+    assert _context is not None
+    return _context
+
+
+def run_ingest(job_id: str) -> str:
+    """Run one ingest job; returns its final status (the job's state holds the details)."""
+    context = current()
+    state = context.store.get(job_id)
+    if state is None:
+        raise InvalidInput(f"job {job_id} has no state (expired?)")
+    if state.is_final:
+        return state.status.value  # cancelled while it waited in the queue
+    with ACTIVE_JOBS.track_inprogress():
+        final = context.pipeline.run(state)
+    log.info("job_finished", job_id=job_id, status=final.status.value)
+    return final.status.value

@@ -1,0 +1,145 @@
+"""Runs shield-api (uvicorn, in a thread of the test process, sharing the loaded model) and
+shield-worker (a real `shield worker` process) for end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from shield.api.app import create_app
+from shield.config import ApiSettings
+from shield.embeddings import Embedder
+from tests.conftest import free_port, wait_for
+
+TOKEN = "test-token-0123456789abcdef"
+
+
+class ApiServer:
+    def __init__(self, settings: ApiSettings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.url = f"http://127.0.0.1:{settings.port}"
+        config = uvicorn.Config(
+            create_app(settings, embedder=embedder),
+            host="127.0.0.1",
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        wait_for(lambda: self.server.started, 60, "shield-api to start")
+
+    def client(self, token: str | None = TOKEN) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+
+class WorkerProcess:
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shield", "worker"],
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, redis_url: str, timeout: float = 90) -> None:
+        """Until the worker has registered with RQ; fails at once if it exited."""
+        from redis import Redis
+        from rq import Worker
+
+        connection = Redis.from_url(redis_url)
+
+        def registered() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited:\n{self.log()[-3000:]}")
+            return any(w.pid == self.process.pid for w in Worker.all(connection=connection))
+
+        deadline = time.monotonic() + timeout
+        while not registered():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the worker did not start:\n{self.log()[-3000:]}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """kill -9, the whole process group: nothing gets to clean up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def api_settings(redis_url: str, data_dir: Path, **overrides: Any) -> ApiSettings:
+    values: dict[str, Any] = {
+        "redis_url": redis_url,
+        "data_dir": data_dir,
+        "port": free_port(),
+        "api_token": TOKEN,
+        "job_heartbeat_seconds": 3,
+        "job_retries": 1,
+        "max_body_bytes": 2 * 1024 * 1024,
+        "max_text_chars": 1_500_000,
+        "log_level": "WARNING",
+        **overrides,
+    }
+    return ApiSettings(**values)
+
+
+def worker_env(api: ApiServer) -> dict[str, str]:
+    return {
+        "SHIELD_REDIS_URL": api.settings.redis_url,
+        "SHIELD_API_URL": api.url,
+        "SHIELD_API_TOKEN": TOKEN,
+        "SHIELD_JOB_HEARTBEAT_SECONDS": "3",
+        "SHIELD_LOG_LEVEL": "INFO",
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    """Poll until the job reaches a final state; returns that state."""
+    deadline = time.monotonic() + timeout
+    state: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        state = client.get(f"/jobs/{job_id}").json()
+        if state["status"] in ("succeeded", "failed", "cancelled"):
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {json.dumps(state)}")
+
+
+def wait_stage(client: httpx.Client, job_id: str, stage: str, timeout: float = 60) -> None:
+    wait_for(
+        lambda: client.get(f"/jobs/{job_id}").json()["stage"] == stage,
+        timeout,
+        f"job {job_id} to reach stage {stage}",
+        interval=0.02,
+    )

@@ -1,0 +1,155 @@
+"""The whole path over HTTP: ingest -> 202 -> events -> succeeded -> search finds it ->
+re-ingest changes nothing -> changed content replaces it -> delete -> gone."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.harness import ApiServer, WorkerProcess, wait_job
+
+pytestmark = pytest.mark.slow
+
+MANUAL = """# Zorblax 9000 maintenance manual
+
+## Cooling
+The Zorblax 9000 is cooled by a closed loop of blue glycol. Replace the glycol every 400 hours.
+
+## Power
+The unit draws 32 amperes at start-up and needs a dedicated circuit.
+"""
+
+
+def sse_states(api: ApiServer, events_url: str) -> list[dict[str, object]]:
+    """Read the job's SSE stream to its end; returns every state it carried."""
+    states = []
+    with (
+        api.client() as client,
+        client.stream("GET", events_url, timeout=60) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        deadline = time.monotonic() + 90
+        for line in response.iter_lines():
+            assert time.monotonic() < deadline, f"the stream did not end: {states[-1:]}"
+            if line.startswith("data:"):
+                states.append(json.loads(line.removeprefix("data:").strip()))
+    return states
+
+
+def ingest(client: httpx.Client, text: str, source: str, **extra: object) -> dict[str, object]:
+    response = client.post(
+        "/ingest-async", json={"kind": "document", "text": text, "source": source, **extra}
+    )
+    assert response.status_code == 202, response.text
+    return dict(response.json())
+
+
+def test_document_goes_the_whole_way(api: ApiServer, worker: WorkerProcess) -> None:
+    with api.client() as client:
+        started = time.perf_counter()
+        accepted = ingest(client, MANUAL, "manuals/zorblax.md", metadata={"team": "ops"})
+        assert time.perf_counter() - started < 2  # answered before any work
+        assert accepted["status"] == "queued"
+        assert accepted["status_url"] == f"/jobs/{accepted['job_id']}"
+
+        states = sse_states(api, str(accepted["events_url"]))
+        assert states[0]["status"] == "queued"
+        assert states[-1]["status"] == "succeeded", worker.log()[-3000:]
+        stages = [s["stage"] for s in states]
+        for stage in ("reading", "chunking", "embedding", "storing", "done"):
+            assert stage in stages
+        final = client.get(str(accepted["status_url"])).json()
+        assert final["status"] == "succeeded"
+        assert final["progress"]["documents_done"] == 1
+        [item] = final["result"]["documents"]
+        assert item["status"] == "stored" and item["chunks"] >= 1
+        document_id = item["document_id"]
+
+        hits = client.post("/search", json={"query": "what coolant does the Zorblax use?"}).json()
+        best = hits["results"][0]
+        assert "glycol" in best["text"]
+        assert best["document_id"] == document_id
+        assert best["source"] == "manuals/zorblax.md"
+        assert best["metadata"]["metadata"] == {"team": "ops"}
+        assert best["metadata"]["job_id"] == accepted["job_id"]
+
+        # The same content again: nothing changes, not even the ingestion time.
+        before = client.get(f"/documents/{document_id}").json()
+        again = wait_job(
+            client,
+            str(ingest(client, MANUAL, "manuals/zorblax.md", metadata={"team": "ops"})["job_id"]),
+        )
+        assert again["result"]["documents"][0]["status"] == "unchanged"
+        assert client.get(f"/documents/{document_id}").json() == before
+
+        # New content under the same source replaces the old chunks.
+        changed = MANUAL.replace("blue glycol", "liquid nitrogen") + "\n## Noise\nIt hums.\n" * 40
+        state = wait_job(client, str(ingest(client, changed, "manuals/zorblax.md")["job_id"]))
+        assert state["result"]["documents"][0]["status"] == "stored"
+        after = client.get(f"/documents/{document_id}").json()
+        assert after["content_hash"] != before["content_hash"]
+        assert after["chunks"] == state["result"]["documents"][0]["chunks"]
+        texts = [
+            h["text"]
+            for h in client.post("/search", json={"query": "Zorblax coolant", "limit": 100}).json()[
+                "results"
+            ]
+        ]
+        assert not any("blue glycol" in t for t in texts)
+        assert any("liquid nitrogen" in t for t in texts)
+        listed = client.get("/documents").json()["documents"]
+        assert [d["document_id"] for d in listed].count(document_id) == 1
+
+        # Delete: gone from search and from the listing.
+        deleted = client.delete(f"/documents/{document_id}")
+        assert deleted.status_code == 200 and deleted.json()["chunks"] == after["chunks"]
+        assert client.get(f"/documents/{document_id}").status_code == 404
+        results = client.post("/search", json={"query": "Zorblax coolant"}).json()["results"]
+        assert all(r["document_id"] != document_id for r in results)
+
+
+def test_store_then_find_with_filter(api: ApiServer) -> None:
+    with api.client() as client:
+        stored = client.post(
+            "/store",
+            json={
+                "text": "The staging database password rotates on Mondays.",
+                "metadata": {"team": "dba"},
+                "collection": "notes",
+            },
+        )
+        assert stored.status_code == 200, stored.text
+        client.post(
+            "/store",
+            json={
+                "text": "Lunch is served at noon.",
+                "collection": "notes",
+                "metadata": {"team": "facilities"},
+            },
+        )
+        found = client.post(
+            "/search",
+            json={
+                "query": "when does the password change",
+                "collection": "notes",
+                "filter": {"metadata.team": "dba"},
+            },
+        ).json()["results"]
+        assert [r["document_id"] for r in found] == [stored.json()["document_id"]]
+        names = [c["name"] for c in client.get("/collections").json()["collections"]]
+        assert "notes" in names
+
+
+def test_failed_document_is_reported_not_stored(api: ApiServer, worker: WorkerProcess) -> None:
+    with api.client() as client:
+        state = wait_job(client, str(ingest(client, "   \n\n  ", "blank.md")["job_id"]))
+        assert state["status"] == "failed"
+        assert state["error"]["code"] == "documents_failed"
+        assert "no text" in state["error"]["message"]
+        assert state["result"]["documents"][0]["status"] == "failed"
+        document_id = state["result"]["documents"][0]["document_id"]
+        assert client.get(f"/documents/{document_id}").status_code == 404
