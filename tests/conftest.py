@@ -15,8 +15,10 @@ import pytest
 from redis import Redis
 
 from shield.embeddings.local import LocalEmbedder
+from shield.logging import configure_logging
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+configure_logging("WARNING", "console", service="tests")
 
 
 def free_port() -> int:

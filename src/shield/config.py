@@ -45,7 +45,9 @@ def check_token(name: str, token: SecretStr | None) -> None:
 
 # Every settings class, mixins included, carries the same config: with multiple inheritance the
 # last base's config wins, and a mixin without it would silently drop the SHIELD_ prefix.
-_CONFIG = SettingsConfigDict(env_prefix="SHIELD_", extra="ignore", validate_default=True, frozen=True)
+_CONFIG = SettingsConfigDict(
+    env_prefix="SHIELD_", extra="ignore", validate_default=True, frozen=True
+)
 
 
 class _Base(BaseSettings):

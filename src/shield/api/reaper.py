@@ -12,6 +12,7 @@ import datetime as dt
 from rq import Queue
 from rq.job import Job
 from rq.registry import StartedJobRegistry
+from rq.timeouts import TimerDeathPenalty
 
 from shield.api.services import Services
 from shield.jobs.models import JobError, JobStatus, utcnow
@@ -25,7 +26,8 @@ LOST_AFTER_SECONDS = 30  # a job is created a moment before its queue entry
 
 def reap_once(services: Services) -> None:
     queue: Queue = services.queue.queue
-    StartedJobRegistry(queue=queue).cleanup()
+    # Signals only work in the main thread; the reaper runs in a worker thread.
+    StartedJobRegistry(queue=queue, death_penalty_class=TimerDeathPenalty).cleanup()
     QUEUE_SIZE.labels(queue.name).set(queue.count)
     settled = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=LOST_AFTER_SECONDS)
     for state in services.jobs.recent(SCAN_LIMIT):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from semantic_text_splitter import MarkdownSplitter
+from tokenizers import Tokenizer
 
 CHARS_PER_TOKEN = 4  # fallback budget when the local tokenizer is not installed
 
@@ -33,8 +34,12 @@ class Chunker:
         capacity = (max_tokens // 2, max_tokens)
         self._splitter: Any
         if tokenizer is not None:
-            self._splitter = MarkdownSplitter.from_huggingface_tokenizer_file(
-                str(tokenizer), capacity, overlap=overlap
+            counter = Tokenizer.from_file(str(tokenizer))
+            # The model's tokenizer truncates at 128 tokens: every text would seem to fit.
+            counter.no_truncation()
+            counter.no_padding()
+            self._splitter = MarkdownSplitter.from_huggingface_tokenizer(
+                counter, capacity, overlap=overlap
             )
         else:
             self._splitter = MarkdownSplitter(

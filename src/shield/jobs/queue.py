@@ -21,7 +21,14 @@ from shield.metrics import JOBS
 
 RUN_INGEST = "shield.worker.tasks.run_ingest"
 ON_FAILURE = "shield.worker.tasks.on_job_failure"
-RETRY_DELAY_SECONDS = 5
+
+
+def summarize_request(request: dict[str, Any]) -> dict[str, Any]:
+    """What a job's state shows of its request: everything but bulky content, which is sized."""
+    summary = {k: v for k, v in request.items() if k != "text"}
+    if "text" in request:
+        summary["text_chars"] = len(request["text"])
+    return summary
 
 
 class JobQueue:
@@ -37,10 +44,10 @@ class JobQueue:
             job_id=job_id,
             kind=kind,
             collection=collection,
-            request=request,
+            request=summarize_request(request),
             max_attempts=self.settings.job_retries + 1,
         )
-        self.store.create(state, time.time())
+        self.store.create(state, request, time.time())
         self.queue.enqueue_call(
             RUN_INGEST,
             args=(job_id,),
@@ -48,9 +55,9 @@ class JobQueue:
             timeout=self.settings.job_timeout,
             result_ttl=self.settings.job_ttl_seconds,
             failure_ttl=self.settings.job_ttl_seconds,
-            retry=Retry(max=self.settings.job_retries, interval=RETRY_DELAY_SECONDS)
-            if self.settings.job_retries
-            else None,
+            # Retried at once: a crashed worker's job goes to the next free worker. Waits for a
+            # flaky dependency happen inside the job (bounded retries, circuit breakers).
+            retry=Retry(max=self.settings.job_retries) if self.settings.job_retries else None,
             on_failure=Callback(ON_FAILURE),
         )
         JOBS.labels(kind, "queued").inc()

@@ -8,6 +8,7 @@ cannot overwrite it.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from redis import Redis
@@ -37,6 +38,7 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'state', ARGV[1])
   redis.call('EXPIRE', KEYS[2], ARGV[2])
   redis.call('ZADD', KEYS[3], ARGV[3], ARGV[5])
+  redis.call('SET', KEYS[4], ARGV[6], 'EX', ARGV[2])
   return 1
 end
 return 0
@@ -45,6 +47,10 @@ return 0
 
 def state_key(job_id: str) -> str:
     return KEY_PREFIX + job_id
+
+
+def request_key(job_id: str) -> str:
+    return KEY_PREFIX + job_id + ":request"
 
 
 def events_key(job_id: str) -> str:
@@ -58,13 +64,30 @@ class JobStore:
         self._update = redis.register_script(_UPDATE)
         self._create = redis.register_script(_CREATE)
 
-    def create(self, state: JobState, created_ts: float) -> None:
+    def create(self, state: JobState, request: dict[str, Any], created_ts: float) -> None:
+        """Store a new job's state and, apart from it, the full request the worker reads."""
         created = self._create(
-            keys=[state_key(state.job_id), events_key(state.job_id), INDEX_KEY],
-            args=[state.model_dump_json(), self.ttl, created_ts, EVENTS_MAXLEN, state.job_id],
+            keys=[
+                state_key(state.job_id),
+                events_key(state.job_id),
+                INDEX_KEY,
+                request_key(state.job_id),
+            ],
+            args=[
+                state.model_dump_json(),
+                self.ttl,
+                created_ts,
+                EVENTS_MAXLEN,
+                state.job_id,
+                json.dumps(request),
+            ],
         )
         if not created:
             raise RuntimeError(f"job {state.job_id} already exists")
+
+    def request(self, job_id: str) -> dict[str, Any] | None:
+        raw: Any = self.redis.get(request_key(job_id))
+        return dict(json.loads(raw)) if raw else None
 
     def get(self, job_id: str) -> JobState | None:
         raw: Any = self.redis.get(state_key(job_id))

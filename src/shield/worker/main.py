@@ -59,4 +59,4 @@ def run_worker(
     queue = Queue(settings.queue_name, connection=context.redis)
     worker = ShieldWorker([queue], connection=context.redis, maintenance_interval=60, **kw)
     log.info("worker_started", queue=settings.queue_name, name=worker.name)
-    return bool(worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level))
+    return bool(worker.work(burst=burst, logging_level=settings.log_level))

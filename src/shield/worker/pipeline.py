@@ -55,7 +55,10 @@ class IngestPipeline:
         self._stage(state, "reading")
         try:
             self._check_cancel(state)
-            documents = list(read_documents(state.request))
+            request = self.store.request(state.job_id)
+            if request is None:
+                raise InvalidInput("the job's request has expired; submit it again")
+            documents = list(read_documents(request))
             state.progress.documents_total = len(documents)
             for document in documents:
                 self._check_cancel(state)

@@ -67,7 +67,9 @@ async def _stream(
 ) -> AsyncIterator[dict[str, Any]]:
     key = events_key(job_id)
     while True:
-        response: Any = await services.aredis.xread({key: last_id}, block=STREAM_BLOCK_SECONDS * 1000, count=100)
+        response: Any = await services.aredis.xread(
+            {key: last_id}, block=STREAM_BLOCK_SECONDS * 1000, count=100
+        )
         if not response:
             if not await services.aredis.exists(state_key(job_id)):
                 return  # expired while we waited
