@@ -33,7 +33,10 @@ def error_response(
 
 
 def _location(loc: tuple[object, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    # ("body", "metadata", "k") -> "metadata.k"; the first part only says where it came from.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 

@@ -21,16 +21,18 @@ from shield.metrics import API_DURATION, API_REQUESTS
 log = get_logger("shield.api.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _QUIET = {"/healthz", "/readyz", "/metrics"}
+DRAIN_CAP_BYTES = 64 * 1024 * 1024
 
 
 def _route_template(app: Any, scope: Scope) -> str:
     route = scope.get("route")
     if route is not None:
         return str(route.path)
+    # The request never reached routing (refused early): find its route the router's way.
     for candidate in getattr(app, "routes", []):
-        match, _ = candidate.matches(scope)
+        match, child = candidate.matches(scope)
         if match == Match.FULL:
-            return str(candidate.path)
+            return str(getattr(child.get("route", candidate), "path", "unmatched"))
     return "unmatched"
 
 
@@ -91,6 +93,7 @@ class RequestMiddleware:
         except _TooLarge:
             if not started:
                 status = 413
+                await _drain(receive)
                 await _send_json(
                     send,
                     413,
@@ -117,6 +120,19 @@ class RequestMiddleware:
                     duration_ms=round(elapsed * 1000, 2),
                 )
             structlog.contextvars.unbind_contextvars("request_id")
+
+
+async def _drain(receive: Receive) -> None:
+    """Read what the client is still sending (up to a cap) so that it gets to read our 413
+    instead of a connection reset; past the cap the server closes the connection."""
+    drained = 0
+    while drained < DRAIN_CAP_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any], request_id: str) -> None:

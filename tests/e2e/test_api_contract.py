@@ -1,0 +1,197 @@
+"""Every endpoint answers bad input with a 4xx, the JSON error shape and a message a person can
+act on; auth, health, readiness and metrics behave as documented."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.harness import ApiServer
+
+pytestmark = pytest.mark.slow
+
+
+def assert_error(response: httpx.Response, status: int, code: str, text: str = "") -> None:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    assert text.lower() in error["message"].lower(), error["message"]
+
+
+PROTECTED = [
+    ("POST", "/ingest-async"),
+    ("GET", "/jobs"),
+    ("GET", f"/jobs/{uuid.uuid4().hex}"),
+    ("DELETE", f"/jobs/{uuid.uuid4().hex}"),
+    ("GET", f"/jobs/{uuid.uuid4().hex}/events"),
+    ("POST", "/search"),
+    ("POST", "/store"),
+    ("GET", "/documents"),
+    ("GET", f"/documents/{uuid.uuid4()}"),
+    ("DELETE", f"/documents/{uuid.uuid4()}"),
+    ("GET", "/collections"),
+    ("GET", "/metrics"),
+    ("GET", f"/internal/collections/shield/documents/{uuid.uuid4()}"),
+    ("PUT", f"/internal/collections/shield/documents/{uuid.uuid4()}"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+def test_every_route_but_health_demands_the_token(api: ApiServer, method: str, path: str) -> None:
+    with api.client(token=None) as anonymous:
+        assert_error(anonymous.request(method, path), 401, "unauthorized", "missing bearer token")
+    with api.client(token="wrong-token-wrong-token") as intruder:
+        assert_error(intruder.request(method, path), 401, "unauthorized", "invalid bearer token")
+
+
+def test_health_is_open_and_readiness_lists_dependencies(api: ApiServer) -> None:
+    with api.client(token=None) as anonymous:
+        assert anonymous.get("/healthz").json()["status"] == "ok"
+        ready = anonymous.get("/readyz")
+        assert ready.status_code == 200
+        checks = ready.json()["checks"]
+        assert set(checks) == {"redis", "vector_store", "embedder"}
+        assert all(c["ok"] for c in checks.values())
+
+
+BAD_BODIES: list[tuple[str, str, dict[str, Any] | str, int, str, str]] = [
+    ("/ingest-async", "POST", "{not json", 400, "invalid_json", "not valid JSON"),
+    ("/ingest-async", "POST", {"kind": "document"}, 422, "invalid_input", "text"),
+    ("/ingest-async", "POST", {"kind": "video", "text": "x"}, 422, "invalid_input", "kind"),
+    ("/ingest-async", "POST", {"kind": "document", "text": 12}, 422, "invalid_input", "text"),
+    (
+        "/ingest-async",
+        "POST",
+        {"kind": "document", "text": "x", "colour": 1},
+        422,
+        "invalid_input",
+        "colour",
+    ),
+    (
+        "/ingest-async",
+        "POST",
+        {"kind": "document", "text": "x", "collection": "../etc"},
+        422,
+        "invalid_input",
+        "collection",
+    ),
+    (
+        "/ingest-async",
+        "POST",
+        {"kind": "document", "text": "x", "metadata": {f"k{i}": i for i in range(100)}},
+        422,
+        "invalid_input",
+        "metadata",
+    ),
+    ("/ingest-async", "POST", [1, 2], 422, "invalid_input", ""),
+    ("/search", "POST", {"query": ""}, 422, "invalid_input", "query"),
+    ("/search", "POST", {"query": "x", "limit": "ten"}, 422, "invalid_input", "limit"),
+    ("/search", "POST", {"query": "x", "limit": 10_000}, 422, "invalid_input", "limit"),
+    (
+        "/search",
+        "POST",
+        {"query": "x", "filter": {"password": "x"}},
+        422,
+        "invalid_input",
+        "cannot filter on 'password'",
+    ),
+    (
+        "/search",
+        "POST",
+        {"query": "x", "filter": {"source": {"$ne": 1}}},
+        422,
+        "invalid_input",
+        "filter",
+    ),
+    ("/store", "POST", {"metadata": {}}, 422, "invalid_input", "text"),
+]
+
+
+@pytest.mark.parametrize(("path", "method", "body", "status", "code", "text"), BAD_BODIES)
+def test_bad_bodies_get_clear_errors(
+    api: ApiServer, path: str, method: str, body: Any, status: int, code: str, text: str
+) -> None:
+    with api.client() as client:
+        if isinstance(body, str):
+            response = client.request(
+                method, path, content=body, headers={"content-type": "application/json"}
+            )
+        else:
+            response = client.request(method, path, json=body)
+        assert_error(response, status, code, text)
+
+
+def test_oversized_bodies_are_refused(api: ApiServer) -> None:
+    with api.client() as client:
+        huge = "x" * (api.settings.max_body_bytes + 1)
+        response = client.post("/ingest-async", json={"kind": "document", "text": huge})
+        assert_error(response, 413, "payload_too_large", "larger than")
+        too_long = "y" * (api.settings.max_text_chars + 1)
+        assert len(too_long) < api.settings.max_body_bytes
+        response = client.post("/ingest-async", json={"kind": "document", "text": too_long})
+        assert_error(response, 413, "payload_too_large", "SHIELD_MAX_TEXT_CHARS")
+        long_note = "z" * (api.settings.max_store_chars + 1)
+        assert_error(
+            client.post("/store", json={"text": long_note}),
+            413,
+            "payload_too_large",
+            "/ingest-async",
+        )
+
+
+def test_unknown_ids_and_routes_are_404(api: ApiServer) -> None:
+    with api.client() as client:
+        job = uuid.uuid4().hex
+        assert_error(client.get(f"/jobs/{job}"), 404, "not_found", job)
+        assert_error(client.delete(f"/jobs/{job}"), 404, "not_found", job)
+        assert_error(client.get(f"/jobs/{job}/events"), 404, "not_found", job)
+        client.post("/store", json={"text": "something to make the collection exist"})
+        doc = str(uuid.uuid4())
+        assert_error(client.get(f"/documents/{doc}"), 404, "not_found", doc)
+        assert_error(client.delete(f"/documents/{doc}"), 404, "not_found", doc)
+        assert_error(
+            client.post("/search", json={"query": "x", "collection": "nope"}),
+            404,
+            "not_found",
+            "collection 'nope' does not exist",
+        )
+        assert_error(client.get("/documents", params={"collection": "nope"}), 404, "not_found")
+        assert_error(client.get("/no-such-route"), 404, "not_found")
+        assert_error(client.put("/search"), 405, "method_not_allowed")
+
+
+def test_request_ids_are_echoed_and_metrics_use_route_templates(api: ApiServer) -> None:
+    with api.client() as client:
+        response = client.get(f"/jobs/{uuid.uuid4().hex}", headers={"x-request-id": "abc-123"})
+        assert response.headers["x-request-id"] == "abc-123"
+        assert len(client.get("/healthz").headers["x-request-id"]) == 32
+        metrics = client.get("/metrics").text
+        assert 'shield_api_requests_total{endpoint="/jobs/{job_id}",method="GET",status="404"}' in (
+            metrics
+        )
+        assert "shield_circuit_breaker_state{" in metrics
+        assert 'breaker="vector_store"' in metrics
+        # No raw ids in labels: cardinality stays bounded.
+        assert not any(
+            line.startswith("shield_api_requests_total")
+            and "/jobs/" in line
+            and "{job_id}" not in line
+            for line in metrics.splitlines()
+        )
+
+
+def test_ingest_answers_202_with_the_job(api: ApiServer) -> None:
+    with api.client() as client:
+        response = client.post("/ingest-async", json={"kind": "document", "text": "hello"})
+        assert response.status_code == 202
+        body = response.json()
+        assert set(body) == {"job_id", "status", "status_url", "events_url"}
+        assert response.headers["location"] == body["status_url"]
+        state = client.get(body["status_url"]).json()
+        assert state["status"] == "queued"
+        assert state["request"] == {"kind": "document", "text_chars": 5}
+        assert body["job_id"] in [j["job_id"] for j in client.get("/jobs").json()["jobs"]]
