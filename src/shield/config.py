@@ -146,9 +146,14 @@ class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
             raise ValueError("must be empty (embedded store) or an http(s):// URL")
         return value.rstrip("/")
 
+    @field_validator("api_token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        check_token("SHIELD_API_TOKEN", value)
+        return value
+
     @model_validator(mode="after")
     def _token_when_reachable(self) -> ApiSettings:
-        check_token("SHIELD_API_TOKEN", self.api_token)
         if self.api_token is None and not is_loopback(self.host):
             raise ValueError(
                 f"SHIELD_API_TOKEN must be set when shield-api listens on {self.host!r}, "
@@ -173,9 +178,14 @@ class WorkerSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
             raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:8080")
         return value.rstrip("/")
 
+    @field_validator("api_token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        check_token("SHIELD_API_TOKEN", value)
+        return value
+
     @model_validator(mode="after")
     def _sane_chunks(self) -> WorkerSettings:
-        check_token("SHIELD_API_TOKEN", self.api_token)
         if self.chunk_overlap >= self.chunk_tokens:
             raise ValueError("SHIELD_CHUNK_OVERLAP must be smaller than SHIELD_CHUNK_TOKENS")
         return self

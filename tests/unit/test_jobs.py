@@ -1,0 +1,112 @@
+"""Job states in Redis: events for every change, final states are final, failures recorded."""
+
+from __future__ import annotations
+
+import time
+
+from redis import Redis
+from rq import Queue
+from rq.exceptions import AbandonedJobError
+from rq.job import Job
+from rq.timeouts import JobTimeoutException
+
+from shield.config import ApiSettings
+from shield.jobs.callbacks import on_job_failure
+from shield.jobs.models import JobState, JobStatus
+from shield.jobs.queue import JobQueue
+from shield.jobs.store import JobStore, events_key
+
+
+def new_queue(redis: Redis, retries: int = 1) -> JobQueue:
+    settings = ApiSettings(job_retries=retries, queue_name="unit-jobs")
+    return JobQueue(redis, JobStore(redis, 3600), settings)
+
+
+def events(redis: Redis, job_id: str) -> list[JobState]:
+    return [
+        JobState.model_validate_json(fields[b"state"])
+        for _id, fields in redis.xrange(events_key(job_id))  # type: ignore[union-attr]
+    ]
+
+
+def test_every_change_is_an_event_and_final_is_final(redis_client: Redis) -> None:
+    queue = new_queue(redis_client)
+    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    assert queue.store.request(state.job_id) == {"kind": "document", "text": "abc"}
+    assert state.request == {"kind": "document", "text_chars": 3}
+    state.status, state.stage = JobStatus.RUNNING, "embedding"
+    assert queue.store.save(state)
+    queue.cancel(state)
+    state.status = JobStatus.SUCCEEDED  # a late worker cannot overwrite the cancel
+    assert not queue.store.save(state)
+    stored = queue.store.get(state.job_id)
+    assert stored is not None
+    assert stored.status == JobStatus.CANCELLED
+    assert [e.status for e in events(redis_client, state.job_id)] == [
+        JobStatus.QUEUED,
+        JobStatus.RUNNING,
+        JobStatus.CANCELLED,
+    ]
+    assert queue.store.cancel_requested(state.job_id)
+
+
+def test_cancelling_a_queued_job_takes_it_off_the_queue(redis_client: Redis) -> None:
+    queue = new_queue(redis_client)
+    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    assert queue.size() == 1
+    queue.cancel(state)
+    assert queue.size() == 0
+    assert Job.fetch(state.job_id, connection=redis_client).get_status() == "canceled"
+
+
+def _rq_job(redis: Redis, job_id: str) -> Job:
+    return Job.fetch(job_id, connection=redis)
+
+
+def test_lost_worker_with_retries_left_requeues(redis_client: Redis) -> None:
+    queue = new_queue(redis_client, retries=1)
+    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    job = _rq_job(redis_client, state.job_id)
+    on_job_failure(job, redis_client, AbandonedJobError, AbandonedJobError(), None)
+    after = queue.store.get(state.job_id)
+    assert after is not None
+    assert after.status == JobStatus.QUEUED
+    assert after.stage == "retrying"
+    assert after.error is not None
+    assert after.error.code == "worker_lost"
+    assert "will be retried" in after.error.message
+
+
+def test_lost_worker_without_retries_fails_with_the_reason(redis_client: Redis) -> None:
+    queue = new_queue(redis_client, retries=0)
+    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    job = _rq_job(redis_client, state.job_id)
+    on_job_failure(job, redis_client, AbandonedJobError, AbandonedJobError(), None)
+    after = queue.store.get(state.job_id)
+    assert after is not None
+    assert after.status == JobStatus.FAILED
+    assert after.finished_at is not None
+    assert after.error is not None
+    assert "worker running this job stopped" in after.error.message
+
+
+def test_timeouts_say_which_limit(redis_client: Redis) -> None:
+    queue = new_queue(redis_client, retries=0)
+    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    job = _rq_job(redis_client, state.job_id)
+    on_job_failure(job, redis_client, JobTimeoutException, JobTimeoutException("t"), None)
+    after = queue.store.get(state.job_id)
+    assert after is not None
+    assert after.error is not None
+    assert after.error.code == "timeout"
+    assert "SHIELD_JOB_TIMEOUT" in after.error.message
+
+
+def test_recent_lists_newest_first(redis_client: Redis) -> None:
+    queue = new_queue(redis_client)
+    ids = []
+    for _ in range(3):
+        ids.append(queue.submit("document", "docs", {"kind": "document", "text": "x"}).job_id)
+        time.sleep(0.01)
+    assert [s.job_id for s in queue.store.recent(2)] == ids[::-1][:2]
+    assert isinstance(queue.queue, Queue)
