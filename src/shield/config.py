@@ -90,7 +90,7 @@ class EmbeddingMixin(BaseSettings):
     embedding_url: str = Field(default="", description="Base URL of an Ollama or OpenAI API.")
     embedding_api_key: SecretStr | None = None
     embedding_timeout: float = Field(default=30.0, gt=0)
-    embedding_batch_size: int = Field(default=64, ge=1, le=2048)
+    embedding_batch_size: int = Field(default=32, ge=1, le=2048)
     embedding_cache_size: int = Field(
         default=10_000, ge=0, description="Vectors kept in memory per process; 0 turns it off."
     )
@@ -137,7 +137,6 @@ class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
     internal_max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     max_text_chars: int = Field(default=5_000_000, ge=1, description="Inline document limit.")
     max_store_chars: int = Field(default=65_536, ge=1, description="qdrant_store text limit.")
-    request_timeout: float = Field(default=30.0, gt=0, description="Seconds per API request.")
 
     @field_validator("qdrant_url")
     @classmethod

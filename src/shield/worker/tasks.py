@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
 from redis import Redis
 
 from shield.config import WorkerSettings
@@ -63,6 +64,14 @@ def current() -> WorkerContext:
 def run_ingest(job_id: str) -> str:
     """Run one ingest job; returns its final status (the job's state holds the details)."""
     context = current()
+    structlog.contextvars.bind_contextvars(job_id=job_id)
+    try:
+        return _run(context, job_id)
+    finally:
+        structlog.contextvars.unbind_contextvars("job_id")
+
+
+def _run(context: WorkerContext, job_id: str) -> str:
     state = context.store.get(job_id)
     if state is None:
         raise InvalidInput(f"job {job_id} has no state (expired?)")

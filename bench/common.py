@@ -1,0 +1,168 @@
+"""Shared by the benchmarks: a real-text corpus, cached embeddings, percentiles, and the services
+(Redis, shield-api, shield-worker) started as real processes."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+CACHE = Path(__file__).parent / ".cache"
+RESULTS = Path(__file__).parent / "results"
+TOKEN = "bench-token-0123456789abcdef"
+
+
+def corpus(size: int) -> list[str]:
+    """`size` distinct paragraphs of real English: docstrings of the installed Python packages,
+    read in a fixed order (so every run, on every machine with this lock, sees the same text)."""
+    CACHE.mkdir(exist_ok=True)
+    for path in sorted(CACHE.glob("corpus-*.json"), key=lambda p: int(p.stem.split("-")[1])):
+        if int(path.stem.split("-")[1]) >= size:  # the corpus is read in a fixed order: a prefix
+            return list(json.loads(path.read_text()))[:size]
+    cached = CACHE / f"corpus-{size}.json"
+    seen: dict[str, None] = {}
+    roots = [Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"]
+    roots.append(Path(os.__file__).parent)
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            try:
+                tree = ast.parse(path.read_text(errors="ignore"))
+            except (SyntaxError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if not isinstance(
+                    node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+                ):
+                    continue
+                doc = ast.get_docstring(node)
+                for para in re.split(r"\n\s*\n", doc or ""):
+                    text = " ".join(para.split())
+                    if 60 <= len(text) <= 600 and text.count(" ") > 8:
+                        seen.setdefault(text)
+                if len(seen) >= size:
+                    break
+            if len(seen) >= size:
+                break
+    texts = list(seen)[:size]
+    if len(texts) < size:
+        raise RuntimeError(f"only {len(texts)} paragraphs found; asked for {size}")
+    cached.write_text(json.dumps(texts))
+    return texts
+
+
+def embeddings(texts: Sequence[str], name: str) -> np.ndarray:
+    """The texts' real MiniLM embeddings, computed once and cached on disk."""
+    path = CACHE / f"embeddings-{name}-{len(texts)}.npy"
+    if path.exists():
+        return np.load(path)
+    from shield.embeddings.local import LocalEmbedder
+
+    vectors = LocalEmbedder(batch_size=32).embed(list(texts))
+    np.save(path, vectors)
+    return vectors
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(samples), q))
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def save(name: str, figures: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    figures = {"machine": {"cpus": os.cpu_count()}, **figures}
+    (RESULTS / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
+class Platform:
+    """Redis, shield-api and `workers` shield-workers as real processes on loopback."""
+
+    def __init__(self, root: Path, workers: int = 1, **env: str) -> None:
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        self.root = root
+        self.redis_port, self.api_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.api_port}"
+        self.processes: list[subprocess.Popen[bytes]] = []
+        redis = shutil.which("redis-server") or "redis-server"
+        self._spawn(
+            "redis",
+            [
+                redis,
+                "--port",
+                str(self.redis_port),
+                "--save",
+                "",
+                "--dir",
+                str(root),
+                "--appendonly",
+                "yes",
+            ],
+            {},
+        )
+        common = {
+            "SHIELD_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "SHIELD_API_TOKEN": TOKEN,
+            "SHIELD_API_URL": self.url,
+            "SHIELD_DATA_DIR": str(root / "data"),
+            "SHIELD_LOG_LEVEL": "WARNING",
+            "HF_HUB_OFFLINE": "1",
+            **env,
+        }
+        shield = [sys.executable, "-m", "shield"]
+        self._spawn("api", [*shield, "api", "--port", str(self.api_port)], common)
+        for i in range(workers):
+            self._spawn(f"worker-{i}", [*shield, "worker"], common)
+        self.wait_ready()
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        log = (self.root / f"{name}.log").open("wb")
+        self.processes.append(
+            subprocess.Popen(argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+        )
+
+    def client(self, **kw: Any) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=120, **kw)
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    time.sleep(3)  # let the workers load the model too
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"shield-api did not become ready; see {self.root}/api.log")
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,185 @@
+"""Search latency and the 202 answer of /ingest-async.
+
+1. Search p50/p99 at 10k and 100k chunks through shield-api's own search path (document index,
+   circuit breaker, embedded Qdrant Edge store), excluding query embedding, with and without a
+   filter; exact NumPy search over the same vectors is the baseline. Goal: p99 <= 5 ms at 100k.
+2. The p99 of `POST /ingest-async` (202) at 50 concurrent clients against a running shield-api,
+   beside `GET /healthz` at the same concurrency as the baseline. Goal: p99 <= 50 ms.
+
+    python -m bench.search [--sizes 10000 100000] [--clients 50] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from bench.common import TOKEN, Platform, corpus, embeddings, median, percentile, save
+from shield.documents.identity import content_hash, document_id
+from shield.documents.index import DocumentIndex
+from shield.documents.models import ChunkIn, DocumentWrite
+from shield.embeddings.base import Embedder
+from shield.resilience import Breaker
+from shield.vectorstore import Match
+from shield.vectorstore.edge import EdgeVectorStore
+
+CHUNKS_PER_DOCUMENT = 10
+
+
+class _NoEmbedder(Embedder):
+    """The index needs an embedder's name and dimension; the bench passes query vectors."""
+
+    model_name = "all-MiniLM-L6-v2"
+    dimension = 384
+
+    def embed(self, texts: Any) -> Any:
+        raise AssertionError("query embedding is excluded from this benchmark")
+
+
+def search_latency(
+    texts: list[str], vectors: np.ndarray, queries: np.ndarray, rounds: int
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = EdgeVectorStore(Path(tmp))
+        index = DocumentIndex(store, _NoEmbedder(), Breaker("bench", "vector_store"))
+        for start in range(0, len(vectors), CHUNKS_PER_DOCUMENT):
+            source = f"doc-{start // CHUNKS_PER_DOCUMENT}.md"
+            chunk_texts = texts[start : start + CHUNKS_PER_DOCUMENT]
+            index.replace(
+                "bench",
+                document_id("bench", source),
+                DocumentWrite(
+                    source=source,
+                    content_hash=content_hash("".join(chunk_texts)),
+                    embedding_model="all-MiniLM-L6-v2",
+                    metadata={"team": f"team-{start % 7}"},
+                    chunks=[
+                        ChunkIn(text=t, vector=v.tolist())
+                        for t, v in zip(chunk_texts, vectors[start : start + 10], strict=True)
+                    ],
+                ),
+            )
+        store.optimize()  # what the API's background optimizer does after bulk loads
+
+        def run(where: list[Match]) -> dict[str, float]:
+            p50s, p99s = [], []
+            for _ in range(rounds):
+                latencies = []
+                for query in queries:
+                    start = time.perf_counter()
+                    index.breaker.call(store.search, "bench", query.tolist(), 10, where)
+                    latencies.append((time.perf_counter() - start) * 1000)
+                p50s.append(percentile(latencies, 50))
+                p99s.append(percentile(latencies, 99))
+            return {"p50_ms": median(p50s), "p99_ms": median(p99s)}
+
+        figures = {
+            "shield_search": run([]),
+            "shield_search_filtered": run([Match("metadata.team", ("team-3",))]),
+        }
+        store.close()
+    exact = []
+    for _ in range(rounds):
+        latencies = []
+        for query in queries:
+            start = time.perf_counter()
+            np.argpartition(-(vectors @ query), 10)[:10]
+            latencies.append((time.perf_counter() - start) * 1000)
+        exact.append((percentile(latencies, 50), percentile(latencies, 99)))
+    figures["numpy_exact"] = {
+        "p50_ms": median([e[0] for e in exact]),
+        "p99_ms": median([e[1] for e in exact]),
+    }
+    return figures
+
+
+async def _hammer(
+    url: str, method: str, path: str, body: Any, clients: int, per: int
+) -> list[float]:
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as http:
+
+        async def client() -> None:
+            for _ in range(per):
+                start = time.perf_counter()
+                response = await http.request(method, path, json=body)
+                latencies.append((time.perf_counter() - start) * 1000)
+                assert response.status_code in (200, 202), response.text
+
+        await asyncio.gather(*(client() for _ in range(clients)))
+    return latencies
+
+
+def ingest_latency(clients: int, rounds: int) -> dict[str, Any]:
+    platform = Platform(Path(tempfile.mkdtemp()) / "search-bench", workers=0)
+    try:
+        body = {"kind": "document", "text": "A short note to queue.", "source": "note.md"}
+        figures: dict[str, Any] = {}
+        for name, method, path, payload in (
+            ("healthz", "GET", "/healthz", None),
+            ("ingest_async", "POST", "/ingest-async", body),
+        ):
+            asyncio.run(_hammer(platform.url, method, path, payload, clients, 5))  # warm-up
+            p50s, p99s, rates = [], [], []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                latencies = asyncio.run(_hammer(platform.url, method, path, payload, clients, 20))
+                rates.append(len(latencies) / (time.perf_counter() - start))
+                p50s.append(percentile(latencies, 50))
+                p99s.append(percentile(latencies, 99))
+            figures[name] = {
+                "p50_ms": median(p50s),
+                "p99_ms": median(p99s),
+                "requests_per_s": median(rates),
+            }
+        return figures
+    finally:
+        platform.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    largest = max(args.sizes)
+    texts = corpus(largest + args.queries)
+    vectors = embeddings(texts, "minilm")
+    queries = vectors[largest : largest + args.queries]
+    results: dict[str, Any] = {"search": {}}
+    for size in args.sizes:
+        figures = search_latency(texts[:size], vectors[:size], queries, args.rounds)
+        results["search"][str(size)] = figures
+        print(f"\n== search, {size} chunks, excluding query embedding (median of {args.rounds}) ==")
+        for name, row in figures.items():
+            ratio = row["p50_ms"] / figures["numpy_exact"]["p50_ms"]
+            print(
+                f"{name:<26}p50 {row['p50_ms']:7.3f} ms  p99 {row['p99_ms']:7.3f} ms"
+                f"  ({ratio:.2f}x exact p50)"
+            )
+    figures = ingest_latency(args.clients, args.rounds)
+    results["ingest_async"] = {"clients": args.clients, **figures}
+    print(f"\n== {args.clients} concurrent clients, median of {args.rounds} rounds ==")
+    for name, row in figures.items():
+        print(
+            f"{name:<14}p50 {row['p50_ms']:7.2f} ms  p99 {row['p99_ms']:7.2f} ms"
+            f"  {row['requests_per_s']:7.0f} req/s"
+        )
+    ratio = figures["ingest_async"]["p99_ms"] / figures["healthz"]["p99_ms"]
+    print(f"202 p99 / healthz p99: {ratio:.2f}")
+    save("search", results)
+
+
+if __name__ == "__main__":
+    main()

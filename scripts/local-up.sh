@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs Shield on this machine: Redis, shield-api and one shield-worker, as background processes
+# with their state under var/. Idempotent: what already runs is left alone. `make down` stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD/var
+mkdir -p "$root"/{run,log,data,redis}
+chmod 700 "$root"
+
+api_port=${SHIELD_PORT:-8080}
+redis_port=${SHIELD_LOCAL_REDIS_PORT:-6379}
+token_file=$root/api-token
+if [[ ! -s $token_file ]]; then
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > "$token_file")
+fi
+token=$(cat "$token_file")
+
+running() { [[ -f $root/run/$1.pid ]] && kill -0 "$(cat "$root/run/$1.pid")" 2>/dev/null; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if ! running redis; then
+    if port_busy "$redis_port"; then
+        echo "make up: port $redis_port is taken by another program; set SHIELD_LOCAL_REDIS_PORT" >&2
+        exit 1
+    fi
+    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$root/redis" --appendonly yes \
+        --daemonize yes --pidfile "$root/run/redis.pid" --logfile "$root/log/redis.log"
+    for _ in $(seq 50); do running redis && break; sleep 0.1; done
+fi
+
+export SHIELD_REDIS_URL=redis://127.0.0.1:$redis_port/0
+export SHIELD_API_TOKEN=$token
+export SHIELD_DATA_DIR=$root/data
+export SHIELD_API_URL=http://127.0.0.1:$api_port
+export HF_HUB_OFFLINE=1
+
+start() {  # name, command...
+    local name=$1; shift
+    running "$name" && return 0
+    nohup "$@" >>"$root/log/$name.log" 2>&1 &
+    echo $! > "$root/run/$name.pid"
+}
+if ! running api && port_busy "$api_port"; then
+    echo "make up: port $api_port is taken by another program; set SHIELD_PORT" >&2
+    exit 1
+fi
+start api .venv/bin/shield api --host 127.0.0.1 --port "$api_port"
+start worker .venv/bin/shield worker
+
+echo -n "make up: waiting for shield-api to be ready"
+for _ in $(seq 240); do
+    if curl -fsS "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; then
+        ready=1
+        break
+    fi
+    running api || { echo; echo "make up: shield-api exited; see $root/log/api.log" >&2; tail -20 "$root/log/api.log" >&2; exit 1; }
+    echo -n .
+    sleep 0.5
+done
+echo
+[[ ${ready:-0} == 1 ]] || { echo "make up: shield-api is not ready; see $root/log/api.log" >&2; exit 1; }
+
+cat <<EOT
+Shield is running.
+  API        http://127.0.0.1:$api_port   (OpenAPI: /docs, /openapi.json)
+  Redis      127.0.0.1:$redis_port
+  Token      $token_file   (send it as: Authorization: Bearer <token>)
+  Logs       $root/log/
+Try it:
+  TOKEN=\$(cat $token_file)
+  curl -s -X POST http://127.0.0.1:$api_port/ingest-async -H "Authorization: Bearer \$TOKEN" \\
+       -H 'content-type: application/json' \\
+       -d '{"kind": "document", "source": "hello.md", "text": "# Hello\\nShield keeps your notes searchable."}'
+  curl -s -X POST http://127.0.0.1:$api_port/search -H "Authorization: Bearer \$TOKEN" \\
+       -H 'content-type: application/json' -d '{"query": "what does Shield keep?"}'
+Stop it with: make down
+EOT
