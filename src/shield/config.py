@@ -133,6 +133,12 @@ class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
     qdrant_api_key: SecretStr | None = None
     qdrant_timeout: float = Field(default=10.0, gt=0)
     default_collection: str = Field(default="shield", pattern=COLLECTION_NAME_PATTERN)
+    index_min_points: int = Field(
+        default=10_000, ge=1, description="Unindexed points that make the embedded store index."
+    )
+    index_idle_seconds: float = Field(
+        default=10.0, ge=0, description="Quiet time (no writes) before the embedded store indexes."
+    )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     internal_max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     max_text_chars: int = Field(default=5_000_000, ge=1, description="Inline document limit.")

@@ -37,6 +37,11 @@ EMBEDDING_SECONDS = Histogram(
 EMBEDDING_CACHE = Counter(
     "shield_embedding_cache_total", "Embedding cache look-ups by result.", ["result"]
 )
+INDEX_SECONDS = Histogram(
+    "shield_vector_index_seconds",
+    "Time the embedded vector store took to build its index (requests wait meanwhile).",
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+)
 BREAKER_OPENED = Counter(
     "shield_circuit_breaker_opened_total",
     "Times a circuit breaker opened.",

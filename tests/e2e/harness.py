@@ -53,8 +53,9 @@ class WorkerProcess:
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
         self._log = log_path.open("ab")
+        self.metrics_port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shield", "worker"],
+            [sys.executable, "-m", "shield", "worker", "--metrics-port", str(self.metrics_port)],
             env={**os.environ, **env},
             stdout=self._log,
             stderr=subprocess.STDOUT,

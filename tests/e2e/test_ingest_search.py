@@ -105,6 +105,12 @@ def test_document_goes_the_whole_way(api: ApiServer, worker: WorkerProcess) -> N
         listed = client.get("/documents").json()["documents"]
         assert [d["document_id"] for d in listed].count(document_id) == 1
 
+        # The worker counts what it did, for Prometheus.
+        worker_metrics = httpx.get(f"http://127.0.0.1:{worker.metrics_port}/metrics").text
+        assert 'shield_jobs_total{kind="document",status="succeeded"}' in worker_metrics
+        assert "shield_embedding_seconds_count" in worker_metrics
+        assert 'shield_circuit_breaker_state{breaker="api",service="worker"} 0.0' in worker_metrics
+
         # Delete: gone from search and from the listing.
         deleted = client.delete(f"/documents/{document_id}")
         assert deleted.status_code == 200

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from shield import __version__
 from shield.api.deps import require_token
 from shield.api.errors import install_error_handlers
+from shield.api.indexer import run_indexer
 from shield.api.middleware import RequestMiddleware
 from shield.api.reaper import run_reaper
 from shield.api.routes import documents, health, ingest, internal, jobs, search
@@ -39,15 +40,17 @@ def create_app(
         app.state.services = services
         interval = max(1.0, settings.job_heartbeat_seconds / 3)
         reaper = asyncio.create_task(run_reaper(services, interval))
+        indexer = asyncio.create_task(run_indexer(services))
         log.info(
             "api_started", vector_store=services.store.backend, model=services.embedder.model_name
         )
         try:
             yield
         finally:
-            reaper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reaper
+            for task in (reaper, indexer):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await services.aredis.aclose()
             await asyncio.to_thread(services.close)
 

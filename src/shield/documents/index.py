@@ -7,6 +7,7 @@ store's circuit breaker; blocking store work runs on worker threads, never on th
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,6 +56,7 @@ class DocumentIndex:
         self.store = store
         self.embedder = embedder
         self.breaker = breaker
+        self.last_write = time.monotonic()
 
     # -- collections -------------------------------------------------------------------------
 
@@ -132,6 +134,7 @@ class DocumentIndex:
             )
             for index, chunk in enumerate(write.chunks)
         ]
+        self.last_write = time.monotonic()
         # One upsert overwrites chunks 0..n-1 in place; then the old tail, if it was longer.
         self.breaker.call(self.store.upsert, collection, points)
         stale = [point_id(doc_id, i) for i in range(len(points), previous)]

@@ -106,6 +106,10 @@ class VectorStore(abc.ABC):
     ) -> dict[Value, int]:
         """How many points have each value of a keyword field."""
 
+    def pending_index_points(self) -> int:
+        """Points waiting for `optimize()` to index them (0 where the backend indexes itself)."""
+        return 0
+
     def optimize(self) -> None:  # noqa: B027 - only some backends need it
         """Build indexes now instead of later (embedded backend)."""
 

@@ -197,11 +197,14 @@ class EdgeVectorStore(VectorStore):
 
     # -- maintenance -------------------------------------------------------------------------
 
-    def unindexed_points(self) -> int:
-        """Points not yet in an HNSW index, over every open collection."""
+    def pending_index_points(self) -> int:
         with self._guard:
             shards = list(self._shards.values())
-        return sum(max(0, s.info().points_count - s.info().indexed_vectors_count) for s in shards)
+        total = 0
+        for shard in shards:
+            info = shard.info()
+            total += max(0, info.points_count - info.indexed_vectors_count)
+        return total
 
     def optimize(self) -> None:
         with self._guard:

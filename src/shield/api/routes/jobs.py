@@ -7,12 +7,13 @@ import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import redis
 from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse
 
 from shield.api.deps import ServicesDep
 from shield.api.services import STREAM_BLOCK_SECONDS
-from shield.errors import NotFound
+from shield.errors import DependencyUnavailable, NotFound
 from shield.jobs.models import FINAL_STATUSES, JobState
 from shield.jobs.store import events_key, state_key
 
@@ -56,7 +57,11 @@ async def job_events(
     services: ServicesDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
-    if not await services.aredis.exists(state_key(job_id)):
+    try:
+        exists = await services.redis_breaker.call_async(services.aredis.exists, state_key(job_id))
+    except redis.RedisError as exc:
+        raise DependencyUnavailable("redis", f"Redis is unavailable: {exc}") from exc
+    if not exists:
         raise NotFound(f"no job {job_id} (unknown, or expired)", job_id=job_id)
     start = last_event_id if last_event_id and _STREAM_ID.match(last_event_id) else "0"
     return EventSourceResponse(_stream(services, job_id, start), ping=15)
