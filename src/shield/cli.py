@@ -141,7 +141,8 @@ def api(host: str | None, port: int | None) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
 @click.option("--metrics-port", type=int, default=None, help="Serve /metrics on this port.")
-def worker(burst: bool, metrics_port: int | None) -> None:
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="...on this address.")
+def worker(burst: bool, metrics_port: int | None, metrics_host: str) -> None:
     """Run a shield-worker (an RQ worker for ingest jobs)."""
     settings = _settings_or_exit(WorkerSettings)
     assert isinstance(settings, WorkerSettings)
@@ -150,7 +151,7 @@ def worker(burst: bool, metrics_port: int | None) -> None:
         register_secret(settings.api_token.get_secret_value())
     from shield.worker.main import run_worker
 
-    run_worker(settings, burst=burst, metrics_port=metrics_port)
+    run_worker(settings, burst=burst, metrics_port=metrics_port, metrics_host=metrics_host)
 
 
 if __name__ == "__main__":  # pragma: no cover

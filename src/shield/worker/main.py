@@ -49,12 +49,17 @@ class ShieldWorker(SimpleWorker):
 
 
 def run_worker(
-    settings: WorkerSettings, *, burst: bool = False, metrics_port: int | None = None, **kw: Any
+    settings: WorkerSettings,
+    *,
+    burst: bool = False,
+    metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
+    **kw: Any,
 ) -> bool:
     context = WorkerContext.build(settings)
     configure(context)
     if metrics_port:
-        start_http_server(metrics_port, addr="127.0.0.1")
+        start_http_server(metrics_port, addr=metrics_host)
     ShieldWorker.heartbeat_seconds = settings.job_heartbeat_seconds
     queue = Queue(settings.queue_name, connection=context.redis)
     worker = ShieldWorker([queue], connection=context.redis, maintenance_interval=60, **kw)
