@@ -75,6 +75,14 @@ def embeddings(texts: Sequence[str], name: str) -> np.ndarray:
     return vectors
 
 
+def search_dataset(sizes: Sequence[int], queries: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts and vectors for the largest size, and held-out query vectors after them."""
+    largest = max(sizes)
+    texts = corpus(largest + queries)
+    vectors = embeddings(texts, "minilm")
+    return texts[:largest], vectors[:largest], vectors[largest : largest + queries]
+
+
 def percentile(samples: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(samples), q))
 

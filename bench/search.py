@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from bench.common import TOKEN, Platform, corpus, embeddings, median, percentile, save
+from bench.common import TOKEN, Platform, median, percentile, save, search_dataset
 from shield.documents.identity import content_hash, document_id
 from shield.documents.index import DocumentIndex
 from shield.documents.models import ChunkIn, DocumentWrite
@@ -153,10 +153,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    largest = max(args.sizes)
-    texts = corpus(largest + args.queries)
-    vectors = embeddings(texts, "minilm")
-    queries = vectors[largest : largest + args.queries]
+    texts, vectors, queries = search_dataset(args.sizes, args.queries)
     results: dict[str, Any] = {"search": {}}
     for size in args.sizes:
         figures = search_latency(texts[:size], vectors[:size], queries, args.rounds)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from qdrant_client import QdrantClient
 
-from bench.common import corpus, embeddings, median, percentile, save
+from bench.common import median, percentile, save, search_dataset
 from shield.vectorstore import PointRecord, VectorStore
 from shield.vectorstore.edge import EdgeVectorStore
 from shield.vectorstore.server import QdrantServerStore
@@ -98,10 +98,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    largest = max(args.sizes)
-    texts = corpus(largest + args.queries)
-    vectors = embeddings(texts, "minilm")
-    queries = vectors[largest : largest + args.queries]
+    _texts, vectors, queries = search_dataset(args.sizes, args.queries)
     results = {}
     for size in args.sizes:
         figures = bench_size(vectors[:size], queries, args.rounds)
