@@ -65,9 +65,11 @@ def corpus(size: int) -> list[str]:
 
 def embeddings(texts: Sequence[str], name: str) -> np.ndarray:
     """The texts' real MiniLM embeddings, computed once and cached on disk."""
+    for cached in sorted(CACHE.glob(f"embeddings-{name}-*.npy")):
+        # Texts come from the corpus, a fixed-order prefix: a longer file covers a shorter one.
+        if int(cached.stem.rsplit("-", 1)[1]) >= len(texts):
+            return np.load(cached, mmap_mode="r")[: len(texts)].copy()
     path = CACHE / f"embeddings-{name}-{len(texts)}.npy"
-    if path.exists():
-        return np.load(path)
     from shield.embeddings.local import LocalEmbedder
 
     vectors = LocalEmbedder(batch_size=32).embed(list(texts))

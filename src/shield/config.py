@@ -133,6 +133,9 @@ class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
     qdrant_api_key: SecretStr | None = None
     qdrant_timeout: float = Field(default=10.0, gt=0)
     default_collection: str = Field(default="shield", pattern=COLLECTION_NAME_PATTERN)
+    search_hnsw_ef: int = Field(
+        default=256, ge=8, le=4096, description="HNSW search breadth: recall against latency."
+    )
     index_min_points: int = Field(
         default=10_000, ge=1, description="Unindexed points that make the embedded store index."
     )

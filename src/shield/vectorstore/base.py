@@ -19,6 +19,8 @@ Value = str | int | bool
 #: Payload fields with an index in every collection (filters on them stay fast).
 KEYWORD_INDEXES = ("document_id", "source", "job_id")
 INTEGER_INDEXES = ("chunk_index",)
+#: HNSW search breadth: 256 gives recall@10 0.994 at 100k MiniLM vectors, p99 under 2 ms (ADR 0001).
+DEFAULT_HNSW_EF = 256
 
 
 class StoreError(ShieldError):

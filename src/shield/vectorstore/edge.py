@@ -23,6 +23,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from shield.vectorstore.base import (
+    DEFAULT_HNSW_EF,
     INTEGER_INDEXES,
     KEYWORD_INDEXES,
     CollectionInfo,
@@ -55,8 +56,9 @@ def _filter(where: Sequence[Match]) -> qe.Filter | None:
 class EdgeVectorStore(VectorStore):
     backend = "embedded"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, hnsw_ef: int = DEFAULT_HNSW_EF) -> None:
         self.root = root
+        self._params = qe.SearchParams(hnsw_ef=hnsw_ef)
         root.mkdir(parents=True, exist_ok=True)
         self._lock_file = (root / ".lock").open("w")
         try:
@@ -170,6 +172,7 @@ class EdgeVectorStore(VectorStore):
             query=qe.Query.Nearest([float(x) for x in vector]),
             filter=_filter(where),
             with_payload=True,
+            params=self._params,
         )
         return [
             ScoredRecord(str(hit.id), float(hit.score), dict(hit.payload or {}))

@@ -12,7 +12,9 @@ def open_vector_store(settings: ApiSettings) -> VectorStore:
         from shield.vectorstore.server import QdrantServerStore
 
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        return QdrantServerStore.from_url(settings.qdrant_url, key, settings.qdrant_timeout)
+        return QdrantServerStore.from_url(
+            settings.qdrant_url, key, settings.qdrant_timeout, settings.search_hnsw_ef
+        )
     from shield.vectorstore.edge import EdgeVectorStore
 
-    return EdgeVectorStore(settings.data_dir / "collections")
+    return EdgeVectorStore(settings.data_dir / "collections", settings.search_hnsw_ef)

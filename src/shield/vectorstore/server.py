@@ -13,6 +13,7 @@ from typing import Any
 from qdrant_client import QdrantClient, models
 
 from shield.vectorstore.base import (
+    DEFAULT_HNSW_EF,
     INTEGER_INDEXES,
     KEYWORD_INDEXES,
     CollectionInfo,
@@ -41,12 +42,15 @@ def _filter(where: Sequence[Match]) -> models.Filter | None:
 class QdrantServerStore(VectorStore):
     backend = "qdrant"
 
-    def __init__(self, client: QdrantClient) -> None:
+    def __init__(self, client: QdrantClient, hnsw_ef: int = DEFAULT_HNSW_EF) -> None:
         self.client = client
+        self._params = models.SearchParams(hnsw_ef=hnsw_ef)
 
     @classmethod
-    def from_url(cls, url: str, api_key: str | None, timeout: float) -> QdrantServerStore:
-        return cls(QdrantClient(url=url, api_key=api_key, timeout=int(timeout)))
+    def from_url(
+        cls, url: str, api_key: str | None, timeout: float, hnsw_ef: int = DEFAULT_HNSW_EF
+    ) -> QdrantServerStore:
+        return cls(QdrantClient(url=url, api_key=api_key, timeout=int(timeout)), hnsw_ef)
 
     def create_collection(self, name: str, embedding_model: str, dimension: int) -> None:
         self.client.create_collection(
@@ -120,6 +124,7 @@ class QdrantServerStore(VectorStore):
             query=[float(x) for x in vector],
             limit=limit,
             query_filter=_filter(where),
+            search_params=self._params,
             with_payload=True,
         )
         return [
