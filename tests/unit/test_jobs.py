@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from redis import Redis
 from rq import Queue
@@ -110,3 +111,29 @@ def test_recent_lists_newest_first(redis_client: Redis) -> None:
         time.sleep(0.01)
     assert [s.job_id for s in queue.store.recent(2)] == ids[::-1][:2]
     assert isinstance(queue.queue, Queue)
+
+
+def test_reaper_fails_jobs_whose_queue_entry_vanished(redis_client: Redis) -> None:
+    from types import SimpleNamespace
+
+    from shield.api.reaper import reap_once
+
+    queue = new_queue(redis_client)
+    kept = queue.submit("document", "docs", {"kind": "document", "text": "kept"})
+    lost = JobState(job_id="f" * 32, kind="document", collection="docs")
+    queue.store.create(lost, {"kind": "document", "text": "x"}, time.time() - 3600)
+    old_but_queued = queue.submit("document", "docs", {"kind": "document", "text": "old"})
+    redis_client.zadd("shield:jobs:active", {old_but_queued.job_id: time.time() - 3600})
+    services: Any = SimpleNamespace(queue=queue, jobs=queue.store, redis=redis_client)
+    reap_once(services)
+    failed = queue.store.get(lost.job_id)
+    assert failed is not None
+    assert failed.status == JobStatus.FAILED
+    assert failed.error is not None
+    assert failed.error.code == "lost"
+    for job_id in (kept.job_id, old_but_queued.job_id):  # their queue entries exist
+        state = queue.store.get(job_id)
+        assert state is not None
+        assert state.status == JobStatus.QUEUED
+    # Final jobs leave the active set; unfinished ones stay in it.
+    assert queue.store.active_since_before(time.time(), 10) == [old_but_queued.job_id, kept.job_id]

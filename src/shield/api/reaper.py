@@ -7,7 +7,7 @@ fails jobs whose queue entry vanished, and samples the queue depth.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import time
 
 from rq import Queue
 from rq.job import Job
@@ -20,8 +20,8 @@ from shield.logging import get_logger
 from shield.metrics import JOBS, QUEUE_SIZE
 
 log = get_logger(__name__)
-SCAN_LIMIT = 1000
-LOST_AFTER_SECONDS = 30  # a job is created a moment before its queue entry
+SCAN_LIMIT = 200
+LOST_AFTER_SECONDS = 60
 
 
 def reap_once(services: Services) -> None:
@@ -29,11 +29,13 @@ def reap_once(services: Services) -> None:
     # Signals only work in the main thread; the reaper runs in a worker thread.
     StartedJobRegistry(queue=queue, death_penalty_class=TimerDeathPenalty).cleanup()
     QUEUE_SIZE.labels(queue.name).set(queue.count)
-    settled = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=LOST_AFTER_SECONDS)
-    for state in services.jobs.recent(SCAN_LIMIT):
-        if state.is_final or dt.datetime.fromisoformat(state.updated_at) > settled:
+    # Only unfinished jobs old enough that their queue entry must exist by now.
+    for job_id in services.jobs.active_since_before(time.time() - LOST_AFTER_SECONDS, SCAN_LIMIT):
+        if Job.exists(job_id, connection=services.redis):
             continue
-        if Job.exists(state.job_id, connection=services.redis):
+        state = services.jobs.get(job_id)
+        if state is None:
+            services.jobs.forget_active(job_id)  # expired
             continue
         # Its RQ job is gone (Redis lost it, or it expired): it would never run or finish.
         state.status = JobStatus.FAILED

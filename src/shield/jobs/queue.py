@@ -47,8 +47,7 @@ class JobQueue:
             request=summarize_request(request),
             max_attempts=self.settings.job_retries + 1,
         )
-        self.store.create(state, request, time.time())
-        self.queue.enqueue_call(
+        rq_job = self.queue.create_job(
             RUN_INGEST,
             args=(job_id,),
             job_id=job_id,
@@ -60,6 +59,14 @@ class JobQueue:
             retry=Retry(max=self.settings.job_retries) if self.settings.job_retries else None,
             on_failure=Callback(ON_FAILURE),
         )
+        # The state and the queue entry are written in one MULTI/EXEC: one round trip, and no
+        # moment where one exists without the other.
+        with self.redis.pipeline() as pipe:
+            self.queue.enqueue_job(rq_job, pipeline=pipe)  # RQ starts the MULTI itself
+            self.store.create(state, request, time.time(), pipeline=pipe)
+            created = pipe.execute()[-1]
+        if not created:
+            raise RuntimeError(f"job {job_id} already exists")
         JOBS.labels(kind, "queued").inc()
         return state
 

@@ -12,11 +12,13 @@ import json
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 
 from shield.jobs.models import JobState, utcnow
 
 KEY_PREFIX = "shield:job:"
 INDEX_KEY = "shield:jobs"
+ACTIVE_KEY = "shield:jobs:active"  # jobs not yet in a final state, by creation time
 CANCEL_PREFIX = "shield:job-cancel:"
 EVENTS_MAXLEN = 1000
 
@@ -30,6 +32,7 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'state', ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
+if ARGV[4] == '1' then redis.call('ZREM', KEYS[3], ARGV[5]) end
 return 1
 """
 
@@ -39,6 +42,7 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
   redis.call('EXPIRE', KEYS[2], ARGV[2])
   redis.call('ZADD', KEYS[3], ARGV[3], ARGV[5])
   redis.call('SET', KEYS[4], ARGV[6], 'EX', ARGV[2])
+  redis.call('ZADD', KEYS[5], ARGV[3], ARGV[5])
   return 1
 end
 return 0
@@ -61,28 +65,38 @@ class JobStore:
     def __init__(self, redis: Redis, ttl_seconds: int) -> None:
         self.redis = redis
         self.ttl = ttl_seconds
-        self._update = redis.register_script(_UPDATE)
-        self._create = redis.register_script(_CREATE)
 
-    def create(self, state: JobState, request: dict[str, Any], created_ts: float) -> None:
-        """Store a new job's state and, apart from it, the full request the worker reads."""
-        created = self._create(
-            keys=[
-                state_key(state.job_id),
-                events_key(state.job_id),
-                INDEX_KEY,
-                request_key(state.job_id),
-            ],
-            args=[
-                state.model_dump_json(),
-                self.ttl,
-                created_ts,
-                EVENTS_MAXLEN,
-                state.job_id,
-                json.dumps(request),
-            ],
+    def create(
+        self,
+        state: JobState,
+        request: dict[str, Any],
+        created_ts: float,
+        pipeline: Pipeline | None = None,
+    ) -> None:
+        """Store a new job's state and, apart from it, the full request the worker reads.
+
+        Given a pipeline, the write joins it and its result (1 created, 0 exists) comes with the
+        pipeline's results."""
+        # EVAL, not EVALSHA: redis-py checks a registered script's presence with an extra round
+        # trip on every pipeline, and a NOSCRIPT inside MULTI (after a Redis restart) would leave
+        # the queue entry without its state. Redis caches the compiled script anyway.
+        client: Any = pipeline if pipeline is not None else self.redis
+        created = client.eval(
+            _CREATE,
+            5,
+            state_key(state.job_id),
+            events_key(state.job_id),
+            INDEX_KEY,
+            request_key(state.job_id),
+            ACTIVE_KEY,
+            state.model_dump_json(),
+            self.ttl,
+            created_ts,
+            EVENTS_MAXLEN,
+            state.job_id,
+            json.dumps(request),
         )
-        if not created:
+        if pipeline is None and not created:
             raise RuntimeError(f"job {state.job_id} already exists")
 
     def request(self, job_id: str) -> dict[str, Any] | None:
@@ -96,9 +110,17 @@ class JobStore:
     def save(self, state: JobState) -> bool:
         """Persist a new state; False when the job is gone or already final."""
         state.updated_at = utcnow()
-        saved = self._update(
-            keys=[state_key(state.job_id), events_key(state.job_id)],
-            args=[state.model_dump_json(), self.ttl, EVENTS_MAXLEN],
+        saved = self.redis.eval(
+            _UPDATE,
+            3,
+            state_key(state.job_id),
+            events_key(state.job_id),
+            ACTIVE_KEY,
+            state.model_dump_json(),
+            self.ttl,
+            EVENTS_MAXLEN,
+            "1" if state.is_final else "0",
+            state.job_id,
         )
         return bool(saved)
 
@@ -106,6 +128,15 @@ class JobStore:
         ids: Any = self.redis.zrevrange(INDEX_KEY, 0, limit - 1)
         states = [self.get(i.decode() if isinstance(i, bytes) else i) for i in ids]
         return [s for s in states if s is not None]
+
+    def active_since_before(self, timestamp: float, limit: int) -> list[str]:
+        """Ids of unfinished jobs created before `timestamp`, oldest first."""
+        ids: Any = self.redis.zrangebyscore(ACTIVE_KEY, "-inf", timestamp, start=0, num=limit)
+        return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
+
+    def forget_active(self, job_id: str) -> None:
+        """Drop an id whose state has expired from the active set."""
+        self.redis.zrem(ACTIVE_KEY, job_id)
 
     def request_cancel(self, job_id: str) -> None:
         self.redis.set(CANCEL_PREFIX + job_id, "1", ex=self.ttl)
