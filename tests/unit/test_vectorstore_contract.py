@@ -139,3 +139,14 @@ def test_embedded_store_survives_reopen_and_refuses_a_second_owner(tmp_path: Pat
     assert again.count("docs") == 6
     assert again.get_collection("docs") is not None
     again.close()
+
+
+def test_payload_indexes_on_demand(store: VectorStore) -> None:
+    store.ensure_collection("docs", "m", DIM)
+    store.upsert("docs", _points(6, "doc-1"))
+    store.create_index("docs", "metadata.team", "keyword")
+    assert store.count("docs", [Match("metadata.team", ("t1",))]) == 3
+    if store.backend == "embedded":  # qdrant-client's local mode keeps no payload indexes
+        assert {"document_id", "source", "chunk_index", "metadata.team"} <= store.indexed_fields(
+            "docs"
+        )

@@ -108,6 +108,14 @@ class VectorStore(abc.ABC):
     ) -> dict[Value, int]:
         """How many points have each value of a keyword field."""
 
+    @abc.abstractmethod
+    def indexed_fields(self, name: str) -> set[str]:
+        """Payload fields that have an index in this collection."""
+
+    @abc.abstractmethod
+    def create_index(self, name: str, key: str, kind: str) -> None:
+        """Index a payload field (`kind`: keyword, integer or bool) so filters on it are fast."""
+
     def pending_index_points(self) -> int:
         """Points waiting for `optimize()` to index them (0 where the backend indexes itself)."""
         return 0

@@ -198,6 +198,17 @@ class EdgeVectorStore(VectorStore):
         )
         return {hit.value: int(hit.count) for hit in response.hits}
 
+    def indexed_fields(self, name: str) -> set[str]:
+        return set(self._shard(name).info().payload_schema)
+
+    def create_index(self, name: str, key: str, kind: str) -> None:
+        schema = {
+            "keyword": qe.PayloadSchemaType.Keyword,
+            "integer": qe.PayloadSchemaType.Integer,
+            "bool": qe.PayloadSchemaType.Bool,
+        }[kind]
+        self._shard(name).update(qe.UpdateOperation.create_field_index(key, schema))
+
     # -- maintenance -------------------------------------------------------------------------
 
     def pending_index_points(self) -> int:

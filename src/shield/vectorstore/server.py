@@ -150,5 +150,16 @@ class QdrantServerStore(VectorStore):
         )
         return {hit.value: int(hit.count) for hit in response.hits}
 
+    def indexed_fields(self, name: str) -> set[str]:
+        return set(self.client.get_collection(name).payload_schema)
+
+    def create_index(self, name: str, key: str, kind: str) -> None:
+        schema = {
+            "keyword": models.PayloadSchemaType.KEYWORD,
+            "integer": models.PayloadSchemaType.INTEGER,
+            "bool": models.PayloadSchemaType.BOOL,
+        }[kind]
+        self.client.create_payload_index(name, key, schema, wait=True)
+
     def close(self) -> None:
         self.client.close()
