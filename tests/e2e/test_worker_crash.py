@@ -44,5 +44,9 @@ def test_killed_worker_job_is_retried_by_another(api: ApiServer, tmp_path: Path)
         doc = client.get(f"/documents/{item['document_id']}").json()
         # No chunk twice: the document has exactly the chunks of one complete run.
         assert doc["chunks"] == item["chunks"]
+        # Counts are those of the attempt that finished, not both attempts added up.
+        assert state["result"]["chunks"] == item["chunks"]
+        assert state["progress"]["chunks_embedded"] == item["chunks"]
+        assert state["progress"]["chunks_stored"] == item["chunks"]
 
         assert any('"stage":"retrying"' in s and "worker_lost" in s for s in seen)

@@ -13,7 +13,15 @@ from shield.documents.identity import content_hash, document_id
 from shield.documents.models import ChunkIn, DocumentWrite, SourceDocument
 from shield.embeddings import Embedder
 from shield.errors import InvalidInput, JobCancelled
-from shield.jobs.models import ItemResult, JobError, JobState, JobStatus, utcnow
+from shield.jobs.models import (
+    ItemResult,
+    JobError,
+    JobProgress,
+    JobResult,
+    JobState,
+    JobStatus,
+    utcnow,
+)
 from shield.jobs.store import JobStore
 from shield.logging import get_logger
 from shield.metrics import JOBS
@@ -50,8 +58,9 @@ class IngestPipeline:
         state.attempts += 1
         state.started_at = state.started_at or utcnow()
         state.error = None
-        state.result.documents = []
-        state.progress.documents_done = state.progress.documents_failed = 0
+        # A retried attempt starts its counts afresh; stored documents come back `unchanged`.
+        state.result = JobResult()
+        state.progress = JobProgress()
         self._stage(state, "reading")
         try:
             self._check_cancel(state)
