@@ -31,6 +31,7 @@ test-fast: bootstrap ## The quick loop: unit and contract tests, no end-to-end
 	$(BIN)/pytest -m "not slow" -x -q
 
 bench: bootstrap ## Run the benchmarks and print their figures
+	@scripts/bootstrap.sh --bench
 	$(BIN)/python -m bench.vectorstore
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.ingest

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Shield's tests and local runs need, idempotently:
-#   - Debian packages (redis-server) when they are missing;
+#   - Debian packages (redis-server; wrk with --bench) when they are missing;
 #   - the virtualenv .venv with the package, every extra and the dev tools, torch pinned to the
 #     CPU build by constraints.txt. Skipped when pyproject.toml and constraints.txt are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=(redis-server)
+# `bootstrap.sh --bench` adds what the benchmarks use: wrk, a load generator written in C.
+[[ ${1:-} == --bench ]] && apt_packages+=(wrk)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -23,9 +23,10 @@ The unit draws 32 amperes at start-up and needs a dedicated circuit.
 """
 
 
-def sse_states(api: ApiServer, events_url: str) -> list[dict[str, object]]:
-    """Read the job's SSE stream to its end; returns every state it carried."""
-    states = []
+def sse_states(api: ApiServer, events_url: str) -> tuple[list[dict[str, object]], list[str]]:
+    """Read the job's SSE stream to its end; returns every state it carried and the event ids."""
+    states: list[dict[str, object]] = []
+    ids: list[str] = []
     with (
         api.client() as client,
         client.stream("GET", events_url, timeout=60) as response,
@@ -37,7 +38,9 @@ def sse_states(api: ApiServer, events_url: str) -> list[dict[str, object]]:
             assert time.monotonic() < deadline, f"the stream did not end: {states[-1:]}"
             if line.startswith("data:"):
                 states.append(json.loads(line.removeprefix("data:").strip()))
-    return states
+            elif line.startswith("id:"):
+                ids.append(line.removeprefix("id:").strip())
+    return states, ids
 
 
 def ingest(client: httpx.Client, text: str, source: str, **extra: object) -> dict[str, object]:
@@ -56,12 +59,19 @@ def test_document_goes_the_whole_way(api: ApiServer, worker: WorkerProcess) -> N
         assert accepted["status"] == "queued"
         assert accepted["status_url"] == f"/jobs/{accepted['job_id']}"
 
-        states = sse_states(api, str(accepted["events_url"]))
+        states, first_ids = sse_states(api, str(accepted["events_url"]))
+        assert len(first_ids) == len(states)
         assert states[0]["status"] == "queued"
         assert states[-1]["status"] == "succeeded", worker.log()[-3000:]
         stages = [s["stage"] for s in states]
         for stage in ("reading", "chunking", "embedding", "storing", "done"):
             assert stage in stages
+        # A client that reconnects with Last-Event-ID gets only what it missed.
+        with client.stream(
+            "GET", str(accepted["events_url"]), headers={"Last-Event-ID": first_ids[1]}
+        ) as resumed:
+            ids = [line[3:].strip() for line in resumed.iter_lines() if line.startswith("id:")]
+        assert ids == first_ids[2:]
         final = client.get(str(accepted["status_url"])).json()
         assert final["status"] == "succeeded"
         assert final["progress"]["documents_done"] == 1
