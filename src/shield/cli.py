@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from shield import __version__
-from shield.config import SERVICE_SETTINGS, ApiSettings, WorkerSettings
+from shield.config import SERVICE_SETTINGS, ApiSettings, McpSettings, WorkerSettings
 from shield.logging import configure_logging, register_secret
 
 ENV_PREFIX = "SHIELD_"
@@ -152,6 +152,35 @@ def worker(burst: bool, metrics_port: int | None, metrics_host: str) -> None:
     from shield.worker.main import run_worker
 
     run_worker(settings, burst=burst, metrics_port=metrics_port, metrics_host=metrics_host)
+
+
+@main.command()
+@click.option(
+    "--transport", type=click.Choice(["http", "stdio"]), default="http", show_default=True
+)
+@click.option("--host", help="Listen address for http (default SHIELD_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Listen port for http (default SHIELD_PORT or 8000).")
+def mcp(transport: str, host: str | None, port: int | None) -> None:
+    """Run shield-mcp, the MCP server (streamable HTTP at /mcp, or stdio)."""
+    if host:
+        os.environ["SHIELD_HOST"] = host
+    if port:
+        os.environ["SHIELD_PORT"] = str(port)
+    settings = _settings_or_exit(McpSettings)
+    assert isinstance(settings, McpSettings)
+    # On stdio, stdout carries the protocol: logs go to stderr (they always do here).
+    configure_logging(settings.log_level, settings.log_format, service="shield-mcp")
+    for secret in (settings.mcp_token, settings.api_token):
+        register_secret(secret.get_secret_value() if secret else None)
+    from shield.mcp.server import build_server
+
+    server = build_server(settings)
+    if transport == "stdio":
+        server.run(transport="stdio", show_banner=False)
+    else:
+        server.run(
+            transport="http", host=settings.host, port=settings.port, path="/mcp", show_banner=False
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -199,7 +199,42 @@ class WorkerSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
         return self
 
 
+class McpSettings(_Base):
+    """shield-mcp: the MCP server. It holds no state; everything goes through shield-api."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    mcp_token: SecretStr | None = Field(default=None, description="Bearer token MCP clients send.")
+    api_url: str = Field(default="http://127.0.0.1:8080")
+    api_token: SecretStr | None = None
+    api_timeout: float = Field(default=30.0, gt=0)
+    read_only: bool = Field(default=False, description="Register no tool that writes.")
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_scheme(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:8080")
+        return value.rstrip("/")
+
+    @field_validator("mcp_token", "api_token")
+    @classmethod
+    def _strong_tokens(cls, value: SecretStr | None) -> SecretStr | None:
+        check_token("the token", value)
+        return value
+
+    @model_validator(mode="after")
+    def _token_when_reachable(self) -> McpSettings:
+        if self.mcp_token is None and not is_loopback(self.host):
+            raise ValueError(
+                f"SHIELD_MCP_TOKEN must be set when shield-mcp listens on {self.host!r}, "
+                "an address other machines can reach"
+            )
+        return self
+
+
 SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "api": ApiSettings,
     "worker": WorkerSettings,
+    "mcp": McpSettings,
 }

@@ -42,6 +42,15 @@ INDEX_SECONDS = Histogram(
     "Time the embedded vector store took to build its index (requests wait meanwhile).",
     buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
+TOOL_CALLS = Counter(
+    "shield_tool_calls_total", "MCP tool calls by tool and outcome.", ["tool", "status"]
+)
+TOOL_DURATION = Histogram(
+    "shield_tool_duration_seconds",
+    "Time an MCP tool call took.",
+    ["tool"],
+    buckets=LATENCY_BUCKETS,
+)
 BREAKER_OPENED = Counter(
     "shield_circuit_breaker_opened_total",
     "Times a circuit breaker opened.",

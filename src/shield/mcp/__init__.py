@@ -1,0 +1,1 @@
+"""shield-mcp: Shield's tools for MCP clients, over streamable HTTP or stdio."""

@@ -1,0 +1,193 @@
+"""The MCP server: Shield's tools, each a thin call to shield-api.
+
+Write tools are not registered at all in read-only mode. Every tool call is counted and timed
+(`shield_tool_calls_total`, `shield_tool_duration_seconds`). FastMCP's custom routes bypass its
+auth: `/healthz` stays open (it says nothing but "alive"), `/metrics` checks the token itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+from fastmcp import FastMCP
+from fastmcp.exceptions import ToolError
+from fastmcp.server.auth import AccessToken, TokenVerifier
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from shield import __version__
+from shield.config import McpSettings
+from shield.mcp.api import ShieldApi
+from shield.metrics import TOOL_CALLS, TOOL_DURATION
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+Collection = Annotated[
+    str | None, Field(description="Collection to use; the server's default when omitted.")
+]
+Metadata = Annotated[
+    dict[str, Any] | None, Field(description="Your own fields, kept with every chunk.")
+]
+
+
+class SharedTokenVerifier(TokenVerifier):
+    """Accepts the one configured bearer token (SHIELD_MCP_TOKEN), compared in constant time."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token.encode()
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        if secrets.compare_digest(token.encode(), self._token):
+            return AccessToken(token=token, client_id="shield-mcp-client", scopes=[])
+        return None
+
+
+def measured(name: str) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+    def decorate(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        @functools.wraps(fn)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            start = time.perf_counter()
+            status = "error"
+            try:
+                result = await fn(*args, **kwargs)
+                status = "ok"
+                return result
+            finally:
+                TOOL_CALLS.labels(name, status).inc()
+                TOOL_DURATION.labels(name).observe(time.perf_counter() - start)
+
+        return wrapper
+
+    return decorate
+
+
+def _drop_none(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP:
+    token = settings.mcp_token.get_secret_value() if settings.mcp_token else None
+    api_token = settings.api_token.get_secret_value() if settings.api_token else None
+    shield = api or ShieldApi(settings.api_url, api_token, settings.api_timeout)
+    mcp = FastMCP(
+        "shield",
+        instructions="Search and grow a self-hosted knowledge base: find passages with "
+        "qdrant_find, add text with qdrant_store or ingest_doc, follow jobs with get_job_status.",
+        auth=SharedTokenVerifier(token) if token else None,
+    )
+
+    def tool(name: str, *, writes: bool = False) -> Callable[[Callable[..., Any]], None]:
+        def register(fn: Callable[..., Any]) -> None:
+            if writes and settings.read_only:
+                return
+            mcp.tool(name=name)(measured(name)(fn))
+
+        return register
+
+    @tool("qdrant_find")
+    async def qdrant_find(
+        query: Annotated[str, Field(description="What to look for, in plain words.")],
+        collection: Collection = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="Results, best first.")] = 10,
+        filter: Annotated[
+            dict[str, Any] | None,
+            Field(description='Conditions that must all hold, e.g. {"metadata.team": "ops"}.'),
+        ] = None,
+    ) -> dict[str, Any]:
+        """Semantic search over the knowledge base; returns passages with their source."""
+        body = _drop_none(query=query, collection=collection, limit=limit, filter=filter)
+        result: dict[str, Any] = await shield.call("POST", "/search", json=body)
+        return result
+
+    @tool("qdrant_store", writes=True)
+    async def qdrant_store(
+        text: Annotated[str, Field(description="The text to remember.")],
+        metadata: Metadata = None,
+        collection: Collection = None,
+    ) -> dict[str, Any]:
+        """Store a piece of text now, so that qdrant_find can find it."""
+        body = _drop_none(text=text, metadata=metadata, collection=collection)
+        result: dict[str, Any] = await shield.call("POST", "/store", json=body)
+        return result
+
+    @tool("ingest_doc", writes=True)
+    async def ingest_doc(
+        text: Annotated[str, Field(description="The document's text (Markdown welcome).")],
+        source: Annotated[
+            str | None, Field(description="The document's name; same name replaces it.")
+        ] = None,
+        title: Annotated[str | None, Field(description="A title.")] = None,
+        metadata: Metadata = None,
+        collection: Collection = None,
+    ) -> dict[str, Any]:
+        """Queue a document for chunking, embedding and storing; returns the job at once."""
+        body = _drop_none(
+            kind="document",
+            text=text,
+            source=source,
+            title=title,
+            metadata=metadata,
+            collection=collection,
+        )
+        result: dict[str, Any] = await shield.call("POST", "/ingest-async", json=body)
+        return result
+
+    @tool("get_job_status")
+    async def get_job_status(
+        job_id: Annotated[str, Field(description="The job_id an ingest tool returned.")],
+    ) -> dict[str, Any]:
+        """A job's status, stage, progress and result."""
+        if not job_id.isalnum():
+            raise ToolError("job_id is the 32-character id an ingest tool returned")
+        result: dict[str, Any] = await shield.call("GET", f"/jobs/{job_id}")
+        return result
+
+    @tool("list_documents")
+    async def list_documents(collection: Collection = None) -> dict[str, Any]:
+        """The documents in a collection, with their sources and chunk counts."""
+        params = _drop_none(collection=collection)
+        result: dict[str, Any] = await shield.call("GET", "/documents", params=params)
+        return result
+
+    @tool("delete_document", writes=True)
+    async def delete_document(
+        document_id: Annotated[str, Field(description="The document_id to delete.")],
+        collection: Collection = None,
+    ) -> dict[str, Any]:
+        """Delete a document and all its chunks."""
+        params = _drop_none(collection=collection)
+        result: dict[str, Any] = await shield.call(
+            "DELETE", f"/documents/{document_id}", params=params
+        )
+        return result
+
+    @tool("list_collections")
+    async def list_collections() -> dict[str, Any]:
+        """Collections with their size and embedding model."""
+        result: dict[str, Any] = await shield.call("GET", "/collections")
+        return result
+
+    @mcp.custom_route("/healthz", methods=["GET"])
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    @mcp.custom_route("/metrics", methods=["GET"])
+    async def metrics(request: Request) -> Response:
+        if token is not None:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
+            if not secrets.compare_digest(given, token.encode()):
+                return JSONResponse(
+                    {"error": {"code": "unauthorized", "message": "missing or invalid token"}},
+                    status_code=401,
+                )
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return mcp

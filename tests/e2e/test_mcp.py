@@ -1,0 +1,216 @@
+"""shield-mcp, a real `shield mcp` process, through the official MCP client SDK over streamable
+HTTP, in front of a live shield-api, worker and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.conftest import free_port
+from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess
+
+pytestmark = pytest.mark.slow
+MCP_TOKEN = "mcp-token-abcdefghijklmnop"
+
+
+class McpProcess:
+    def __init__(self, api: ApiServer, log: Path, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = log.open("ab")
+        self.log_path = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shield", "mcp", "--port", str(self.port)],
+            env={
+                **os.environ,
+                "SHIELD_MCP_TOKEN": MCP_TOKEN,
+                "SHIELD_API_URL": api.url,
+                "SHIELD_API_TOKEN": TOKEN,
+                **env,
+            },
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert self.process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "shield-mcp did not start"
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(15)
+        self._log.close()
+
+
+@pytest.fixture(scope="module")
+def mcp_server(
+    api: ApiServer, worker: WorkerProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[McpProcess]:
+    server = McpProcess(api, tmp_path_factory.mktemp("mcp") / "mcp.log")
+    yield server
+    server.stop()
+
+
+def with_session(url: str, token: str, body: Callable[[ClientSession], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=60) as http,
+            streamable_http_client(f"{url}/mcp", http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            return await body(session)
+
+    return asyncio.run(run())
+
+
+def structured(result: Any) -> dict[str, Any]:
+    assert not result.is_error, result.content
+    return dict(result.structured_content or json.loads(result.content[0].text))
+
+
+def test_tools_are_listed_with_their_schemas(mcp_server: McpProcess) -> None:
+    async def body(session: ClientSession) -> Any:
+        return await session.list_tools()
+
+    tools = {t.name: t for t in with_session(mcp_server.url, MCP_TOKEN, body).tools}
+    assert {
+        "qdrant_find",
+        "qdrant_store",
+        "ingest_doc",
+        "get_job_status",
+        "list_documents",
+        "delete_document",
+        "list_collections",
+    } <= set(tools)
+    schema = tools["qdrant_find"].input_schema
+    assert schema["required"] == ["query"]
+    assert "description" in schema["properties"]["query"]
+
+
+def test_store_ingest_and_find_through_mcp(mcp_server: McpProcess) -> None:
+    async def body(session: ClientSession) -> dict[str, Any]:
+        stored = structured(
+            await session.call_tool(
+                "qdrant_store",
+                {
+                    "text": "The office wifi password is on the fridge.",
+                    "metadata": {"team": "it"},
+                    "collection": "mcp",
+                },
+            )
+        )
+        job = structured(
+            await session.call_tool(
+                "ingest_doc",
+                {
+                    "text": "# Parking\nVisitors park on level minus two.",
+                    "source": "parking.md",
+                    "collection": "mcp",
+                },
+            )
+        )
+        assert job["status"] == "queued"
+        for _ in range(300):
+            state = structured(await session.call_tool("get_job_status", {"job_id": job["job_id"]}))
+            if state["status"] in ("succeeded", "failed"):
+                break
+            await asyncio.sleep(0.1)
+        assert state["status"] == "succeeded", state
+        found = structured(
+            await session.call_tool(
+                "qdrant_find", {"query": "where do guests leave their car", "collection": "mcp"}
+            )
+        )
+        documents = structured(await session.call_tool("list_documents", {"collection": "mcp"}))
+        bad = await session.call_tool("qdrant_find", {"query": "x", "collection": "no-such"})
+        return {"stored": stored, "found": found, "documents": documents, "bad": bad}
+
+    out = with_session(mcp_server.url, MCP_TOKEN, body)
+    assert "level minus two" in out["found"]["results"][0]["text"]
+    assert {d["source"] for d in out["documents"]["documents"]} == {
+        "parking.md",
+        out["stored"]["source"],
+    }
+    assert out["bad"].is_error
+    assert "collection 'no-such' does not exist" in out["bad"].content[0].text
+
+
+def test_http_needs_the_token(mcp_server: McpProcess) -> None:
+    response = httpx.post(
+        f"{mcp_server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    )
+    assert response.status_code == 401
+    assert httpx.get(f"{mcp_server.url}/metrics").status_code == 401
+    metrics = httpx.get(
+        f"{mcp_server.url}/metrics", headers={"Authorization": f"Bearer {MCP_TOKEN}"}
+    ).text
+    assert 'shield_tool_calls_total{status="ok",tool="qdrant_store"}' in metrics
+    assert httpx.get(f"{mcp_server.url}/healthz").json()["status"] == "ok"
+
+
+def test_stdio_transport_through_the_sdk(api: ApiServer, worker: WorkerProcess) -> None:
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "shield", "mcp", "--transport", "stdio"],
+        env={
+            **os.environ,
+            "SHIELD_API_URL": api.url,
+            "SHIELD_API_TOKEN": TOKEN,
+            "SHIELD_LOG_LEVEL": "WARNING",
+        },
+    )
+
+    async def run() -> Any:
+        async with (
+            stdio_client(params) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            return structured(await session.call_tool("list_collections", {}))
+
+    collections = asyncio.run(run())
+    assert "collections" in collections
+
+
+def test_api_down_gives_retry_after_then_fails_fast(tmp_path: Path, api: ApiServer) -> None:
+    class Nowhere:
+        url = f"http://127.0.0.1:{free_port()}"
+
+    server = McpProcess(Nowhere(), tmp_path / "mcp-down.log")  # type: ignore[arg-type]
+    try:
+
+        async def body(session: ClientSession) -> list[Any]:
+            return [await session.call_tool("qdrant_find", {"query": "x"}) for _ in range(6)]
+
+        results = with_session(server.url, MCP_TOKEN, body)
+    finally:
+        server.stop()
+    texts = [r.content[0].text for r in results]
+    assert all(r.is_error for r in results)
+    assert "shield-api is unreachable" in texts[0]
+    assert "retry_after" in texts[0]
+    assert "circuit open" in texts[-1]
+    assert "retry_after: 60 s" in texts[-1] or "retry_after: 59 s" in texts[-1]
