@@ -209,6 +209,9 @@ class McpSettings(_Base):
     api_token: SecretStr | None = None
     api_timeout: float = Field(default=30.0, gt=0)
     read_only: bool = Field(default=False, description="Register no tool that writes.")
+    max_concurrent_calls: int = Field(
+        default=32, ge=1, le=10_000, description="Tool calls served at once; more are refused."
+    )
 
     @field_validator("api_url")
     @classmethod

@@ -51,6 +51,11 @@ TOOL_DURATION = Histogram(
     ["tool"],
     buckets=LATENCY_BUCKETS,
 )
+TOOL_REJECTIONS = Counter(
+    "shield_tool_rejections_total",
+    "MCP tool calls refused because the server was at its concurrency limit.",
+    ["tool"],
+)
 BREAKER_OPENED = Counter(
     "shield_circuit_breaker_opened_total",
     "Times a circuit breaker opened.",

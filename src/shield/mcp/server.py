@@ -1,16 +1,18 @@
 """The MCP server: Shield's tools, each a thin call to shield-api.
 
 Write tools are not registered at all in read-only mode. Every tool call is counted and timed
-(`shield_tool_calls_total`, `shield_tool_duration_seconds`). FastMCP's custom routes bypass its
+(`shield_tool_calls_total`, `shield_tool_duration_seconds`), and at most
+SHIELD_MAX_CONCURRENT_CALLS run at once (`shield_tool_rejections_total` counts the refused). FastMCP's custom routes bypass its
 auth: `/healthz` stays open (it says nothing but "alive"), `/metrics` checks the token itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastmcp import FastMCP
@@ -24,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from shield import __version__
 from shield.config import McpSettings
 from shield.mcp.api import ShieldApi
-from shield.metrics import TOOL_CALLS, TOOL_DURATION
+from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -50,23 +52,50 @@ class SharedTokenVerifier(TokenVerifier):
         return None
 
 
-def measured(name: str) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+class CallLimiter:
+    """At most `limit` tool calls at once; one more is refused at once with retry_after, so a
+    flood of calls cannot pile up behind a slow shield-api."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.running = 0
+
+    @contextlib.asynccontextmanager
+    async def slot(self, tool: str) -> AsyncIterator[None]:
+        if self.running >= self.limit:
+            TOOL_REJECTIONS.labels(tool).inc()
+            raise ToolError(f"shield-mcp is busy ({self.running} calls running); retry_after: 1 s")
+        self.running += 1
+        try:
+            yield
+        finally:
+            self.running -= 1
+
+
+def measured(
+    name: str, limiter: CallLimiter
+) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
     def decorate(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         @functools.wraps(fn)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            start = time.perf_counter()
-            status = "error"
-            try:
-                result = await fn(*args, **kwargs)
-                status = "ok"
-                return result
-            finally:
-                TOOL_CALLS.labels(name, status).inc()
-                TOOL_DURATION.labels(name).observe(time.perf_counter() - start)
+            async with limiter.slot(name):
+                return await _timed(name, fn, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+async def _timed(name: str, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
+    start = time.perf_counter()
+    status = "error"
+    try:
+        result = await fn(*args, **kwargs)
+        status = "ok"
+        return result
+    finally:
+        TOOL_CALLS.labels(name, status).inc()
+        TOOL_DURATION.labels(name).observe(time.perf_counter() - start)
 
 
 def _drop_none(**values: Any) -> dict[str, Any]:
@@ -84,11 +113,13 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         auth=SharedTokenVerifier(token) if token else None,
     )
 
+    limiter = CallLimiter(settings.max_concurrent_calls)
+
     def tool(name: str, *, writes: bool = False) -> Callable[[Callable[..., Any]], None]:
         def register(fn: Callable[..., Any]) -> None:
             if writes and settings.read_only:
                 return
-            mcp.tool(name=name)(measured(name)(fn))
+            mcp.tool(name=name)(measured(name, limiter)(fn))
 
         return register
 
