@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Shield on this machine: Redis, shield-api and one shield-worker, as background processes
+# Runs Shield on this machine: Redis, shield-api, one shield-worker and shield-mcp, as processes
 # with their state under var/. Idempotent: what already runs is left alone. `make down` stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,12 +8,17 @@ mkdir -p "$root"/{run,log,data,redis}
 chmod 700 "$root"
 
 api_port=${SHIELD_PORT:-8080}
+mcp_port=${SHIELD_MCP_PORT:-8000}
 redis_port=${SHIELD_LOCAL_REDIS_PORT:-6379}
 token_file=$root/api-token
 if [[ ! -s $token_file ]]; then
     (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > "$token_file")
 fi
 token=$(cat "$token_file")
+mcp_token_file=$root/mcp-token
+if [[ ! -s $mcp_token_file ]]; then
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > "$mcp_token_file")
+fi
 
 running() { [[ -f $root/run/$1.pid ]] && kill -0 "$(cat "$root/run/$1.pid")" 2>/dev/null; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -46,6 +51,11 @@ if ! running api && port_busy "$api_port"; then
 fi
 start api .venv/bin/shield api --host 127.0.0.1 --port "$api_port"
 start worker .venv/bin/shield worker
+if ! running mcp && port_busy "$mcp_port"; then
+    echo "make up: port $mcp_port is taken by another program; set SHIELD_MCP_PORT" >&2
+    exit 1
+fi
+SHIELD_MCP_TOKEN=$(cat "$mcp_token_file") start mcp .venv/bin/shield mcp --port "$mcp_port"
 
 echo -n "make up: waiting for shield-api to be ready"
 for _ in $(seq 240); do
@@ -63,6 +73,7 @@ echo
 cat <<EOT
 Shield is running.
   API        http://127.0.0.1:$api_port   (OpenAPI: /docs, /openapi.json)
+  MCP        http://127.0.0.1:$mcp_port/mcp   (token: $mcp_token_file)
   Redis      127.0.0.1:$redis_port
   Token      $token_file   (send it as: Authorization: Bearer <token>)
   Logs       $root/log/
@@ -73,5 +84,8 @@ Try it:
        -d '{"kind": "document", "source": "hello.md", "text": "# Hello\\nShield keeps your notes searchable."}'
   curl -s -X POST http://127.0.0.1:$api_port/search -H "Authorization: Bearer \$TOKEN" \\
        -H 'content-type: application/json' -d '{"query": "what does Shield keep?"}'
+MCP clients (Cursor's mcp.json; more in docs/guides/CLIENT_INTEGRATION.md):
+  {"mcpServers": {"shield": {"url": "http://127.0.0.1:$mcp_port/mcp",
+                             "headers": {"Authorization": "Bearer $(cat "$mcp_token_file")"}}}}
 Stop it with: make down
 EOT

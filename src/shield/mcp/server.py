@@ -2,8 +2,9 @@
 
 Write tools are not registered at all in read-only mode. Every tool call is counted and timed
 (`shield_tool_calls_total`, `shield_tool_duration_seconds`), and at most
-SHIELD_MAX_CONCURRENT_CALLS run at once (`shield_tool_rejections_total` counts the refused). FastMCP's custom routes bypass its
-auth: `/healthz` stays open (it says nothing but "alive"), `/metrics` checks the token itself.
+SHIELD_MAX_CONCURRENT_CALLS run at once (`shield_tool_rejections_total` counts the refused).
+FastMCP's custom routes bypass its auth: `/healthz` stays open (it says nothing but "alive"),
+`/metrics` checks the token itself.
 """
 
 from __future__ import annotations
