@@ -102,6 +102,14 @@ def check_config(service: str, env_file: Path | None) -> None:
     click.echo(f"{where}: the {service} configuration is valid")
 
 
+def _listen_on(host: str | None, port: int | None) -> None:
+    """Command-line --host/--port win over SHIELD_HOST/SHIELD_PORT."""
+    if host:
+        os.environ["SHIELD_HOST"] = host
+    if port:
+        os.environ["SHIELD_PORT"] = str(port)
+
+
 def _settings_or_exit(cls: type[BaseSettings]) -> BaseSettings:
     try:
         return cls()
@@ -117,10 +125,7 @@ def _settings_or_exit(cls: type[BaseSettings]) -> BaseSettings:
 @click.option("--port", type=int, help="Listen port (default SHIELD_PORT or 8080).")
 def api(host: str | None, port: int | None) -> None:
     """Run shield-api, the orchestrator API."""
-    if host:
-        os.environ["SHIELD_HOST"] = host
-    if port:
-        os.environ["SHIELD_PORT"] = str(port)
+    _listen_on(host, port)
     settings = _settings_or_exit(ApiSettings)
     assert isinstance(settings, ApiSettings)
     configure_logging(settings.log_level, settings.log_format, service="shield-api")
@@ -162,10 +167,7 @@ def worker(burst: bool, metrics_port: int | None, metrics_host: str) -> None:
 @click.option("--port", type=int, help="Listen port for http (default SHIELD_PORT or 8000).")
 def mcp(transport: str, host: str | None, port: int | None) -> None:
     """Run shield-mcp, the MCP server (streamable HTTP at /mcp, or stdio)."""
-    if host:
-        os.environ["SHIELD_HOST"] = host
-    if port:
-        os.environ["SHIELD_PORT"] = str(port)
+    _listen_on(host, port)
     settings = _settings_or_exit(McpSettings)
     assert isinstance(settings, McpSettings)
     # On stdio, stdout carries the protocol: logs go to stderr (they always do here).

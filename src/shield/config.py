@@ -122,6 +122,29 @@ class JobMixin(BaseSettings):
     job_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60, description="Job states kept.")
 
 
+class ApiClientMixin(BaseSettings):
+    """How a service reaches shield-api (the worker, shield-mcp)."""
+
+    model_config = _CONFIG
+
+    api_url: str = Field(default="http://127.0.0.1:8080", description="Where shield-api is.")
+    api_token: SecretStr | None = Field(default=None, description="The token shield-api demands.")
+    api_timeout: float = Field(default=60.0, gt=0, description="Seconds per call to shield-api.")
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_scheme(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:8080")
+        return value.rstrip("/")
+
+    @field_validator("api_token")
+    @classmethod
+    def _strong_api_token(cls, value: SecretStr | None) -> SecretStr | None:
+        check_token("SHIELD_API_TOKEN", value)
+        return value
+
+
 class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
     """shield-api: the orchestrator and the single owner of the vector store."""
 
@@ -170,27 +193,11 @@ class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
         return self
 
 
-class WorkerSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
+class WorkerSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin, ApiClientMixin):
     """shield-worker: runs ingest jobs and sends embedded chunks to shield-api."""
 
-    api_url: str = Field(default="http://127.0.0.1:8080")
-    api_token: SecretStr | None = None
-    api_timeout: float = Field(default=60.0, gt=0)
     chunk_tokens: int = Field(default=200, ge=16, le=512, description="Tokens per chunk, at most.")
     chunk_overlap: int = Field(default=30, ge=0, le=256)
-
-    @field_validator("api_url")
-    @classmethod
-    def _api_scheme(cls, value: str) -> str:
-        if not re.match(r"^https?://", value):
-            raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:8080")
-        return value.rstrip("/")
-
-    @field_validator("api_token")
-    @classmethod
-    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
-        check_token("SHIELD_API_TOKEN", value)
-        return value
 
     @model_validator(mode="after")
     def _sane_chunks(self) -> WorkerSettings:
@@ -199,31 +206,22 @@ class WorkerSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
         return self
 
 
-class McpSettings(_Base):
+class McpSettings(_Base, ApiClientMixin):
     """shield-mcp: the MCP server. It holds no state; everything goes through shield-api."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     mcp_token: SecretStr | None = Field(default=None, description="Bearer token MCP clients send.")
-    api_url: str = Field(default="http://127.0.0.1:8080")
-    api_token: SecretStr | None = None
-    api_timeout: float = Field(default=30.0, gt=0)
+    api_timeout: float = Field(default=30.0, gt=0, description="Seconds per call to shield-api.")
     read_only: bool = Field(default=False, description="Register no tool that writes.")
     max_concurrent_calls: int = Field(
         default=32, ge=1, le=10_000, description="Tool calls served at once; more are refused."
     )
 
-    @field_validator("api_url")
+    @field_validator("mcp_token")
     @classmethod
-    def _api_scheme(cls, value: str) -> str:
-        if not re.match(r"^https?://", value):
-            raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:8080")
-        return value.rstrip("/")
-
-    @field_validator("mcp_token", "api_token")
-    @classmethod
-    def _strong_tokens(cls, value: SecretStr | None) -> SecretStr | None:
-        check_token("the token", value)
+    def _strong_mcp_token(cls, value: SecretStr | None) -> SecretStr | None:
+        check_token("SHIELD_MCP_TOKEN", value)
         return value
 
     @model_validator(mode="after")
