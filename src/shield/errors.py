@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
+
+def error_message(response: httpx.Response) -> str:
+    """The message of an error answered by a Shield service (`{"error": {"message"}}`)."""
+    try:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return response.text[:200] or f"HTTP {response.status_code}"
+
 
 class ShieldError(Exception):
     """Base of every deliberate error; `code` is stable, `message` is for people."""

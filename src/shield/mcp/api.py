@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastmcp.exceptions import ToolError
 
-from shield.errors import DependencyUnavailable
+from shield.errors import DependencyUnavailable, error_message
 from shield.resilience import Breaker
 
 
@@ -31,7 +31,7 @@ class ShieldApi:
             retry_after = float(response.headers.get("retry-after", "5"))
             raise DependencyUnavailable(
                 "api",
-                f"shield-api answered {response.status_code}: {_message(response)}",
+                f"shield-api answered {response.status_code}: {error_message(response)}",
                 retry_after=retry_after,
             )
         return response
@@ -43,15 +43,8 @@ class ShieldApi:
         except DependencyUnavailable as exc:
             raise ToolError(f"{exc.message} (retry_after: {exc.retry_after} s)") from exc
         if response.status_code >= 400:
-            raise ToolError(_message(response))
+            raise ToolError(error_message(response))
         return response.json()
 
     async def aclose(self) -> None:
         await self._client.aclose()
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        return str(response.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return response.text[:200] or f"HTTP {response.status_code}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from shield.documents.models import DocumentSummary, DocumentWrite
-from shield.errors import DependencyUnavailable, InvalidInput
+from shield.errors import DependencyUnavailable, InvalidInput, error_message
 from shield.resilience import Breaker, retry_idempotent
 
 
@@ -22,7 +22,7 @@ class ApiClient:
             raise DependencyUnavailable("api", f"shield-api unreachable: {exc}") from exc
         if response.status_code >= 500 or response.status_code == 429:
             raise DependencyUnavailable(
-                "api", f"shield-api answered {response.status_code}: {_message(response)}"
+                "api", f"shield-api answered {response.status_code}: {error_message(response)}"
             )
         return response
 
@@ -35,7 +35,7 @@ class ApiClient:
     @staticmethod
     def _refused(response: httpx.Response) -> None:
         if not response.is_success:
-            raise InvalidInput(f"shield-api refused the request: {_message(response)}")
+            raise InvalidInput(f"shield-api refused the request: {error_message(response)}")
 
     def get_document(self, collection: str, document_id: str) -> DocumentSummary | None:
         response = self._request(
@@ -60,10 +60,3 @@ class ApiClient:
 
     def close(self) -> None:
         self._client.close()
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        return str(response.json()["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return response.text[:200]
