@@ -10,10 +10,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "token", "test"}
@@ -122,6 +122,24 @@ class JobMixin(BaseSettings):
     job_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60, description="Job states kept.")
 
 
+class DocumentLimitsMixin(BaseSettings):
+    """What a file may be: shield-api checks uploads, workers check URLs and inbox files."""
+
+    model_config = _CONFIG
+
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1024, description="Largest file accepted (upload, URL, inbox)."
+    )
+    max_expanded_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        ge=1024,
+        description="Largest total an Office file (a ZIP archive) may expand to.",
+    )
+    max_compression_ratio: int = Field(
+        default=200, ge=10, description="Highest compression ratio of a part of an Office file."
+    )
+
+
 class ApiClientMixin(BaseSettings):
     """How a service reaches shield-api (the worker, shield-mcp)."""
 
@@ -145,7 +163,7 @@ class ApiClientMixin(BaseSettings):
         return value
 
 
-class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
+class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin, DocumentLimitsMixin):
     """shield-api: the orchestrator and the single owner of the vector store."""
 
     host: str = "127.0.0.1"
@@ -193,11 +211,50 @@ class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin):
         return self
 
 
-class WorkerSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin, ApiClientMixin):
+class WorkerSettings(
+    _Base, RedisMixin, EmbeddingMixin, JobMixin, ApiClientMixin, DocumentLimitsMixin
+):
     """shield-worker: runs ingest jobs and sends embedded chunks to shield-api."""
 
     chunk_tokens: int = Field(default=200, ge=16, le=512, description="Tokens per chunk, at most.")
     chunk_overlap: int = Field(default=30, ge=0, le=256)
+    inbox_dir: Path | None = Field(
+        default=None, description="Folder whose files `path` ingests may read; unset: none."
+    )
+    inbox_max_files: int = Field(default=1000, ge=1, description="Files one folder ingest reads.")
+    convert_timeout: float = Field(default=300.0, gt=0, description="Seconds per conversion.")
+    max_document_pages: int = Field(default=2000, ge=1, description="Pages per document, at most.")
+    docling_artifacts_path: Path | None = Field(
+        default=None,
+        description="Folder of Docling's models; set, PDFs get layout analysis; unset, native.",
+    )
+    crawl_allowlist: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Hosts or CIDRs that fetches may reach although private (comma-separated).",
+    )
+    fetch_timeout: float = Field(default=30.0, gt=0, description="Seconds per fetched URL.")
+
+    @field_validator("crawl_allowlist", mode="before")
+    @classmethod
+    def _split_allowlist(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part for part in re.split(r"[,\s]+", value) if part)
+        return value
+
+    @field_validator("crawl_allowlist")
+    @classmethod
+    def _valid_allowlist(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from shield.net.egress import EgressPolicy
+
+        EgressPolicy.from_allowlist(value)  # raises ValueError naming the bad entry
+        return value
+
+    @field_validator("inbox_dir", "docling_artifacts_path")
+    @classmethod
+    def _existing_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
+        return value
 
     @model_validator(mode="after")
     def _sane_chunks(self) -> WorkerSettings:

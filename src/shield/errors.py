@@ -59,6 +59,20 @@ class PayloadTooLarge(ShieldError):
     code = "payload_too_large"
 
 
+class UnsupportedMedia(ShieldError):
+    """A file whose format Shield does not read, or whose bytes do not match its claimed type."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class Forbidden(ShieldError):
+    """A target the egress policy refuses (a private address, a path outside the inbox)."""
+
+    status_code = 403
+    code = "forbidden"
+
+
 class DependencyUnavailable(ShieldError):
     """A dependency failed, timed out, or its circuit breaker is open."""
 

@@ -4,6 +4,7 @@ HTTP, in front of a live shield-api, worker and Redis."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from tests import documents
 from tests.conftest import free_port
 from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess
 
@@ -154,6 +156,60 @@ def test_store_ingest_and_find_through_mcp(mcp_server: McpProcess) -> None:
     }
     assert out["bad"].is_error
     assert "collection 'no-such' does not exist" in out["bad"].content[0].text
+
+
+def test_ingest_doc_takes_a_file_and_refuses_bad_input(mcp_server: McpProcess) -> None:
+    async def wait(session: ClientSession, job_id: str) -> dict[str, Any]:
+        for _ in range(600):
+            state = structured(await session.call_tool("get_job_status", {"job_id": job_id}))
+            if state["status"] in ("succeeded", "failed"):
+                return state
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"job {job_id} did not finish")
+
+    async def body(session: ClientSession) -> dict[str, Any]:
+        encoded = base64.b64encode(documents.make("docx")).decode()
+        job = structured(
+            await session.call_tool(
+                "ingest_doc",
+                {"file_base64": encoded, "filename": "bees.docx", "collection": "mcp-files"},
+            )
+        )
+        state = await wait(session, job["job_id"])
+        found = structured(
+            await session.call_tool(
+                "qdrant_find",
+                {"query": documents.SUBJECTS["docx"].query, "collection": "mcp-files"},
+            )
+        )
+        bad = {
+            "nothing": await session.call_tool("ingest_doc", {}),
+            "two": await session.call_tool(
+                "ingest_doc", {"text": "a", "file_base64": encoded, "filename": "b.docx"}
+            ),
+            "no name": await session.call_tool("ingest_doc", {"file_base64": encoded}),
+            "not base64": await session.call_tool(
+                "ingest_doc", {"file_base64": "%%%", "filename": "a.pdf"}
+            ),
+            "lying file": await session.call_tool(
+                "ingest_doc",
+                {"file_base64": base64.b64encode(b"MZ" * 100).decode(), "filename": "a.pdf"},
+            ),
+            "file url": await session.call_tool("ingest_doc", {"url": "file:///etc/passwd"}),
+        }
+        return {"state": state, "found": found, "bad": bad}
+
+    out = with_session(mcp_server.url, MCP_TOKEN, body)
+    assert out["state"]["status"] == "succeeded", out["state"]
+    assert out["found"]["results"][0]["source"] == "bees.docx"
+    messages = {name: result.content[0].text for name, result in out["bad"].items()}
+    assert all(result.is_error for result in out["bad"].values()), messages
+    assert "exactly one of text, url or path" in messages["nothing"]
+    assert "exactly one of text, url, path or file_base64" in messages["two"]
+    assert "filename is required" in messages["no name"]
+    assert "not valid base64" in messages["not base64"]
+    assert "claims to be PDF" in messages["lying file"]
+    assert "only http:// and https://" in messages["file url"]
 
 
 def test_http_needs_the_token(mcp_server: McpProcess) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tokenizers import Tokenizer
 
-from shield.documents.chunking import Chunker, _tokenizer_file
+from shield.documents.chunking import Chunker, tokenizer_file
 from shield.documents.identity import document_id, point_id, text_source
 from tests.e2e.bigdoc import big_document
 
@@ -22,7 +22,7 @@ def test_identity_is_stable_and_scoped_by_collection() -> None:
 def test_chunks_fit_the_token_budget_and_keep_all_text() -> None:
     text = big_document(60)
     chunks = Chunker(max_tokens=120, overlap=0).split(text)
-    path = _tokenizer_file()
+    path = tokenizer_file()
     assert path is not None  # the bundled model's tokenizer, no download
     tokenizer = Tokenizer.from_file(str(path))
     tokenizer.no_truncation()

@@ -15,6 +15,7 @@ from shield.api.indexer import run_indexer
 from shield.api.middleware import RequestMiddleware
 from shield.api.reaper import run_reaper
 from shield.api.routes import documents, health, ingest, internal, jobs, search
+from shield.api.routes.ingest import MULTIPART_OVERHEAD_BYTES
 from shield.api.services import Services
 from shield.config import ApiSettings
 from shield.embeddings import Embedder
@@ -69,6 +70,10 @@ def create_app(
         RequestMiddleware,
         router_app=app.router,
         max_body=settings.max_body_bytes,
-        internal_max_body=settings.internal_max_body_bytes,
+        path_limits={
+            "/internal/": settings.internal_max_body_bytes,
+            # The file itself plus the multipart envelope and the small form fields.
+            "/ingest-async/upload": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+        },
     )
     return app

@@ -42,12 +42,13 @@ class _TooLarge(Exception):
 
 class RequestMiddleware:
     def __init__(
-        self, app: ASGIApp, router_app: Any, max_body: int, internal_max_body: int
+        self, app: ASGIApp, router_app: Any, max_body: int, path_limits: dict[str, int]
     ) -> None:
+        """`path_limits` maps path prefixes to their own body limit (uploads, internal writes)."""
         self.app = app
         self.router_app = router_app
         self.max_body = max_body
-        self.internal_max_body = internal_max_body
+        self.path_limits = path_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,7 +58,10 @@ class RequestMiddleware:
         given = headers.get("x-request-id", "")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         structlog.contextvars.bind_contextvars(request_id=request_id)
-        limit = self.internal_max_body if scope["path"].startswith("/internal/") else self.max_body
+        limit = next(
+            (n for prefix, n in self.path_limits.items() if scope["path"].startswith(prefix)),
+            self.max_body,
+        )
         start = time.perf_counter()
         status = 500
         started = False

@@ -6,9 +6,11 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shield.config import COLLECTION_NAME_PATTERN
+from shield.documents.inbox import check_relative_path
+from shield.net.egress import EgressPolicy, EgressRefused
 
 MAX_METADATA_BYTES = 16_384
 MAX_METADATA_KEYS = 64
@@ -40,21 +42,61 @@ class _Strict(BaseModel):
 
 
 class DocumentIngest(_Strict):
-    """An inline document: its text goes through chunk -> embed -> store."""
+    """A document to ingest: inline text, a URL to fetch, or a path in the worker's inbox.
+    Exactly one of `text`, `url` and `path`."""
 
     kind: Literal["document"]
-    text: str = Field(min_length=1, description="The document's text (Markdown welcome).")
+    text: str | None = Field(
+        default=None, min_length=1, description="The document's text (Markdown welcome)."
+    )
+    url: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="An http(s) URL of a document (PDF, DOCX, PPTX, XLSX, HTML, Markdown, ...). "
+        "Private and loopback addresses are refused unless allowlisted.",
+    )
+    path: str | None = Field(
+        default=None,
+        max_length=1024,
+        description="A file or folder inside the workers' inbox (SHIELD_INBOX_DIR), relative "
+        "to it; a folder ingests every supported file in it.",
+    )
     source: str | None = Field(
         default=None,
         max_length=2048,
-        description="The document's identity: same source + collection = same document. "
-        "Default: derived from the text.",
+        description="The identity of inline text: same source + collection = same document. "
+        "Default: derived from the text. URLs and inbox files are their own identity.",
     )
     title: str | None = Field(default=None, max_length=512)
     metadata: dict[str, Any] | None = Field(default=None, description="Kept with every chunk.")
     collection: CollectionName | None = None
 
     _metadata = field_validator("metadata")(check_metadata)
+
+    @field_validator("url")
+    @classmethod
+    def _fetchable(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:  # addresses are checked by the worker, which knows the allowlist
+                EgressPolicy().check_url(value, addresses=False)
+            except EgressRefused as exc:
+                raise ValueError(exc.message) from None
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str | None) -> str | None:
+        return None if value is None else check_relative_path(value)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DocumentIngest:
+        given = [name for name in ("text", "url", "path") if getattr(self, name) is not None]
+        if len(given) != 1:
+            shown = ", ".join(given) or "none of them"
+            raise ValueError(f"give exactly one of text, url or path (got {shown})")
+        if self.source is not None and self.text is None:
+            raise ValueError("source names inline text; a URL or inbox path is its own source")
+        return self
 
 
 class JobAccepted(BaseModel):

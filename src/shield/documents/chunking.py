@@ -15,7 +15,7 @@ CHARS_PER_TOKEN = 4  # fallback budget when the local tokenizer is not installed
 
 
 @cache
-def _tokenizer_file() -> Path | None:
+def tokenizer_file() -> Path | None:
     try:
         from shield.embeddings.local import local_model_path
     except ImportError:  # pragma: no cover - hosts without the local model
@@ -29,7 +29,7 @@ def _tokenizer_file() -> Path | None:
 
 class Chunker:
     def __init__(self, max_tokens: int = 200, overlap: int = 30) -> None:
-        tokenizer = _tokenizer_file()
+        tokenizer = tokenizer_file()
         # A range lets the splitter stop at a good boundary once a chunk is reasonably full.
         capacity = (max_tokens // 2, max_tokens)
         self._splitter: Any

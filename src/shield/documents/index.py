@@ -134,6 +134,8 @@ class DocumentIndex:
                     "job_id": write.job_id,
                     "collection": collection,
                     "metadata": write.metadata,
+                    **({"headings": chunk.headings} if chunk.headings else {}),
+                    **({"pages": chunk.pages} if chunk.pages else {}),
                 },
             )
             for index, chunk in enumerate(write.chunks)

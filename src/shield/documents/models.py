@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shield.documents.identity import content_hash
+
 
 class SourceDocument(BaseModel):
-    """A document read from a source (inline text today; files and pages plug in here)."""
+    """A document read from a source: inline text (Markdown), or a file Docling converts."""
 
     source: str
-    text: str
+    text: str | None = None
+    data: bytes | None = None
+    filename: str = ""
+    format: str = ""  # a file's confirmed format (see shield.documents.formats)
     title: str = ""
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        """Of the text, or of the file's bytes: an unchanged file is never converted again."""
+        if self.data is not None:
+            return hashlib.sha256(self.data).hexdigest()
+        return content_hash(self.text or "")
 
 
 class ChunkIn(BaseModel):
@@ -21,6 +34,8 @@ class ChunkIn(BaseModel):
 
     text: str
     vector: list[float]
+    headings: list[str] = Field(default_factory=list)  # the path of headings above it
+    pages: list[int] = Field(default_factory=list)  # the pages it comes from, when known
 
 
 class DocumentWrite(BaseModel):

@@ -26,11 +26,17 @@ class JobError(BaseModel):
 
 
 class ItemResult(BaseModel):
-    """What became of one document (or, for crawls, one page)."""
+    """What became of one document (or, for crawls, one page).
+
+    `status` moves through pending -> reading -> converting -> chunking -> embedding -> storing
+    while the job works on it, and ends stored, unchanged, failed or skipped."""
 
     source: str
-    status: str  # stored | unchanged | failed | skipped
+    status: str = "pending"
     document_id: str | None = None
+    title: str | None = None
+    format: str | None = None
+    pages: int | None = None
     chunks: int = 0
     error: str | None = None
 

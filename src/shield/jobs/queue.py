@@ -38,7 +38,13 @@ class JobQueue:
         self.settings = settings
         self.queue = Queue(settings.queue_name, connection=redis)
 
-    def submit(self, kind: str, collection: str, request: dict[str, Any]) -> JobState:
+    def submit(
+        self,
+        kind: str,
+        collection: str,
+        request: dict[str, Any],
+        upload: bytes | None = None,
+    ) -> JobState:
         job_id = uuid.uuid4().hex
         state = JobState(
             job_id=job_id,
@@ -63,7 +69,7 @@ class JobQueue:
         # moment where one exists without the other.
         with self.redis.pipeline() as pipe:
             self.queue.enqueue_job(rq_job, pipeline=pipe)  # RQ starts the MULTI itself
-            self.store.create(state, request, time.time(), pipeline=pipe)
+            self.store.create(state, request, time.time(), pipeline=pipe, upload=upload)
             created = pipe.execute()[-1]
         if not created:
             raise RuntimeError(f"job {job_id} already exists")

@@ -32,7 +32,10 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'state', ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
-if ARGV[4] == '1' then redis.call('ZREM', KEYS[3], ARGV[5]) end
+if ARGV[4] == '1' then
+  redis.call('ZREM', KEYS[3], ARGV[5])
+  redis.call('DEL', KEYS[4])
+end
 return 1
 """
 
@@ -61,6 +64,11 @@ def events_key(job_id: str) -> str:
     return KEY_PREFIX + job_id + ":events"
 
 
+def upload_key(job_id: str) -> str:
+    """An uploaded file's bytes, kept until its job reaches a final state."""
+    return KEY_PREFIX + job_id + ":upload"
+
+
 class JobStore:
     def __init__(self, redis: Redis, ttl_seconds: int) -> None:
         self.redis = redis
@@ -72,15 +80,18 @@ class JobStore:
         request: dict[str, Any],
         created_ts: float,
         pipeline: Pipeline | None = None,
+        upload: bytes | None = None,
     ) -> None:
         """Store a new job's state and, apart from it, the full request the worker reads.
 
         Given a pipeline, the write joins it and its result (1 created, 0 exists) comes with the
-        pipeline's results."""
+        pipeline's results. An uploaded file is stored beside them in the same transaction."""
         # EVAL, not EVALSHA: redis-py checks a registered script's presence with an extra round
         # trip on every pipeline, and a NOSCRIPT inside MULTI (after a Redis restart) would leave
         # the queue entry without its state. Redis caches the compiled script anyway.
         client: Any = pipeline if pipeline is not None else self.redis
+        if upload is not None:  # before the state: the pipeline's last result is the creation's
+            client.set(upload_key(state.job_id), upload, ex=self.ttl)
         created = client.eval(
             _CREATE,
             5,
@@ -103,6 +114,10 @@ class JobStore:
         raw: Any = self.redis.get(request_key(job_id))
         return dict(json.loads(raw)) if raw else None
 
+    def upload(self, job_id: str) -> bytes | None:
+        raw: Any = self.redis.get(upload_key(job_id))
+        return bytes(raw) if raw is not None else None
+
     def get(self, job_id: str) -> JobState | None:
         raw: Any = self.redis.get(state_key(job_id))
         return JobState.model_validate_json(raw) if raw else None
@@ -112,10 +127,11 @@ class JobStore:
         state.updated_at = utcnow()
         saved = self.redis.eval(
             _UPDATE,
-            3,
+            4,
             state_key(state.job_id),
             events_key(state.job_id),
             ACTIVE_KEY,
+            upload_key(state.job_id),
             state.model_dump_json(),
             self.ttl,
             EVENTS_MAXLEN,

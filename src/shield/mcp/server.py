@@ -9,8 +9,11 @@ FastMCP's custom routes bypass its auth: `/healthz` stays open (it says nothing 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import functools
+import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -99,6 +102,17 @@ async def _timed(name: str, fn: Callable[P, Awaitable[T]], *args: P.args, **kwar
         TOOL_DURATION.labels(name).observe(time.perf_counter() - start)
 
 
+def _decoded_file(file_base64: str, filename: str | None) -> dict[str, tuple[str, bytes]]:
+    """The multipart `file` field of an upload given to a tool in base64."""
+    if not filename:
+        raise ToolError("filename is required with file_base64 (e.g. report.pdf)")
+    try:
+        data = base64.b64decode(file_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise ToolError("file_base64 is not valid base64") from None
+    return {"file": (filename, data)}
+
+
 def _drop_none(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
@@ -152,18 +166,57 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
 
     @tool("ingest_doc", writes=True)
     async def ingest_doc(
-        text: Annotated[str, Field(description="The document's text (Markdown welcome).")],
+        text: Annotated[
+            str | None, Field(description="The document's text (Markdown welcome).")
+        ] = None,
+        url: Annotated[
+            str | None,
+            Field(
+                description="Or: an http(s) URL of a document (PDF, DOCX, PPTX, XLSX, HTML, "
+                "Markdown, AsciiDoc, text, CSV) for the server to fetch."
+            ),
+        ] = None,
+        path: Annotated[
+            str | None,
+            Field(description="Or: a file or folder in the server's inbox, relative to it."),
+        ] = None,
+        file_base64: Annotated[
+            str | None,
+            Field(description="Or: a file's bytes in base64, with its name in `filename`."),
+        ] = None,
+        filename: Annotated[
+            str | None,
+            Field(description="The file's name (its extension says its format); with a file."),
+        ] = None,
         source: Annotated[
-            str | None, Field(description="The document's name; same name replaces it.")
+            str | None, Field(description="The text's name; same name replaces it.")
         ] = None,
         title: Annotated[str | None, Field(description="A title.")] = None,
         metadata: Metadata = None,
         collection: Collection = None,
     ) -> dict[str, Any]:
-        """Queue a document for chunking, embedding and storing; returns the job at once."""
+        """Queue a document for converting, chunking, embedding and storing; returns the job at
+        once. Give exactly one of text, url, path or file_base64 (with filename)."""
+        if file_base64 is not None:
+            if text is not None or url is not None or path is not None:
+                raise ToolError("give exactly one of text, url, path or file_base64")
+            form = _drop_none(
+                collection=collection,
+                title=title,
+                metadata=json.dumps(metadata) if metadata else None,
+            )
+            uploaded: dict[str, Any] = await shield.call(
+                "POST",
+                "/ingest-async/upload",
+                files=_decoded_file(file_base64, filename),
+                data=form,
+            )
+            return uploaded
         body = _drop_none(
             kind="document",
             text=text,
+            url=url,
+            path=path,
             source=source,
             title=title,
             metadata=metadata,

@@ -64,4 +64,7 @@ def run_worker(
     queue = Queue(settings.queue_name, connection=context.redis)
     worker = ShieldWorker([queue], connection=context.redis, maintenance_interval=60, **kw)
     log.info("worker_started", queue=settings.queue_name, name=worker.name)
-    return bool(worker.work(burst=burst, logging_level=settings.log_level))
+    try:
+        return bool(worker.work(burst=burst, logging_level=settings.log_level))
+    finally:
+        context.close()  # stops the converter process with the worker

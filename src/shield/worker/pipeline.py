@@ -1,18 +1,22 @@
-"""The ingest pipeline: read -> (unchanged? stop) -> chunk -> embed -> store, per document.
+"""The ingest pipeline: list -> per document: load -> (unchanged? stop) -> convert -> chunk ->
+embed -> store.
 
 A document is written to shield-api in one whole-document replace, after all its chunks are
 embedded, so a job that fails or is cancelled half way leaves no partial document behind.
-Per-document mistakes (no text, refused) are recorded in the result; failures of a dependency
-propagate so that RQ retries the job, and documents already stored come back `unchanged`.
+Per-document mistakes (a bad file, a refused URL) are recorded in that document's result and the
+job goes on with the next; failures of a dependency propagate so that RQ retries the job, and
+documents already stored come back `unchanged`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from shield.documents.chunking import Chunker
-from shield.documents.identity import content_hash, document_id
+from shield.documents.identity import document_id
 from shield.documents.models import ChunkIn, DocumentWrite, SourceDocument
 from shield.embeddings import Embedder
-from shield.errors import InvalidInput, JobCancelled
+from shield.errors import DependencyUnavailable, InvalidInput, JobCancelled, ShieldError
 from shield.jobs.models import (
     ItemResult,
     JobError,
@@ -26,7 +30,8 @@ from shield.jobs.store import JobStore
 from shield.logging import get_logger
 from shield.metrics import JOBS
 from shield.worker.api_client import ApiClient
-from shield.worker.sources import read_documents
+from shield.worker.converter import ConverterError, ConverterProcess
+from shield.worker.sources import DocumentReader, PendingDocument
 
 log = get_logger(__name__)
 EMBED_BATCH = 64
@@ -39,18 +44,24 @@ class IngestPipeline:
         api: ApiClient,
         embedder: Embedder,
         chunker: Chunker,
+        reader: DocumentReader,
+        converter: ConverterProcess,
     ) -> None:
         self.store = store
         self.api = api
         self.embedder = embedder
         self.chunker = chunker
+        self.reader = reader
+        self.converter = converter
 
     def _check_cancel(self, state: JobState) -> None:
         if self.store.cancel_requested(state.job_id):
             raise JobCancelled(state.job_id)
 
-    def _stage(self, state: JobState, stage: str) -> None:
+    def _stage(self, state: JobState, stage: str, item: ItemResult | None = None) -> None:
         state.stage = stage
+        if item is not None:
+            item.status = stage
         self.store.save(state)
 
     def run(self, state: JobState) -> JobState:
@@ -67,12 +78,18 @@ class IngestPipeline:
             request = self.store.request(state.job_id)
             if request is None:
                 raise InvalidInput("the job's request has expired; submit it again")
-            documents = list(read_documents(request))
-            state.progress.documents_total = len(documents)
-            for document in documents:
+            try:
+                pending = self.reader.list(state.job_id, request)
+            except DependencyUnavailable:
+                raise
+            except ShieldError as exc:  # nothing to read: no inbox, a missing folder, ...
+                raise InvalidInput(exc.message) from None
+            state.result.documents = [ItemResult(source=p.source) for p in pending]
+            state.progress.documents_total = len(pending)
+            self.store.save(state)
+            for document, item in zip(pending, state.result.documents, strict=True):
                 self._check_cancel(state)
-                item = self._ingest(state, document)
-                state.result.documents.append(item)
+                self._ingest(state, document, item)
                 if item.status == "failed":
                     state.progress.documents_failed += 1
                 else:
@@ -99,52 +116,88 @@ class IngestPipeline:
             JOBS.labels(state.kind, state.status.value).inc()
         return state
 
-    def _ingest(self, state: JobState, document: SourceDocument) -> ItemResult:
-        collection = state.collection
-        doc_id = document_id(collection, document.source)
-        digest = content_hash(document.text)
-        result = ItemResult(source=document.source, document_id=doc_id, status="stored")
-        existing = self.api.get_document(collection, doc_id)
+    def _ingest(self, state: JobState, pending: PendingDocument, item: ItemResult) -> None:
+        """Ingest one document; its outcome goes into `item`. Only a dependency's failure or a
+        cancel escapes: anything wrong with the document itself fails this document alone."""
+        item.document_id = document_id(state.collection, pending.source)
+        try:
+            self._stage(state, "reading", item)
+            document = pending.load()
+            item.format = document.format or None
+            if self._unchanged(state, document, item):
+                item.status = "unchanged"
+                return
+            chunks = self._chunks(state, document, item)
+            if not chunks:
+                raise InvalidInput("the document has no text to index")
+            self._store(state, document, item, self._embed(state, chunks, item))
+        except (DependencyUnavailable, JobCancelled):
+            raise
+        except (ShieldError, ConverterError) as exc:
+            item.status = "failed"
+            item.error = exc.message if isinstance(exc, ShieldError) else str(exc)
+            log.info("document_failed", source=pending.source, error=item.error)
+
+    def _unchanged(self, state: JobState, document: SourceDocument, item: ItemResult) -> bool:
+        existing = self.api.get_document(state.collection, item.document_id or "")
         if (
-            existing is not None
-            and existing.content_hash == digest
-            and existing.metadata == document.metadata
-            and existing.title == document.title
+            existing is None
+            or existing.content_hash != document.content_hash
+            or existing.metadata != document.metadata
         ):
-            result.status, result.chunks = "unchanged", existing.chunks
-            return result
-        self._stage(state, "chunking")
-        texts = self.chunker.split(document.text)
-        if not texts:
-            result.status, result.error = "failed", "the document has no text to index"
-            return result
-        self._stage(state, "embedding")
-        chunks: list[ChunkIn] = []
-        for start in range(0, len(texts), EMBED_BATCH):
+            return False
+        # A file's title comes from its content unless the caller named one.
+        if (document.data is None or document.title) and existing.title != document.title:
+            return False
+        item.chunks, item.title = existing.chunks, existing.title
+        return True
+
+    def _chunks(
+        self, state: JobState, document: SourceDocument, item: ItemResult
+    ) -> list[dict[str, Any]]:
+        if document.data is None:
+            self._stage(state, "chunking", item)
+            item.title = document.title
+            return [{"text": t} for t in self.chunker.split(document.text or "")]
+        self._stage(state, "converting", item)
+        converted = self.converter.convert(document.data, document.filename, document.format)
+        self._check_cancel(state)
+        item.pages = converted["pages"] or None
+        item.title = document.title or converted["title"]
+        document.title = item.title
+        self._stage(state, "chunking", item)
+        return list(converted["chunks"])
+
+    def _embed(
+        self, state: JobState, chunks: list[dict[str, Any]], item: ItemResult
+    ) -> list[ChunkIn]:
+        self._stage(state, "embedding", item)
+        embedded: list[ChunkIn] = []
+        for start in range(0, len(chunks), EMBED_BATCH):
             self._check_cancel(state)
-            batch = texts[start : start + EMBED_BATCH]
-            vectors = self.embedder.embed(batch)
-            chunks.extend(
-                ChunkIn(text=t, vector=v.tolist()) for t, v in zip(batch, vectors, strict=True)
+            batch = chunks[start : start + EMBED_BATCH]
+            vectors = self.embedder.embed([c["text"] for c in batch])
+            embedded.extend(
+                ChunkIn(vector=v.tolist(), **c) for c, v in zip(batch, vectors, strict=True)
             )
             state.progress.chunks_embedded += len(batch)
             self.store.save(state)
+        return embedded
+
+    def _store(
+        self, state: JobState, document: SourceDocument, item: ItemResult, chunks: list[ChunkIn]
+    ) -> None:
         self._check_cancel(state)  # last chance: a cancelled job writes nothing more
-        self._stage(state, "storing")
+        self._stage(state, "storing", item)
         write = DocumentWrite(
             source=document.source,
             title=document.title,
-            content_hash=digest,
+            content_hash=document.content_hash,
             embedding_model=self.embedder.model_name,
             job_id=state.job_id,
             metadata=document.metadata,
             chunks=chunks,
         )
-        try:
-            summary = self.api.put_document(collection, doc_id, write)
-        except InvalidInput as exc:
-            result.status, result.error = "failed", exc.message
-            return result
+        summary = self.api.put_document(state.collection, item.document_id or "", write)
         state.progress.chunks_stored += summary.chunks
-        result.chunks = summary.chunks
-        return result
+        item.status, item.chunks = "stored", summary.chunks

@@ -16,8 +16,12 @@ from shield.jobs.callbacks import on_job_failure
 from shield.jobs.store import JobStore
 from shield.logging import get_logger
 from shield.metrics import ACTIVE_JOBS
+from shield.net.egress import EgressPolicy
+from shield.net.fetch import GuardedFetcher
 from shield.worker.api_client import ApiClient
+from shield.worker.converter import ConverterProcess
 from shield.worker.pipeline import IngestPipeline
+from shield.worker.sources import DocumentReader
 
 log = get_logger(__name__)
 
@@ -37,13 +41,34 @@ class WorkerContext:
         store = JobStore(redis, settings.job_ttl_seconds)
         token = settings.api_token.get_secret_value() if settings.api_token else None
         api = ApiClient(settings.api_url, token, settings.api_timeout)
+        fetcher = GuardedFetcher(
+            EgressPolicy.from_allowlist(settings.crawl_allowlist),
+            timeout=settings.fetch_timeout,
+            max_bytes=settings.max_upload_bytes,
+        )
+        converter = ConverterProcess(
+            {
+                "artifacts_path": str(settings.docling_artifacts_path or "") or None,
+                "max_pages": settings.max_document_pages,
+                "max_tokens": settings.chunk_tokens,
+            },
+            timeout=settings.convert_timeout,
+            log_level=settings.log_level,
+            log_format=settings.log_format,
+        )
         pipeline = IngestPipeline(
             store,
             api,
             embedder or build_embedder(settings, "worker"),
             Chunker(settings.chunk_tokens, settings.chunk_overlap),
+            DocumentReader(settings, store, fetcher),
+            converter,
         )
         return cls(settings, redis, store, pipeline)
+
+    def close(self) -> None:
+        self.pipeline.converter.close()
+        self.pipeline.reader.fetcher.close()
 
 
 _context: WorkerContext | None = None

@@ -1,34 +1,34 @@
-"""`POST /ingest-async`: accept work, answer 202 with the job at once."""
+"""`POST /ingest-async` and `POST /ingest-async/upload`: accept work, answer 202 with the job at
+once. Uploaded files are checked here (size, name, content against claimed type, archive
+expansion) so a bad file is refused before it is queued."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
 from shield.api.deps import ServicesDep, collection_or_default
-from shield.api.schemas import DocumentIngest, JobAccepted
-from shield.errors import PayloadTooLarge
+from shield.api.schemas import CollectionName, DocumentIngest, JobAccepted, check_metadata
+from shield.api.services import Services
+from shield.documents.formats import SUPPORTED, inspect_file, safe_filename
+from shield.errors import InvalidInput, PayloadTooLarge
 
 router = APIRouter(tags=["ingest"])
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+_READ_BLOCK = 1024 * 1024
 
 
-@router.post(
-    "/ingest-async",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=JobAccepted,
-    summary="Queue an ingest job (an inline document); answers 202 with the job",
-)
-def ingest_async(
-    body: DocumentIngest, services: ServicesDep, request: Request, response: Response
+def _accepted(
+    services: Services,
+    request: Request,
+    response: Response,
+    collection: str,
+    job_request: dict[str, Any],
+    upload: bytes | None = None,
 ) -> JobAccepted:
-    if len(body.text) > services.settings.max_text_chars:
-        raise PayloadTooLarge(
-            f"the text has {len(body.text)} characters; the limit is "
-            f"{services.settings.max_text_chars} (SHIELD_MAX_TEXT_CHARS)"
-        )
-    collection = collection_or_default(services, body.collection)
-    state = services.call_redis(
-        services.queue.submit, body.kind, collection, body.model_dump(exclude_none=True)
-    )
+    state = services.call_redis(services.queue.submit, "document", collection, job_request, upload)
     status_url = str(request.url_for("get_job", job_id=state.job_id).path)
     response.headers["Location"] = status_url
     return JobAccepted(
@@ -36,4 +36,98 @@ def ingest_async(
         status=state.status.value,
         status_url=status_url,
         events_url=str(request.url_for("job_events", job_id=state.job_id).path),
+    )
+
+
+@router.post(
+    "/ingest-async",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
+    summary="Queue an ingest job: inline text, a document URL or an inbox path; answers 202",
+)
+def ingest_async(
+    body: DocumentIngest, services: ServicesDep, request: Request, response: Response
+) -> JobAccepted:
+    if body.text is not None and len(body.text) > services.settings.max_text_chars:
+        raise PayloadTooLarge(
+            f"the text has {len(body.text)} characters; the limit is "
+            f"{services.settings.max_text_chars} (SHIELD_MAX_TEXT_CHARS)"
+        )
+    collection = collection_or_default(services, body.collection)
+    return _accepted(services, request, response, collection, body.model_dump(exclude_none=True))
+
+
+async def _read_limited(file: UploadFile, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while block := await file.read(_READ_BLOCK):
+        size += len(block)
+        if size > limit:
+            raise PayloadTooLarge(
+                f"the file is larger than {limit} bytes (SHIELD_MAX_UPLOAD_BYTES)", limit=limit
+            )
+        chunks.append(block)
+    return b"".join(chunks)
+
+
+def _metadata_field(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise InvalidInput('metadata must be a JSON object, e.g. {"team": "ops"}') from None
+    if not isinstance(value, dict):
+        raise InvalidInput('metadata must be a JSON object, e.g. {"team": "ops"}')
+    try:
+        return check_metadata(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+@router.post(
+    "/ingest-async/upload",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
+    summary="Upload a file to ingest (multipart, field `file`); answers 202",
+    description=f"Supported extensions: {SUPPORTED}. The file's bytes must match its extension "
+    "(415 otherwise); its sanitised name is its source, so uploading a file of the same name "
+    "again replaces the document when its content changed and changes nothing when it did not.",
+    responses={413: {"description": "Too large"}, 415: {"description": "Unsupported or lying"}},
+)
+async def ingest_upload(
+    services: ServicesDep,
+    request: Request,
+    response: Response,
+    file: Annotated[UploadFile, File(description="The document.")],
+    collection: Annotated[CollectionName | None, Form()] = None,
+    title: Annotated[str | None, Form(max_length=512)] = None,
+    metadata: Annotated[
+        str | None, Form(description="A JSON object kept with every chunk.", max_length=16_384)
+    ] = None,
+) -> JobAccepted:
+    settings = services.settings
+    filename = safe_filename(file.filename or "")
+    data = await _read_limited(file, settings.max_upload_bytes)
+    fmt = inspect_file(
+        filename,
+        data,
+        media_type=file.content_type,
+        max_expanded_bytes=settings.max_expanded_bytes,
+        max_compression_ratio=settings.max_compression_ratio,
+    )
+    job_request: dict[str, Any] = {
+        "kind": "document",
+        "upload": {"filename": filename, "format": fmt.name, "bytes": len(data)},
+        "metadata": _metadata_field(metadata),
+    }
+    if title:
+        job_request["title"] = title
+    return _accepted(
+        services,
+        request,
+        response,
+        collection_or_default(services, collection),
+        job_request,
+        upload=data,
     )

@@ -1,0 +1,68 @@
+"""The inbox: a folder on the worker hosts whose files can be ingested by path.
+
+A path is relative to the inbox and stays inside it: absolute paths, `..` and NUL bytes are
+refused by form, and a symbolic link that leads outside the inbox is refused once resolved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from shield.documents.formats import BY_EXTENSION
+from shield.errors import Forbidden, InvalidInput, NotFound
+
+
+def check_relative_path(path: str) -> str:
+    """The normalised relative path, or ValueError saying what is wrong with it."""
+    if "\x00" in path or "\\" in path:
+        raise ValueError("the path may not contain NUL bytes or backslashes")
+    pure = PurePosixPath(path.strip())
+    if pure.is_absolute():
+        raise ValueError("the path must be relative to the inbox (SHIELD_INBOX_DIR), not absolute")
+    if any(part == ".." for part in pure.parts):
+        raise ValueError("the path may not contain '..'")
+    return str(pure)  # "." is the inbox itself
+
+
+def _inside(inbox: Path, relative: str) -> Path:
+    root = inbox.resolve()
+    target = (root / relative).resolve()
+    if target != root and root not in target.parents:
+        raise Forbidden(f"{relative!r} leads outside the inbox")
+    return target
+
+
+def inbox_files(inbox: Path | None, relative: str, max_files: int) -> list[tuple[str, Path]]:
+    """The files a `path` ingest reads, as (source, path): the file itself, or every file of a
+    supported format under the folder (hidden files skipped), sorted."""
+    if inbox is None:
+        raise InvalidInput("this worker has no inbox; set SHIELD_INBOX_DIR to ingest by path")
+    try:
+        relative = check_relative_path(relative)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    target = _inside(inbox, relative)
+    if target.is_file():
+        return [(relative, target)]
+    if not target.is_dir():
+        raise NotFound(f"{relative!r} is not in the inbox")
+    root = inbox.resolve()
+    found: list[tuple[str, Path]] = []
+    for path in sorted(target.rglob("*")):
+        rel = path.relative_to(target)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix.lower().lstrip(".") not in BY_EXTENSION:
+            continue
+        resolved = path.resolve()
+        if root not in resolved.parents:
+            continue  # a link out of the inbox
+        found.append((str(path.relative_to(root)), resolved))
+        if len(found) > max_files:
+            raise InvalidInput(
+                f"{relative!r} holds more than {max_files} files (SHIELD_INBOX_MAX_FILES); "
+                "ingest its subfolders one by one"
+            )
+    if not found:
+        raise NotFound(f"{relative!r} holds no file of a supported format")
+    return found

@@ -1,0 +1,102 @@
+"""The worker's converter process: Docling runs apart from the worker, under a deadline.
+
+Docling is imported once, in one long-lived child process, and every conversion goes to it. A
+conversion that overruns `SHIELD_CONVERT_TIMEOUT` gets its process killed and replaced (a thread
+cannot be stopped; a process can), and a parser that crashes on a hostile file takes down only
+that process. Either way the document fails with a clear reason and the worker carries on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
+
+from shield.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class ConverterError(Exception):
+    """A document could not be converted; the message says why, for people."""
+
+
+def _start(options: dict[str, Any], log_level: str, log_format: str) -> None:
+    from shield.documents.convert import ConvertOptions, warm_up
+    from shield.logging import configure_logging
+
+    configure_logging(log_level, log_format, service="shield-converter")
+    try:
+        warm_up(ConvertOptions.model_validate(options))
+    except Exception:
+        log.exception("converter_warm_up_failed")
+
+
+def _convert(data: bytes, name: str, fmt: str, options: dict[str, Any]) -> dict[str, Any]:
+    from shield.documents.convert import ConversionFailed, ConvertOptions, convert
+
+    try:
+        return convert(data, name, fmt, ConvertOptions.model_validate(options)).model_dump()
+    except ConversionFailed as exc:
+        return {"error": str(exc)}
+
+
+class ConverterProcess:
+    def __init__(
+        self,
+        options: dict[str, Any],
+        timeout: float,
+        log_level: str = "INFO",
+        log_format: str = "json",
+    ) -> None:
+        self.options = options
+        self.timeout = timeout
+        self.log_settings = (log_level, log_format)
+        self._lock = threading.Lock()
+        self._pool: ProcessPool | None = None
+
+    def _pool_started(self) -> ProcessPool:
+        if self._pool is None:
+            # spawn, not fork: the worker has threads (heartbeat, torch) a fork would copy mid-lock.
+            self._pool = ProcessPool(
+                max_workers=1,
+                initializer=_start,
+                initargs=(self.options, *self.log_settings),
+                context=multiprocessing.get_context("spawn"),
+            )
+        return self._pool
+
+    def convert(self, data: bytes, name: str, fmt: str) -> dict[str, Any]:
+        """The converted document as a dict (see `ConvertedDocument`)."""
+        with self._lock:
+            pool = self._pool_started()
+            # The first call also waits for the process to import Docling: a few seconds more.
+            future = pool.schedule(
+                _convert, args=(data, name, fmt, self.options), timeout=self.timeout
+            )
+            try:
+                result: dict[str, Any] = future.result()
+            except FutureTimeout:
+                log.warning("conversion_timeout", document=name, timeout=self.timeout)
+                raise ConverterError(
+                    f"{name} took longer than {self.timeout:g} s to convert "
+                    "(SHIELD_CONVERT_TIMEOUT); the conversion was stopped"
+                ) from None
+            except ProcessExpired as exc:
+                log.warning("converter_crashed", document=name, exitcode=exc.exitcode)
+                raise ConverterError(
+                    f"the converter process died reading {name} (exit code {exc.exitcode}); "
+                    "the file is probably damaged or too large"
+                ) from None
+        if "error" in result:
+            raise ConverterError(str(result["error"]))
+        return result
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()  # type: ignore[no-untyped-call]
+            self._pool.join(timeout=10)
+            self._pool = None

@@ -1,0 +1,64 @@
+"""Docling conversion and structure-following chunks, for every format, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shield.documents.convert import ConversionFailed, ConvertOptions, convert
+from tests import documents
+
+
+@pytest.mark.parametrize("fmt", documents.FORMATS)
+def test_every_format_converts_with_its_text_and_table(fmt: str) -> None:
+    subject = documents.SUBJECTS[fmt]
+    result = convert(documents.make(fmt), documents.filename(fmt), fmt, ConvertOptions())
+    text = "\n".join(chunk.text for chunk in result.chunks)
+    # The distinctive sentence survives (PDF lines may wrap, so compare words).
+    assert set(subject.sentence.lower().split()) <= set(text.lower().split()), text
+    for key, value in subject.rows:
+        assert key in text, text
+        assert value in text, text
+    assert result.format == fmt
+
+
+@pytest.mark.parametrize("fmt", ["docx", "html", "md", "asciidoc"])
+def test_chunks_carry_their_headings_path_and_tables_stay_whole(fmt: str) -> None:
+    subject = documents.SUBJECTS[fmt]
+    result = convert(documents.make(fmt), documents.filename(fmt), fmt, ConvertOptions())
+    assert result.title == subject.title
+    by_heading = {tuple(c.headings): c.text for c in result.chunks}
+    assert (subject.title, "Overview") in by_heading
+    table = by_heading[(subject.title, "Details")]
+    # The table is one Markdown table in one chunk, header and every row.
+    assert "| Item" in table
+    assert all(f"| {k}" in table for k, _ in subject.rows)
+
+
+def test_pages_are_known_for_pdf_and_slides() -> None:
+    pdf = convert(documents.make("pdf", pages=3), "manual.pdf", "pdf", ConvertOptions())
+    assert pdf.pages == 3
+    assert pdf.pipeline == "native"
+    assert {p for c in pdf.chunks for p in c.pages} == {1, 2, 3}
+    deck = convert(documents.make("pptx"), "deck.pptx", "pptx", ConvertOptions())
+    assert deck.pages == 3
+    overview = next(c for c in deck.chunks if c.headings == ["Overview"])
+    assert overview.pages == [2]
+
+
+def test_a_document_over_the_page_ceiling_fails_with_the_reason() -> None:
+    with pytest.raises(ConversionFailed, match="exceeding the max_num_pages limit of 2"):
+        convert(documents.make("pdf", pages=3), "long.pdf", "pdf", ConvertOptions(max_pages=2))
+
+
+def test_a_damaged_pdf_fails_with_a_clear_error() -> None:
+    with pytest.raises(ConversionFailed, match=r"broken\.pdf could not be converted"):
+        convert(b"%PDF-1.7\n" + b"\x8f" * 2000, "broken.pdf", "pdf", ConvertOptions())
+
+
+def test_the_layout_pipeline_without_its_models_says_what_is_missing(tmp_path: Path) -> None:
+    options = ConvertOptions(artifacts_path=str(tmp_path))
+    with pytest.raises(ConversionFailed, match="not found in artifacts_path") as caught:
+        convert(documents.make("pdf"), "manual.pdf", "pdf", options)
+    assert len(str(caught.value)) <= 500

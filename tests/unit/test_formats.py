@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+
+import pytest
+
+from shield.documents.formats import format_for, inspect_file, safe_filename
+from shield.errors import UnsupportedMedia
+from tests import documents
+
+LIMITS = {"max_expanded_bytes": 64 * 1024 * 1024, "max_compression_ratio": 200}
+
+
+@pytest.mark.parametrize("fmt", documents.FORMATS)
+def test_every_generated_format_passes_its_checks(fmt: str) -> None:
+    name = documents.filename(fmt)
+    assert inspect_file(name, documents.make(fmt), **LIMITS).name == fmt
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("report.pdf", os.urandom(4096), "claims to be PDF"),
+        ("report.pdf", b"", "is empty"),
+        ("report.docx", documents.make("pdf"), "claims to be DOCX but its content looks like pdf"),
+        (
+            "slides.pptx",
+            documents.make("docx"),
+            "claims to be PPTX but its content looks like docx",
+        ),
+        ("notes.md", b"# Title\x00\x01binary", "contains binary data"),
+        ("notes.txt", "caf\xe9 latin-1".encode("latin-1"), "not UTF-8"),
+        ("tool.exe", b"MZ\x90\x00", "not a format Shield reads"),
+        ("no-extension", b"hello", "no extension"),
+    ],
+)
+def test_content_that_does_not_match_its_claim_is_refused(
+    name: str, data: bytes, message: str
+) -> None:
+    with pytest.raises(UnsupportedMedia, match=message) as caught:
+        inspect_file(name, data, **LIMITS)
+    assert caught.value.status_code == 415
+
+
+def test_a_zip_that_is_not_a_docx_is_refused() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("hello.txt", "hello")
+    with pytest.raises(UnsupportedMedia, match="not a DOCX document"):
+        inspect_file("letter.docx", out.getvalue(), **LIMITS)
+
+
+def test_a_zip_bomb_inside_a_docx_is_refused_before_inflating() -> None:
+    bomb = documents.zip_bomb_docx(expanded_bytes=128 * 1024 * 1024)
+    assert len(bomb) < 1024 * 1024
+    with pytest.raises(UnsupportedMedia, match="would expand to"):
+        inspect_file("bomb.docx", bomb, **LIMITS)
+    # Under a generous total, the compression ratio still gives it away.
+    with pytest.raises(UnsupportedMedia, match="looks like a zip bomb"):
+        inspect_file("bomb.docx", bomb, max_expanded_bytes=1 << 40, max_compression_ratio=200)
+
+
+def test_the_media_type_names_the_format_when_the_name_does_not() -> None:
+    assert format_for("download", "application/pdf; charset=binary").name == "pdf"
+    assert format_for("page", "text/html; charset=utf-8").name == "html"
+    assert format_for("guide.MD").name == "md"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\system.ini", "system.ini"),
+        ("report 2026 (final).pdf", "report 2026 (final).pdf"),
+        ("bad\x00name\n.pdf", "badname.pdf"),
+        ("résumé.docx", "résumé.docx"),
+        ("a;rm -rf $HOME.md", "a_rm -rf _HOME.md"),
+        ("x" * 300 + ".pdf", "x" * 196 + ".pdf"),
+    ],
+)
+def test_file_names_are_made_safe(given: str, expected: str) -> None:
+    assert safe_filename(given) == expected
+
+
+@pytest.mark.parametrize("given", ["", "..", "../", "/", "...", "\x00\x01"])
+def test_file_names_with_nothing_usable_are_refused(given: str) -> None:
+    with pytest.raises(UnsupportedMedia, match="nothing usable"):
+        safe_filename(given)
