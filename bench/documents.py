@@ -12,6 +12,7 @@ import argparse
 import html
 import io
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,21 +40,27 @@ def sections(texts: list[str], count: int, offset: int) -> list[Section]:
     return out
 
 
+def _latin(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")  # the PDF core fonts' charset
+
+
 def _pdf(doc: list[Section]) -> bytes:
     pdf = FPDF()
     pdf.add_page()
     for heading, paras, rows in doc:
         pdf.set_font("Helvetica", "B", 16)
-        pdf.multi_cell(0, 8, text=heading.encode("latin-1", "replace").decode("latin-1"))
+        pdf.multi_cell(0, 8, text=_latin(heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", size=10)
         for para in paras:
-            pdf.multi_cell(0, 5, text=para.encode("latin-1", "replace").decode("latin-1"))
+            # Wrapped beforehand: the corpus has URLs longer than a line.
+            text = textwrap.fill(_latin(para), 90)
+            pdf.multi_cell(0, 5, text=text, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
         with pdf.table() as table:
             for row in rows:
                 cells = table.row()
                 for value in row:
-                    cells.cell(value.encode("latin-1", "replace").decode("latin-1"))
+                    cells.cell(_latin(value))
     return bytes(pdf.output())
 
 
