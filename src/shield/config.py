@@ -233,6 +233,18 @@ class WorkerSettings(
         description="Hosts or CIDRs that fetches may reach although private (comma-separated).",
     )
     fetch_timeout: float = Field(default=30.0, gt=0, description="Seconds per fetched URL.")
+    data_dir: Path = Field(
+        default=Path("/var/lib/shield"), description="Where the worker keeps Crawl4AI's state."
+    )
+    crawl_concurrency: int = Field(default=8, ge=1, le=64, description="Pages fetched at once.")
+    crawl_per_host_concurrency: int = Field(default=4, ge=1, le=64)
+    crawl_per_host_delay: float = Field(
+        default=0.0, ge=0, le=60, description="Seconds between two requests to one host."
+    )
+    crawl_page_timeout: float = Field(default=20.0, gt=0, description="Seconds per page.")
+    crawl_max_page_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    crawl_respect_robots: bool = Field(default=True, description="Obey robots.txt.")
+    crawl_use_sitemaps: bool = Field(default=True, description="Seed crawls from sitemaps.")
 
     @field_validator("crawl_allowlist", mode="before")
     @classmethod

@@ -50,7 +50,10 @@ class Breaker:
         failure_threshold: int = DEFAULT_FAILURE_THRESHOLD,
         recovery_timeout: float = DEFAULT_RECOVERY_TIMEOUT,
         is_failure: Callable[[type[BaseException], BaseException], bool] = _is_dependency_failure,
+        register: bool = True,
     ) -> None:
+        """`register=False` keeps a short-lived breaker (one per crawled host) out of the
+        `shield_circuit_breaker_state` metric and out of memory once it is dropped."""
         self.service = service
         self.name = name
         self._lock = threading.Lock()
@@ -60,7 +63,8 @@ class Breaker:
             expected_exception=is_failure,
             name=f"{service}:{name}",
         )
-        _BREAKERS.add(self)
+        if register:
+            _BREAKERS.add(self)
 
     @property
     def state(self) -> str:
@@ -69,6 +73,10 @@ class Breaker:
     @property
     def retry_after(self) -> float:
         return max(1.0, float(self._circuit.open_remaining))
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self._circuit.state == STATE_OPEN)
 
     def _check(self) -> None:
         if self._circuit.state == STATE_OPEN:

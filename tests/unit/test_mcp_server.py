@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 from shield.config import McpSettings
 from shield.mcp.server import CallLimiter, build_server
 
-WRITE_TOOLS = {"qdrant_store", "ingest_doc", "delete_document"}
+WRITE_TOOLS = {"qdrant_store", "ingest_doc", "crawl_web", "delete_document"}
 
 
 def tool_names(read_only: bool) -> set[str]:

@@ -32,10 +32,15 @@ def error_response(
     )
 
 
+_UNION_TAGS = frozenset({"document", "crawl"})  # the `kind`s of POST /ingest-async
+
+
 def _location(loc: tuple[object, ...]) -> str:
     # ("body", "metadata", "k") -> "metadata.k"; the first part only says where it came from.
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in _UNION_TAGS:  # ("document", "url"): the kind picked it
         parts = parts[1:]
     return ".".join(parts) or "body"
 

@@ -99,6 +99,41 @@ class DocumentIngest(_Strict):
         return self
 
 
+class CrawlIngest(_Strict):
+    """A web crawl: pages are fetched breadth first from `url`, turned into Markdown and stored
+    like documents (a page's source is its canonical URL)."""
+
+    kind: Literal["crawl"]
+    url: str = Field(max_length=4096, description="The start page (http or https).")
+    allowed_domains: list[Annotated[str, Field(min_length=1, max_length=300)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="Origins the crawl may follow links into, besides the start page's: "
+        "`https://docs.example.com` or `docs.example.com:8080` (scheme, host and port must "
+        "all match; a bare host takes the start page's scheme).",
+    )
+    max_pages: int = Field(default=50, ge=1, le=1000, description="Pages fetched at most.")
+    max_depth: int = Field(
+        default=2, ge=0, le=10, description="Links followed from the start page, at most."
+    )
+    metadata: dict[str, Any] | None = Field(default=None, description="Kept with every chunk.")
+    collection: CollectionName | None = None
+
+    _metadata = field_validator("metadata")(check_metadata)
+
+    @field_validator("url")
+    @classmethod
+    def _fetchable(cls, value: str) -> str:
+        try:
+            EgressPolicy().check_url(value, addresses=False)
+        except EgressRefused as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+
+IngestRequest = Annotated[DocumentIngest | CrawlIngest, Field(discriminator="kind")]
+
+
 class JobAccepted(BaseModel):
     job_id: str
     status: str

@@ -47,6 +47,12 @@ class JobProgress(BaseModel):
     documents_failed: int = 0
     chunks_embedded: int = 0
     chunks_stored: int = 0
+    # Crawls: links seen, pages read, pages passed over on purpose (with the reason in the
+    # result), pages that could not be read.
+    pages_discovered: int = 0
+    pages_fetched: int = 0
+    pages_skipped: int = 0
+    pages_failed: int = 0
 
 
 class JobResult(BaseModel):

@@ -117,51 +117,45 @@ def _drop_none(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP:
-    token = settings.mcp_token.get_secret_value() if settings.mcp_token else None
-    api_token = settings.api_token.get_secret_value() if settings.api_token else None
-    shield = api or ShieldApi(settings.api_url, api_token, settings.api_timeout)
-    mcp = FastMCP(
-        "shield",
-        instructions="Search and grow a self-hosted knowledge base: find passages with "
-        "qdrant_find, add text with qdrant_store or ingest_doc, follow jobs with get_job_status.",
-        auth=SharedTokenVerifier(token) if token else None,
-    )
+ToolRegistrar = Callable[..., Callable[[Callable[..., Any]], None]]
 
-    limiter = CallLimiter(settings.max_concurrent_calls)
 
-    def tool(name: str, *, writes: bool = False) -> Callable[[Callable[..., Any]], None]:
-        def register(fn: Callable[..., Any]) -> None:
-            if writes and settings.read_only:
-                return
-            mcp.tool(name=name)(measured(name, limiter)(fn))
+def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
+    """The tools that queue work (crawls, documents) and follow it."""
 
-        return register
-
-    @tool("qdrant_find")
-    async def qdrant_find(
-        query: Annotated[str, Field(description="What to look for, in plain words.")],
-        collection: Collection = None,
-        limit: Annotated[int, Field(ge=1, le=100, description="Results, best first.")] = 10,
-        filter: Annotated[
-            dict[str, Any] | None,
-            Field(description='Conditions that must all hold, e.g. {"metadata.team": "ops"}.'),
+    @tool("crawl_web", writes=True)
+    async def crawl_web(
+        url: Annotated[str, Field(description="The start page (http or https).")],
+        allowed_domains: Annotated[
+            list[str] | None,
+            Field(
+                description="Other origins the crawl may enter, e.g. ['https://docs.example.com']"
+                " (scheme, host and port must match; the start page's origin is always allowed)."
+            ),
         ] = None,
-    ) -> dict[str, Any]:
-        """Semantic search over the knowledge base; returns passages with their source."""
-        body = _drop_none(query=query, collection=collection, limit=limit, filter=filter)
-        result: dict[str, Any] = await shield.call("POST", "/search", json=body)
-        return result
-
-    @tool("qdrant_store", writes=True)
-    async def qdrant_store(
-        text: Annotated[str, Field(description="The text to remember.")],
+        max_pages: Annotated[
+            int | None, Field(ge=1, le=1000, description="Pages fetched at most (default 50).")
+        ] = None,
+        max_depth: Annotated[
+            int | None,
+            Field(ge=0, le=10, description="Links followed from the start page (default 2)."),
+        ] = None,
         metadata: Metadata = None,
         collection: Collection = None,
     ) -> dict[str, Any]:
-        """Store a piece of text now, so that qdrant_find can find it."""
-        body = _drop_none(text=text, metadata=metadata, collection=collection)
-        result: dict[str, Any] = await shield.call("POST", "/store", json=body)
+        """Crawl a web site into the knowledge base: pages become clean Markdown, chunked,
+        embedded and stored; returns the job at once (follow it with get_job_status). Private
+        and loopback addresses are refused unless the operator allowlisted them."""
+        body = _drop_none(
+            kind="crawl",
+            url=url,
+            allowed_domains=allowed_domains,
+            max_pages=max_pages,
+            max_depth=max_depth,
+            metadata=metadata,
+            collection=collection,
+        )
+        result: dict[str, Any] = await shield.call("POST", "/ingest-async", json=body)
         return result
 
     @tool("ingest_doc", writes=True)
@@ -234,6 +228,56 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
             raise ToolError("job_id is the 32-character id an ingest tool returned")
         result: dict[str, Any] = await shield.call("GET", f"/jobs/{job_id}")
         return result
+
+
+def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP:
+    token = settings.mcp_token.get_secret_value() if settings.mcp_token else None
+    api_token = settings.api_token.get_secret_value() if settings.api_token else None
+    shield = api or ShieldApi(settings.api_url, api_token, settings.api_timeout)
+    mcp = FastMCP(
+        "shield",
+        instructions="Search and grow a self-hosted knowledge base: find passages with "
+        "qdrant_find, add text with qdrant_store or ingest_doc, follow jobs with get_job_status.",
+        auth=SharedTokenVerifier(token) if token else None,
+    )
+
+    limiter = CallLimiter(settings.max_concurrent_calls)
+
+    def tool(name: str, *, writes: bool = False) -> Callable[[Callable[..., Any]], None]:
+        def register(fn: Callable[..., Any]) -> None:
+            if writes and settings.read_only:
+                return
+            mcp.tool(name=name)(measured(name, limiter)(fn))
+
+        return register
+
+    @tool("qdrant_find")
+    async def qdrant_find(
+        query: Annotated[str, Field(description="What to look for, in plain words.")],
+        collection: Collection = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="Results, best first.")] = 10,
+        filter: Annotated[
+            dict[str, Any] | None,
+            Field(description='Conditions that must all hold, e.g. {"metadata.team": "ops"}.'),
+        ] = None,
+    ) -> dict[str, Any]:
+        """Semantic search over the knowledge base; returns passages with their source."""
+        body = _drop_none(query=query, collection=collection, limit=limit, filter=filter)
+        result: dict[str, Any] = await shield.call("POST", "/search", json=body)
+        return result
+
+    @tool("qdrant_store", writes=True)
+    async def qdrant_store(
+        text: Annotated[str, Field(description="The text to remember.")],
+        metadata: Metadata = None,
+        collection: Collection = None,
+    ) -> dict[str, Any]:
+        """Store a piece of text now, so that qdrant_find can find it."""
+        body = _drop_none(text=text, metadata=metadata, collection=collection)
+        result: dict[str, Any] = await shield.call("POST", "/store", json=body)
+        return result
+
+    _add_ingest_tools(tool, shield)
 
     @tool("list_documents")
     async def list_documents(collection: Collection = None) -> dict[str, Any]:

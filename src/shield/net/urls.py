@@ -13,7 +13,8 @@ TRACKING_PARAMETERS = frozenset(
 
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no default port, no fragment, no tracking parameters,
-    `/` for an empty path; the rest of the path and the query's order are kept."""
+    `/` for an empty path and no trailing slash on any other; the rest of the path and the
+    query's order are kept."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
@@ -28,4 +29,7 @@ def canonical_url(url: str) -> str:
             if k.lower() not in TRACKING_PARAMETERS and not k.lower().startswith("utm_")
         ]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    path = parts.path or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"  # /docs/ and /docs are one page
+    return urlunsplit((scheme, netloc, path, query, ""))

@@ -10,7 +10,9 @@ documents already stored come back `unchanged`.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from shield.documents.chunking import Chunker
 from shield.documents.identity import document_id
@@ -33,8 +35,26 @@ from shield.worker.api_client import ApiClient
 from shield.worker.converter import ConverterError, ConverterProcess
 from shield.worker.sources import DocumentReader, PendingDocument
 
+if TYPE_CHECKING:  # the crawler (Crawl4AI) is imported only when a crawl runs
+    from shield.worker.crawling import CrawlRun
+
 log = get_logger(__name__)
 EMBED_BATCH = 64
+
+
+def _same(document: SourceDocument) -> SourceDocument:
+    return document
+
+
+def _nothing_stored(state: JobState) -> JobError | None:
+    """A job fails when it stored nothing at all; then the first reason is the job's error."""
+    items = state.result.documents
+    if any(item.status in ("stored", "unchanged") for item in items):
+        return None
+    first = next((item.error for item in items if item.error), None)
+    if state.kind == "crawl":
+        return JobError(code="crawl_failed", message=first or "the crawl found no page to read")
+    return JobError(code="documents_failed", message=first or "no document was stored")
 
 
 class IngestPipeline:
@@ -46,6 +66,7 @@ class IngestPipeline:
         chunker: Chunker,
         reader: DocumentReader,
         converter: ConverterProcess,
+        crawls: Callable[[dict[str, Any]], CrawlRun],
     ) -> None:
         self.store = store
         self.api = api
@@ -53,6 +74,7 @@ class IngestPipeline:
         self.chunker = chunker
         self.reader = reader
         self.converter = converter
+        self.crawls = crawls
 
     def _check_cancel(self, state: JobState) -> None:
         if self.store.cancel_requested(state.job_id):
@@ -78,34 +100,83 @@ class IngestPipeline:
             request = self.store.request(state.job_id)
             if request is None:
                 raise InvalidInput("the job's request has expired; submit it again")
-            try:
-                pending = self.reader.list(state.job_id, request)
-            except DependencyUnavailable:
-                raise
-            except ShieldError as exc:  # nothing to read: no inbox, a missing folder, ...
-                raise InvalidInput(exc.message) from None
-            state.result.documents = [ItemResult(source=p.source) for p in pending]
-            state.progress.documents_total = len(pending)
-            self.store.save(state)
-            for document, item in zip(pending, state.result.documents, strict=True):
-                self._check_cancel(state)
-                self._ingest(state, document, item)
-                if item.status == "failed":
-                    state.progress.documents_failed += 1
-                else:
-                    state.progress.documents_done += 1
-                    state.result.chunks += item.chunks if item.status == "stored" else 0
-                self.store.save(state)
+            if request.get("kind") == "crawl":
+                self._crawl(state, request)
+            else:
+                self._documents(state, request)
         except JobCancelled:
             log.info("job_cancelled", job_id=state.job_id)
             return state  # the API already wrote the final `cancelled` state
         except InvalidInput as exc:
             return self._finish(state, JobError(code="invalid_input", message=exc.message))
-        failed = state.progress.documents_failed
-        if failed and failed == len(state.result.documents):
-            first = next(d.error for d in state.result.documents if d.error)
-            return self._finish(state, JobError(code="documents_failed", message=first or ""))
-        return self._finish(state, None)
+        return self._finish(state, _nothing_stored(state))
+
+    def _documents(self, state: JobState, request: dict[str, Any]) -> None:
+        try:
+            pending = self.reader.list(state.job_id, request)
+        except DependencyUnavailable:
+            raise
+        except ShieldError as exc:  # nothing to read: no inbox, a missing folder, ...
+            raise InvalidInput(exc.message) from None
+        state.result.documents = [ItemResult(source=p.source) for p in pending]
+        state.progress.documents_total = len(pending)
+        self.store.save(state)
+        for document, item in zip(pending, state.result.documents, strict=True):
+            self._check_cancel(state)
+            self._ingest_counted(state, document, item)
+
+    def _ingest_counted(self, state: JobState, document: PendingDocument, item: ItemResult) -> None:
+        self._ingest(state, document, item)
+        if item.status == "failed":
+            state.progress.documents_failed += 1
+        else:
+            state.progress.documents_done += 1
+            state.result.chunks += item.chunks if item.status == "stored" else 0
+        self.store.save(state)
+
+    def _crawl(self, state: JobState, request: dict[str, Any]) -> None:
+        """Pages are ingested as they arrive, while the crawl goes on."""
+        self._stage(state, "crawling")
+        run = self.crawls(request)
+        progress = state.progress
+        try:
+            for page in run.pages():
+                self._check_cancel(state)
+                item = ItemResult(source=page.url, title=page.title or None)
+                state.result.documents.append(item)
+                progress.pages_discovered = len(run.crawler.frontier.seen)
+                if page.status != "fetched":
+                    item.status, item.error = page.status, page.reason
+                    progress.pages_skipped += page.status == "skipped"
+                    progress.pages_failed += page.status == "failed"
+                    self.store.save(state)
+                    continue
+                progress.pages_fetched += 1
+                progress.documents_total += 1
+                document = SourceDocument(
+                    source=page.url,
+                    text=page.markdown,
+                    title=page.title,
+                    metadata=request.get("metadata") or {},
+                )
+                self._ingest_counted(
+                    state, PendingDocument(page.url, functools.partial(_same, document)), item
+                )
+        except JobCancelled:
+            run.cancel()
+            raise
+        summary = run.summary
+        if summary is not None:
+            progress.pages_discovered = summary.discovered
+            listed = {item.source for item in state.result.documents}
+            for page in summary.pages:
+                if page.url not in listed:  # links never fetched: another origin, ...
+                    state.result.documents.append(
+                        ItemResult(source=page.url, status=page.status, error=page.reason)
+                    )
+            progress.pages_skipped = sum(
+                1 for item in state.result.documents if item.status == "skipped"
+            )
 
     def _finish(self, state: JobState, error: JobError | None) -> JobState:
         state.status = JobStatus.FAILED if error else JobStatus.SUCCEEDED

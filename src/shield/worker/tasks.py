@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from redis import Redis
@@ -22,6 +25,9 @@ from shield.worker.api_client import ApiClient
 from shield.worker.converter import ConverterProcess
 from shield.worker.pipeline import IngestPipeline
 from shield.worker.sources import DocumentReader
+
+if TYPE_CHECKING:
+    from shield.worker.crawling import CrawlRun
 
 log = get_logger(__name__)
 
@@ -63,12 +69,23 @@ class WorkerContext:
             Chunker(settings.chunk_tokens, settings.chunk_overlap),
             DocumentReader(settings, store, fetcher),
             converter,
+            functools.partial(start_crawl, settings),
         )
         return cls(settings, redis, store, pipeline)
 
     def close(self) -> None:
         self.pipeline.converter.close()
         self.pipeline.reader.fetcher.close()
+
+
+def start_crawl(settings: WorkerSettings, request: dict[str, Any]) -> CrawlRun:
+    # Crawl4AI keeps its state (a log, a cache database) under its base directory; imported
+    # here, at the first crawl, after that directory is set.
+    os.environ.setdefault("CRAWL4_AI_BASE_DIRECTORY", str(settings.data_dir / "crawl4ai"))
+    from shield.worker.crawling import CrawlRun, crawl_options
+
+    policy = EgressPolicy.from_allowlist(settings.crawl_allowlist)
+    return CrawlRun(policy, crawl_options(settings, request))
 
 
 _context: WorkerContext | None = None

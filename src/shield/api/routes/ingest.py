@@ -10,7 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
 from shield.api.deps import ServicesDep, collection_or_default
-from shield.api.schemas import CollectionName, DocumentIngest, JobAccepted, check_metadata
+from shield.api.schemas import (
+    CollectionName,
+    DocumentIngest,
+    IngestRequest,
+    JobAccepted,
+    check_metadata,
+)
 from shield.api.services import Services
 from shield.documents.formats import SUPPORTED, inspect_file, safe_filename
 from shield.errors import InvalidInput, PayloadTooLarge
@@ -28,7 +34,8 @@ def _accepted(
     job_request: dict[str, Any],
     upload: bytes | None = None,
 ) -> JobAccepted:
-    state = services.call_redis(services.queue.submit, "document", collection, job_request, upload)
+    kind = str(job_request["kind"])
+    state = services.call_redis(services.queue.submit, kind, collection, job_request, upload)
     status_url = str(request.url_for("get_job", job_id=state.job_id).path)
     response.headers["Location"] = status_url
     return JobAccepted(
@@ -43,14 +50,15 @@ def _accepted(
     "/ingest-async",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
-    summary="Queue an ingest job: inline text, a document URL or an inbox path; answers 202",
+    summary="Queue an ingest job (a document: text, URL or inbox path; or a crawl); answers 202",
 )
 def ingest_async(
-    body: DocumentIngest, services: ServicesDep, request: Request, response: Response
+    body: IngestRequest, services: ServicesDep, request: Request, response: Response
 ) -> JobAccepted:
-    if body.text is not None and len(body.text) > services.settings.max_text_chars:
+    text = body.text if isinstance(body, DocumentIngest) else None
+    if text is not None and len(text) > services.settings.max_text_chars:
         raise PayloadTooLarge(
-            f"the text has {len(body.text)} characters; the limit is "
+            f"the text has {len(text)} characters; the limit is "
             f"{services.settings.max_text_chars} (SHIELD_MAX_TEXT_CHARS)"
         )
     collection = collection_or_default(services, body.collection)
