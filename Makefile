@@ -36,6 +36,7 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.documents
+	$(BIN)/python -m bench.crawl
 
 clean: ## Remove caches (keeps .venv)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache

@@ -4,8 +4,10 @@ then end to end through shield-api and a worker (pages stored, found, boilerplat
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,7 @@ from shield.crawl.crawler import CrawlOptions, CrawlSummary, Page, SiteCrawler
 from shield.crawl.fetch import FetchLimits
 from shield.embeddings.local import LocalEmbedder
 from shield.net.egress import EgressPolicy
-from tests.conftest import RedisServer
+from tests.conftest import RedisServer, wait_for
 from tests.e2e.harness import ApiServer, WorkerProcess, api_settings, wait_job, worker_env
 from tests.sites import Site, TrapSite, page
 
@@ -215,6 +217,67 @@ def test_a_crawl_job_stores_clean_pages_and_reports_every_one(
         statuses = {d["status"] for d in second["result"]["documents"]}
         assert "unchanged" in statuses
         assert "stored" not in statuses
+
+
+def test_cancel_stops_a_crawl_promptly(api: ApiServer, worker: WorkerProcess) -> None:
+    slow = Site()
+    slow.fallback = _slow_day  # type: ignore[method-assign]
+    try:
+        with api.client() as client:
+            job_id = client.post(
+                "/ingest-async",
+                json={
+                    "kind": "crawl",
+                    "url": f"{slow.url}/day/0",
+                    "max_pages": 1000,
+                    "max_depth": 10,
+                    "collection": "endless",
+                },
+            ).json()["job_id"]
+            wait_for(
+                lambda: client.get(f"/jobs/{job_id}").json()["progress"]["pages_fetched"] >= 3,
+                60,
+                "the crawl to fetch a few pages",
+            )
+            cancelled_at = time.monotonic()
+            assert client.delete(f"/jobs/{job_id}").status_code == 200
+            state = wait_job(client, job_id, timeout=30)
+            assert state["status"] == "cancelled"
+            # The worker moves on at once; the crawl stops asking for pages within a second.
+            wait_for(lambda: worker_idle(api), 10, "the worker to finish the cancelled job")
+            assert time.monotonic() - cancelled_at < 10
+            before = sum(slow.requests.values())
+            time.sleep(1.5)
+            assert sum(slow.requests.values()) == before
+    finally:
+        slow.stop()
+
+
+def worker_idle(api: ApiServer) -> bool:
+    import redis
+    from rq import Worker
+
+    connection = redis.Redis.from_url(api.settings.redis_url)
+    return all(w.get_state() == "idle" for w in Worker.all(connection=connection))
+
+
+def _slow_day(path: str) -> Callable[..., None] | None:
+    if not path.startswith("/day/"):
+        return None
+    day = int(path.rsplit("/", 1)[1])
+
+    def handle(handler: Any) -> None:
+        time.sleep(0.3)
+        handler.send(
+            200,
+            page(
+                f"Day {day}",
+                f"Day {day} of an endless diary.",
+                [f"/day/{day + 1}", f"/day/{day + 2}"],
+            ),
+        )
+
+    return handle
 
 
 def test_crawl_requests_are_validated(api: ApiServer) -> None:

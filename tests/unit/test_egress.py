@@ -131,6 +131,8 @@ def test_a_host_with_any_private_address_is_refused(monkeypatch: pytest.MonkeyPa
         ("https://example.com:8443/p", "https://example.com:8443/p"),
         ("https://example.com/p?utm_source=x&id=3&fbclid=y", "https://example.com/p?id=3"),
         ("http://[::1]:80/", "http://[::1]/"),
+        ("https://example.com/docs/", "https://example.com/docs"),
+        ("https://example.com/?b=2&a=1", "https://example.com/?b=2&a=1"),
     ],
 )
 def test_canonical_urls(given: str, canonical: str) -> None:

@@ -108,7 +108,8 @@ class SiteCrawler:
                 content_filter=PruningContentFilterLXML(threshold=0.45, threshold_type="dynamic"),
                 options={"ignore_images": True, "ignore_links": True},  # link text stays
             ),
-            excluded_tags=["nav", "footer", "header", "aside", "script", "style", "form"],
+            # No `excluded_tags`: Crawl4AI collects links after removing them, and links in
+            # navigation are how a crawl finds the site. The content filter drops boilerplate.
             verbose=False,
         )
 
