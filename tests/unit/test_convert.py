@@ -62,3 +62,21 @@ def test_the_layout_pipeline_without_its_models_says_what_is_missing(tmp_path: P
     with pytest.raises(ConversionFailed, match="not found in artifacts_path") as caught:
         convert(documents.make("pdf"), "manual.pdf", "pdf", options)
     assert len(str(caught.value)) <= 500
+
+
+@pytest.mark.slow
+def test_the_converter_process_stops_an_overrun_and_serves_the_next_document() -> None:
+    from shield.worker.converter import ConverterError, ConverterProcess
+
+    converter = ConverterProcess({"max_pages": 100, "max_tokens": 200}, timeout=60)
+    try:
+        first = converter.convert(documents.make("md"), "glacier.md", "md")
+        assert first["title"] == "Glacier survey"
+        converter.timeout = 0.001  # no conversion fits: the process is killed mid-way
+        with pytest.raises(ConverterError, match=r"took longer than 0\.001 s"):
+            converter.convert(documents.make("pdf", pages=3), "slow.pdf", "pdf")
+        converter.timeout = 60
+        again = converter.convert(documents.make("docx"), "bees.docx", "docx")
+        assert again["title"] == "Beekeeping handbook"
+    finally:
+        converter.close()
