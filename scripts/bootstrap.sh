@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(redis-server)
+# chromium: the crawler's browser engine (and its tests).
+apt_packages=(redis-server chromium)
 # `bootstrap.sh --bench` adds what the benchmarks use: wrk, a load generator written in C.
 [[ ${1:-} == --bench ]] && apt_packages+=(wrk)
 missing=()

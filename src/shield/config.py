@@ -245,6 +245,12 @@ class WorkerSettings(
     crawl_max_page_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     crawl_respect_robots: bool = Field(default=True, description="Obey robots.txt.")
     crawl_use_sitemaps: bool = Field(default=True, description="Seed crawls from sitemaps.")
+    crawl_engine: Literal["http", "browser"] = Field(
+        default="http", description="How pages are read unless a crawl asks otherwise."
+    )
+    crawl_browser_path: str = Field(
+        default="chromium", description="The Chromium executable of the browser engine."
+    )
 
     @field_validator("crawl_allowlist", mode="before")
     @classmethod

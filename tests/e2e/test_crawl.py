@@ -292,3 +292,55 @@ def test_crawl_requests_are_validated(api: ApiServer) -> None:
             response = client.post("/ingest-async", json=body)
             assert response.status_code == 422, response.text
             assert response.json()["error"]["fields"][0]["field"] == field, response.text
+
+
+# --- the browser engine --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def script_site() -> Iterator[Site]:
+    """Pages whose text and links exist only after their JavaScript ran."""
+    site = Site()
+    script = (
+        "<script>document.getElementById('app').innerHTML = "
+        "'<h1>Rendered</h1><p>The night ferry leaves the harbour at eleven.</p>"
+        '<a href="/second">second</a> <a href="/to-private">private</a>\';</script>'
+    )
+    site.html(
+        "/",
+        f"<html><head><title>App</title></head><body><div id='app'></div>{script}"
+        "</body></html>".encode(),
+    )
+    site.html("/second", page("Second", "Ferries to the islands run hourly.", []))
+    site.routes["/to-private"] = lambda h: h.send(302, b"", Location="http://10.9.8.7/")
+    yield site
+    site.stop()
+
+
+def test_the_browser_engine_renders_javascript_and_keeps_the_guard(script_site: Site) -> None:
+    summary = crawl(script_site, engine="browser", max_depth=1)
+    pages = by_path(summary, script_site)
+    assert pages["/"].status == "fetched", pages["/"]
+    assert "night ferry" in pages["/"].markdown  # only the script wrote it
+    assert pages["/second"].status == "fetched"
+    assert pages["/to-private"].status == "skipped"
+    assert "10.9.8.7 is a private address" in pages["/to-private"].reason
+
+    http_only = by_path(crawl(script_site, max_depth=1), script_site)
+    assert "night ferry" not in http_only["/"].markdown
+    assert "/second" not in http_only
+
+
+def test_the_browser_engine_refuses_what_is_not_allowlisted(script_site: Site) -> None:
+    crawler = SiteCrawler(
+        EgressPolicy(), CrawlOptions(url=f"{script_site.url}/", engine="browser", max_pages=2)
+    )
+
+    async def ignore(_: Page) -> None:
+        return None
+
+    summary = asyncio.run(crawler.crawl(ignore))
+    [start] = [p for p in summary.pages if p.depth == 0]
+    assert start.status == "skipped"
+    assert "127.0.0.1 is a loopback address" in start.reason
+    assert script_site.requests["/"] >= 0  # nothing else to check: the browser never asked

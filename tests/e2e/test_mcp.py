@@ -22,7 +22,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests import documents
 from tests.conftest import free_port
-from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess
+from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess, worker_env
+from tests.sites import Site, page
 
 pytestmark = pytest.mark.slow
 MCP_TOKEN = "mcp-token-abcdefghijklmnop"
@@ -64,6 +65,20 @@ class McpProcess:
 
 
 @pytest.fixture(scope="module")
+def worker(api: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    """A worker that may crawl the test sites on 127.0.0.1, and nothing else on loopback."""
+    env = {
+        **worker_env(api),
+        "SHIELD_CRAWL_ALLOWLIST": "127.0.0.1",
+        "SHIELD_DATA_DIR": str(tmp_path_factory.mktemp("worker-data")),
+    }
+    process = WorkerProcess(env, tmp_path_factory.mktemp("logs") / "worker.log")
+    process.wait_ready(api.settings.redis_url)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
 def mcp_server(
     api: ApiServer, worker: WorkerProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[McpProcess]:
@@ -100,6 +115,7 @@ def test_tools_are_listed_with_their_schemas(mcp_server: McpProcess) -> None:
         "qdrant_find",
         "qdrant_store",
         "ingest_doc",
+        "crawl_web",
         "get_job_status",
         "list_documents",
         "delete_document",
@@ -210,6 +226,50 @@ def test_ingest_doc_takes_a_file_and_refuses_bad_input(mcp_server: McpProcess) -
     assert "not valid base64" in messages["not base64"]
     assert "claims to be PDF" in messages["lying file"]
     assert "only http:// and https://" in messages["file url"]
+
+
+def test_crawl_web_crawls_and_refuses_what_it_must(mcp_server: McpProcess) -> None:
+    site = Site()
+    site.html("/", page("Ferry timetable", "The night ferry leaves at eleven.", ["/winter"]))
+    site.html("/winter", page("Winter", "In winter the ferry does not run on Sundays.", []))
+
+    async def body(session: ClientSession) -> dict[str, Any]:
+        job = structured(
+            await session.call_tool(
+                "crawl_web", {"url": f"{site.url}/", "max_pages": 5, "collection": "mcp-web"}
+            )
+        )
+        assert job["status"] == "queued"
+        for _ in range(600):
+            state = structured(await session.call_tool("get_job_status", {"job_id": job["job_id"]}))
+            if state["status"] in ("succeeded", "failed"):
+                break
+            await asyncio.sleep(0.1)
+        found = structured(
+            await session.call_tool(
+                "qdrant_find", {"query": "ferry on Sundays in winter", "collection": "mcp-web"}
+            )
+        )
+        bad = {
+            "scheme": await session.call_tool("crawl_web", {"url": "file:///etc/passwd"}),
+            "pages": await session.call_tool(
+                "crawl_web", {"url": "https://example.com/", "max_pages": 0}
+            ),
+            "engine": await session.call_tool(
+                "crawl_web", {"url": "https://example.com/", "engine": "telnet"}
+            ),
+        }
+        return {"state": state, "found": found, "bad": bad}
+
+    try:
+        out = with_session(mcp_server.url, MCP_TOKEN, body)
+    finally:
+        site.stop()
+    assert out["state"]["status"] == "succeeded", out["state"]
+    assert out["state"]["progress"]["pages_fetched"] == 2
+    assert out["found"]["results"][0]["source"] == f"{site.url}/winter"
+    assert all(result.is_error for result in out["bad"].values())
+    assert "only http:// and https://" in out["bad"]["scheme"].content[0].text
 
 
 def test_http_needs_the_token(mcp_server: McpProcess) -> None:

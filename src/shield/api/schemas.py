@@ -116,6 +116,11 @@ class CrawlIngest(_Strict):
     max_depth: int = Field(
         default=2, ge=0, le=10, description="Links followed from the start page, at most."
     )
+    engine: Literal["http", "browser"] | None = Field(
+        default=None,
+        description="`http` reads pages as served; `browser` renders them with Chromium first "
+        "(for sites built by JavaScript; slower). Default: the workers' SHIELD_CRAWL_ENGINE.",
+    )
     metadata: dict[str, Any] | None = Field(default=None, description="Kept with every chunk.")
     collection: CollectionName | None = None
 

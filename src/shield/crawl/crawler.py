@@ -49,6 +49,8 @@ class CrawlOptions:
     per_host_concurrency: int = 4
     per_host_delay: float = 0.0
     limits: FetchLimits = field(default_factory=FetchLimits)
+    engine: str = "http"  # or "browser": the system's Chromium renders each page
+    browser_path: str = "chromium"
 
 
 @dataclass
@@ -94,6 +96,8 @@ class SiteCrawler:
         self.policy = policy
         self.options = options
         self.strategy = GuardedHTTPStrategy(policy, options.limits, options.concurrency)
+        # One page at a time in the browser: measured the reliable setting with Chromium.
+        self.concurrency = 1 if options.engine == "browser" else options.concurrency
         self.robots = RobotsRules(self.strategy)
         self.frontier = Frontier(
             allowed_origins(options.url, options.allowed_domains),
@@ -103,6 +107,7 @@ class SiteCrawler:
         self.hosts: dict[str, _Host] = {}
         self.run_config = CrawlerRunConfig(
             cache_mode=CacheMode.DISABLED,
+            page_timeout=int(options.limits.timeout * 1000),  # the browser's navigation
             # Navigation, footers and other boilerplate are pruned: `fit_markdown` is the page.
             markdown_generator=DefaultMarkdownGenerator(
                 content_filter=PruningContentFilterLXML(threshold=0.45, threshold_type="dynamic"),
@@ -128,17 +133,23 @@ class SiteCrawler:
         summary = CrawlSummary()
         self.policy.check_url(self.options.url, addresses=False)
         self.frontier.add(self.options.url, 0)
+        chromium = None
+        page_strategy: Any = self.strategy
+        if self.options.engine == "browser":
+            from shield.crawl.browser import BrowserStrategy, ChromiumProcess
+
+            chromium = await asyncio.to_thread(ChromiumProcess, self.options.browser_path)
+            page_strategy = BrowserStrategy(chromium, self.strategy)
         crawler = AsyncWebCrawler(
-            crawler_strategy=self.strategy,
-            config=BrowserConfig(verbose=False),
+            crawler_strategy=page_strategy, config=BrowserConfig(verbose=False)
         )
-        await crawler.start()
         try:
+            await crawler.start()
             if self.options.use_sitemaps:
                 await self._seed_from_sitemaps()
             tasks: set[asyncio.Task[Page]] = set()
             while True:
-                while len(tasks) < self.options.concurrency and not cancelled():
+                while len(tasks) < self.concurrency and not cancelled():
                     item = self.frontier.next()
                     if item is None:
                         break
@@ -152,6 +163,9 @@ class SiteCrawler:
                     await on_page(page)
         finally:
             await crawler.close()
+            await self.strategy.close()
+            if chromium is not None:
+                chromium.stop()
         summary.discovered = len(self.frontier.seen)
         summary.skip_counts = dict(self.frontier.skip_counts)
         for skipped in self.frontier.skipped:
@@ -222,6 +236,9 @@ class SiteCrawler:
         record = self.strategy.records.get(url)
         if record is not None and record.error is not None:
             raise record.error
+        if record is not None and record.status_code and record.status_code >= 400:
+            kind = "server_error" if record.status_code >= 500 else "http_error"
+            raise PageRefused(kind, f"{url} answered HTTP {record.status_code}")
         # Crawl4AI's anti-bot check marks small pages "blocked"; the fetch says what happened.
         if not result.success and not (record and record.status_code and record.status_code < 300):
             raise PageRefused("fetch_failed", result.error_message or f"{url} failed")

@@ -186,6 +186,30 @@ class GuardedHTTPStrategy(AsyncHTTPCrawlerStrategy):  # type: ignore[misc]
             return None, ""  # a refusal of the egress guard is not this: it propagates
         return None, ""
 
+    async def fetch_raw(self, url: str) -> tuple[int, dict[str, str], bytes]:
+        """One request, redirects not followed (the browser follows them, asking again): for
+        the browser engine, which has Shield fetch everything it loads."""
+        self.policy.check_url(url)
+        await self.start()
+        assert self._session is not None
+        try:
+            async with asyncio.timeout(self.limits.timeout):
+                async with self._session.get(url, allow_redirects=False) as response:
+                    body = await response.content.read(self.limits.max_bytes + 1)
+                    if len(body) > self.limits.max_bytes:
+                        raise PageRefused(
+                            "too_large",
+                            f"{url} is larger than the page limit of {self.limits.max_bytes} "
+                            "bytes (SHIELD_CRAWL_MAX_PAGE_BYTES)",
+                        )
+                    return response.status, dict(response.headers), body
+        except TimeoutError:
+            raise PageRefused(
+                "timeout", f"{url} did not load within {self.limits.timeout:g} s"
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise PageRefused("fetch_failed", f"{url} could not be fetched: {exc}") from None
+
     async def _page(
         self, response: aiohttp.ClientResponse, url: str, record: FetchRecord
     ) -> AsyncCrawlResponse:

@@ -17,7 +17,7 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
@@ -140,6 +140,13 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
             int | None,
             Field(ge=0, le=10, description="Links followed from the start page (default 2)."),
         ] = None,
+        engine: Annotated[
+            Literal["http", "browser"] | None,
+            Field(
+                description="`browser` renders pages with Chromium first, for sites built by "
+                "JavaScript (slower); default: the server's setting, normally `http`."
+            ),
+        ] = None,
         metadata: Metadata = None,
         collection: Collection = None,
     ) -> dict[str, Any]:
@@ -152,6 +159,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
             allowed_domains=allowed_domains,
             max_pages=max_pages,
             max_depth=max_depth,
+            engine=engine,
             metadata=metadata,
             collection=collection,
         )

@@ -38,6 +38,8 @@ def crawl_options(settings: WorkerSettings, request: dict[str, object]) -> Crawl
         concurrency=settings.crawl_concurrency,
         per_host_concurrency=settings.crawl_per_host_concurrency,
         per_host_delay=settings.crawl_per_host_delay,
+        engine=str(request.get("engine") or settings.crawl_engine),
+        browser_path=settings.crawl_browser_path,
         limits=FetchLimits(
             timeout=settings.crawl_page_timeout, max_bytes=settings.crawl_max_page_bytes
         ),
