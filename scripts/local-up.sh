@@ -36,6 +36,8 @@ fi
 export SHIELD_REDIS_URL=redis://127.0.0.1:$redis_port/0
 export SHIELD_API_TOKEN=$token
 export SHIELD_DATA_DIR=$root/data
+mkdir -p "$root/inbox"
+export SHIELD_INBOX_DIR=$root/inbox  # files dropped here can be ingested by path
 export SHIELD_API_URL=http://127.0.0.1:$api_port
 export HF_HUB_OFFLINE=1
 
@@ -77,6 +79,7 @@ Shield is running.
   Redis      127.0.0.1:$redis_port
   Token      $token_file   (send it as: Authorization: Bearer <token>)
   Logs       $root/log/
+  Inbox      $root/inbox/   (ingest a file or folder in it: {"kind": "document", "path": "name"})
 Try it:
   TOKEN=\$(cat $token_file)
   curl -s -X POST http://127.0.0.1:$api_port/ingest-async -H "Authorization: Bearer \$TOKEN" \\
