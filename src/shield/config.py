@@ -148,6 +148,12 @@ class ApiClientMixin(BaseSettings):
     api_url: str = Field(default="http://127.0.0.1:8080", description="Where shield-api is.")
     api_token: SecretStr | None = Field(default=None, description="The token shield-api demands.")
     api_timeout: float = Field(default=60.0, gt=0, description="Seconds per call to shield-api.")
+    api_breaker_failures: int = Field(
+        default=5, ge=1, le=1000, description="Failed calls in a row that open the breaker."
+    )
+    api_breaker_recovery_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="Seconds an open breaker waits to try again."
+    )
 
     @field_validator("api_url")
     @classmethod

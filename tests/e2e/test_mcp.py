@@ -20,9 +20,10 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from shield.embeddings.local import LocalEmbedder
 from tests import documents
-from tests.conftest import free_port
-from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess, worker_env
+from tests.conftest import RedisServer, free_port
+from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess, api_settings, worker_env
 from tests.sites import Site, page
 
 pytestmark = pytest.mark.slow
@@ -330,3 +331,45 @@ def test_api_down_gives_retry_after_then_fails_fast(tmp_path: Path, api: ApiServ
     assert "retry_after" in texts[0]
     assert "circuit open" in texts[-1]
     assert "retry_after: 60 s" in texts[-1] or "retry_after: 59 s" in texts[-1]
+
+
+def test_the_breaker_recovers_by_itself_when_shield_api_returns(
+    tmp_path: Path, redis_server: RedisServer, embedder: LocalEmbedder
+) -> None:
+    port = free_port()
+
+    class Later:
+        url = f"http://127.0.0.1:{port}"
+
+    server = McpProcess(
+        Later(),  # type: ignore[arg-type]
+        tmp_path / "mcp-recover.log",
+        SHIELD_API_BREAKER_FAILURES="2",
+        SHIELD_API_BREAKER_RECOVERY_SECONDS="2",
+    )
+    api: ApiServer | None = None
+    try:
+
+        async def down(session: ClientSession) -> list[Any]:
+            return [await session.call_tool("list_collections", {}) for _ in range(3)]
+
+        failures = with_session(server.url, MCP_TOKEN, down)
+        assert "circuit open" in failures[-1].content[0].text
+        started = time.monotonic()
+        api = ApiServer(api_settings(redis_server.url, tmp_path / "data", port=port), embedder)
+
+        async def back(session: ClientSession) -> Any:
+            while True:
+                result = await session.call_tool("list_collections", {})
+                if not result.is_error or time.monotonic() - started > 20:
+                    return result
+                await asyncio.sleep(0.2)
+
+        recovered = with_session(server.url, MCP_TOKEN, back)
+        assert not recovered.is_error, recovered.content[0].text
+        assert "collections" in structured(recovered)
+        assert time.monotonic() - started < 10  # the 2 s recovery, not the default 60 s
+    finally:
+        server.stop()
+        if api is not None:
+            api.stop()

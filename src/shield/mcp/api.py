@@ -13,10 +13,17 @@ from shield.resilience import Breaker
 
 
 class ShieldApi:
-    def __init__(self, base_url: str, token: str | None, timeout: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        timeout: float,
+        breaker_failures: int = 5,
+        breaker_recovery: float = 60.0,
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout)
-        self.breaker = Breaker("mcp", "api")
+        self.breaker = Breaker("mcp", "api", breaker_failures, breaker_recovery)
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:

@@ -241,7 +241,13 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
 def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP:
     token = settings.mcp_token.get_secret_value() if settings.mcp_token else None
     api_token = settings.api_token.get_secret_value() if settings.api_token else None
-    shield = api or ShieldApi(settings.api_url, api_token, settings.api_timeout)
+    shield = api or ShieldApi(
+        settings.api_url,
+        api_token,
+        settings.api_timeout,
+        settings.api_breaker_failures,
+        settings.api_breaker_recovery_seconds,
+    )
     mcp = FastMCP(
         "shield",
         instructions="Search and grow a self-hosted knowledge base: find passages with "

@@ -10,10 +10,17 @@ from shield.resilience import Breaker, retry_idempotent
 
 
 class ApiClient:
-    def __init__(self, base_url: str, token: str | None, timeout: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        timeout: float,
+        breaker_failures: int = 5,
+        breaker_recovery: float = 60.0,
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.Client(base_url=base_url, headers=headers, timeout=timeout)
-        self.breaker = Breaker("worker", "api")
+        self.breaker = Breaker("worker", "api", breaker_failures, breaker_recovery)
 
     def _send(self, method: str, path: str, json: object | None) -> httpx.Response:
         try:

@@ -46,7 +46,13 @@ class WorkerContext:
         redis = Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout)
         store = JobStore(redis, settings.job_ttl_seconds)
         token = settings.api_token.get_secret_value() if settings.api_token else None
-        api = ApiClient(settings.api_url, token, settings.api_timeout)
+        api = ApiClient(
+            settings.api_url,
+            token,
+            settings.api_timeout,
+            settings.api_breaker_failures,
+            settings.api_breaker_recovery_seconds,
+        )
         fetcher = GuardedFetcher(
             EgressPolicy.from_allowlist(settings.crawl_allowlist),
             timeout=settings.fetch_timeout,
