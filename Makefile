@@ -37,6 +37,7 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.documents
 	$(BIN)/python -m bench.crawl
+	$(BIN)/python -m bench.mcp
 
 clean: ## Remove caches (keeps .venv)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache
