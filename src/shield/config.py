@@ -193,6 +193,17 @@ class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin, DocumentLimitsMix
     internal_max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     max_text_chars: int = Field(default=5_000_000, ge=1, description="Inline document limit.")
     max_store_chars: int = Field(default=65_536, ge=1, description="qdrant_store text limit.")
+    lightrag_url: str = Field(
+        default="", description="Where shield-lightrag is; empty: no knowledge graph."
+    )
+    lightrag_timeout: float = Field(default=60.0, gt=0, description="Seconds per graph call.")
+
+    @field_validator("lightrag_url")
+    @classmethod
+    def _lightrag_scheme(cls, value: str) -> str:
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("must be empty (no knowledge graph) or an http(s):// URL")
+        return value.rstrip("/")
 
     @field_validator("qdrant_url")
     @classmethod

@@ -34,6 +34,8 @@ PROTECTED = [
     ("GET", f"/documents/{uuid.uuid4()}"),
     ("DELETE", f"/documents/{uuid.uuid4()}"),
     ("GET", "/collections"),
+    ("POST", "/lightrag/query"),
+    ("POST", "/ingest-async/upload"),
     ("GET", "/metrics"),
     ("GET", f"/internal/collections/shield/documents/{uuid.uuid4()}"),
     ("PUT", f"/internal/collections/shield/documents/{uuid.uuid4()}"),
@@ -195,3 +197,19 @@ def test_ingest_answers_202_with_the_job(api: ApiServer) -> None:
         assert state["status"] == "queued"
         assert state["request"] == {"kind": "document", "text_chars": 5}
         assert body["job_id"] in [j["job_id"] for j in client.get("/jobs").json()["jobs"]]
+
+
+def test_the_graph_without_shield_lightrag_says_so_and_validates_first(api: ApiServer) -> None:
+    with api.client() as client:
+        answer = client.post("/lightrag/query", json={"query": "who maintains the lighthouse"})
+        assert_error(answer, 503, "not_available", "SHIELD_LIGHTRAG_URL")
+        for body, field in (
+            ({"query": "x", "mode": "telepathy"}, "mode"),
+            ({"query": ""}, "query"),
+            ({"query": "x" * 4097}, "query"),
+            ({"query": "x", "top_k": 0}, "top_k"),
+            ({"mode": "local"}, "query"),
+        ):
+            response = client.post("/lightrag/query", json=body)
+            assert response.status_code == 422, response.text
+            assert response.json()["error"]["fields"][0]["field"] == field

@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
-from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from mcp import ClientSession
 from shield.embeddings.local import LocalEmbedder
 from tests import documents
 from tests.conftest import RedisServer, free_port
@@ -271,6 +271,23 @@ def test_crawl_web_crawls_and_refuses_what_it_must(mcp_server: McpProcess) -> No
     assert out["found"]["results"][0]["source"] == f"{site.url}/winter"
     assert all(result.is_error for result in out["bad"].values())
     assert "only http:// and https://" in out["bad"]["scheme"].content[0].text
+
+
+def test_lightrag_query_is_listed_and_says_when_the_graph_is_missing(
+    mcp_server: McpProcess,
+) -> None:
+    async def body(session: ClientSession) -> dict[str, Any]:
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        answer = await session.call_tool("lightrag_query", {"query": "who is the harbour master"})
+        bad = await session.call_tool("lightrag_query", {"query": "x", "mode": "telepathy"})
+        return {"tools": tools, "answer": answer, "bad": bad}
+
+    out = with_session(mcp_server.url, MCP_TOKEN, body)
+    schema = out["tools"]["lightrag_query"].input_schema
+    assert schema["properties"]["mode"]["enum"] == ["naive", "local", "global", "hybrid", "mix"]
+    assert out["answer"].is_error
+    assert "knowledge graph is not available" in out["answer"].content[0].text
+    assert out["bad"].is_error
 
 
 def test_http_needs_the_token(mcp_server: McpProcess) -> None:

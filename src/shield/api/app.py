@@ -14,7 +14,7 @@ from shield.api.errors import install_error_handlers
 from shield.api.indexer import run_indexer
 from shield.api.middleware import RequestMiddleware
 from shield.api.reaper import run_reaper
-from shield.api.routes import documents, health, ingest, internal, jobs, search
+from shield.api.routes import documents, graph, health, ingest, internal, jobs, search
 from shield.api.routes.ingest import MULTIPART_OVERHEAD_BYTES
 from shield.api.services import Services
 from shield.config import ApiSettings
@@ -64,7 +64,8 @@ def create_app(
     install_error_handlers(app)
     protected = [Depends(require_token)]
     app.include_router(health.router)
-    for router in (ingest.router, jobs.router, search.router, documents.router, internal.router):
+    routers = (ingest, jobs, search, documents, graph, internal)
+    for router in (module.router for module in routers):
         app.include_router(router, dependencies=protected)
     app.add_middleware(
         RequestMiddleware,

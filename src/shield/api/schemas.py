@@ -139,6 +139,17 @@ class CrawlIngest(_Strict):
 IngestRequest = Annotated[DocumentIngest | CrawlIngest, Field(discriminator="kind")]
 
 
+class GraphQuery(_Strict):
+    query: str = Field(min_length=1, max_length=4096, description="A question, in plain words.")
+    mode: Literal["naive", "local", "global", "hybrid", "mix"] = Field(
+        default="hybrid",
+        description="naive: chunks only; local: entities near the question; global: relations "
+        "across the graph; hybrid: both; mix: graph and chunks.",
+    )
+    collection: CollectionName | None = None
+    top_k: int = Field(default=20, ge=1, le=200, description="Entities or relations retrieved.")
+
+
 class JobAccepted(BaseModel):
     job_id: str
     status: str

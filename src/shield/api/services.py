@@ -15,6 +15,7 @@ from shield.documents.chunking import Chunker
 from shield.documents.index import DocumentIndex
 from shield.embeddings import Embedder, build_embedder
 from shield.errors import DependencyUnavailable
+from shield.graph.client import LightragClient
 from shield.jobs.queue import JobQueue
 from shield.jobs.store import JobStore
 from shield.resilience import Breaker
@@ -37,6 +38,7 @@ class Services:
     embedder: Embedder
     index: DocumentIndex
     chunker: Chunker
+    lightrag: LightragClient
 
     @classmethod
     def build(
@@ -70,6 +72,12 @@ class Services:
             embedder=embedder,
             index=DocumentIndex(store, embedder, Breaker("api", "vector_store")),
             chunker=Chunker(),
+            lightrag=LightragClient(
+                settings.lightrag_url,
+                None,
+                settings.lightrag_timeout,
+                Breaker("api", "lightrag"),
+            ),
         )
 
     def call_redis(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -80,6 +88,7 @@ class Services:
             raise DependencyUnavailable("redis", f"Redis is unavailable: {exc}") from exc
 
     def close(self) -> None:
+        self.lightrag.close()
         self.store.close()
         self.embedder.close()
         self.redis.close()

@@ -293,6 +293,24 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
 
     _add_ingest_tools(tool, shield)
 
+    @tool("lightrag_query")
+    async def lightrag_query(
+        query: Annotated[str, Field(description="A question, in plain words.")],
+        mode: Annotated[
+            Literal["naive", "local", "global", "hybrid", "mix"],
+            Field(
+                description="naive: passages only; local: entities near the question; global: "
+                "relations across the knowledge graph; hybrid: both; mix: graph and passages."
+            ),
+        ] = "hybrid",
+        collection: Collection = None,
+    ) -> dict[str, Any]:
+        """Ask the knowledge graph. The answer says whether an LLM wrote it or it is the
+        retrieved context (entities, relations, passages) for you to reason over."""
+        body = _drop_none(query=query, mode=mode, collection=collection)
+        result: dict[str, Any] = await shield.call("POST", "/lightrag/query", json=body)
+        return result
+
     @tool("list_documents")
     async def list_documents(collection: Collection = None) -> dict[str, Any]:
         """The documents in a collection, with their sources and chunk counts."""

@@ -1,0 +1,24 @@
+"""`POST /lightrag/query`: a question to the knowledge graph, forwarded to shield-lightrag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.schemas import GraphQuery
+
+router = APIRouter(tags=["graph"])
+
+
+@router.post(
+    "/lightrag/query",
+    summary="Ask the knowledge graph (LightRAG); the answer says whether an LLM wrote it",
+    responses={503: {"description": "shield-lightrag is not configured or not reachable"}},
+)
+def lightrag_query(body: GraphQuery, services: ServicesDep) -> dict[str, Any]:
+    payload = body.model_dump()
+    payload["collection"] = collection_or_default(services, body.collection)
+    result: dict[str, Any] = services.lightrag.call("POST", "/query", payload)
+    return result

@@ -1,0 +1,1 @@
+"""The knowledge graph: shield-lightrag (LightRAG) and its clients."""

@@ -1,0 +1,69 @@
+"""shield-api's client of shield-lightrag: a timeout, a circuit breaker, and a clear answer when
+the knowledge graph is not deployed at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from shield.errors import DependencyUnavailable, ShieldError, error_message
+from shield.resilience import Breaker
+
+
+class GraphNotAvailable(ShieldError):
+    status_code = 503
+    code = "not_available"
+
+
+def _relayed(response: httpx.Response) -> ShieldError:
+    """shield-lightrag's own 4xx, passed on with its status and code."""
+    error = ShieldError(error_message(response))
+    error.status_code = response.status_code
+    try:
+        error.code = str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        error.code = "bad_request"
+    return error
+
+
+class LightragClient:
+    def __init__(self, base_url: str, token: str | None, timeout: float, breaker: Breaker) -> None:
+        self.base_url = base_url
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = (
+            httpx.Client(base_url=base_url, headers=headers, timeout=timeout) if base_url else None
+        )
+        self.breaker = breaker
+
+    def _send(self, method: str, path: str, json: Any) -> httpx.Response:
+        assert self._client is not None
+        try:
+            response = self._client.request(method, path, json=json)
+        except httpx.TimeoutException as exc:
+            raise DependencyUnavailable("lightrag", f"shield-lightrag timed out ({exc})") from exc
+        except httpx.HTTPError as exc:
+            raise DependencyUnavailable(
+                "lightrag", f"shield-lightrag is unreachable ({exc})"
+            ) from exc
+        if response.status_code >= 500:
+            raise DependencyUnavailable(
+                "lightrag",
+                f"shield-lightrag answered {response.status_code}: {error_message(response)}",
+            )
+        return response
+
+    def call(self, method: str, path: str, json: Any = None) -> Any:
+        if self._client is None:
+            raise GraphNotAvailable(
+                "the knowledge graph is not available: shield-lightrag is not configured "
+                "(SHIELD_LIGHTRAG_URL); vector search (/search, qdrant_find) works without it"
+            )
+        response = self.breaker.call(self._send, method, path, json)
+        if response.status_code >= 400:
+            raise _relayed(response)
+        return response.json()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
