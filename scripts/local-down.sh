@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=var/run
-for name in mcp worker api redis; do
+for name in mcp worker api lightrag redis; do
     pidfile=$run/$name.pid
     [[ -f $pidfile ]] || continue
     pid=$(cat "$pidfile")

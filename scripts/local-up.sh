@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Shield on this machine: Redis, shield-api, one shield-worker and shield-mcp, as processes
+# Runs Shield on this machine: Redis, shield-api, one shield-worker, shield-lightrag and shield-mcp, as processes
 # with their state under var/. Idempotent: what already runs is left alone. `make down` stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ chmod 700 "$root"
 
 api_port=${SHIELD_PORT:-8080}
 mcp_port=${SHIELD_MCP_PORT:-8000}
+lightrag_port=${SHIELD_LIGHTRAG_PORT:-8090}
 redis_port=${SHIELD_LOCAL_REDIS_PORT:-6379}
 token_file=$root/api-token
 if [[ ! -s $token_file ]]; then
@@ -18,6 +19,10 @@ token=$(cat "$token_file")
 mcp_token_file=$root/mcp-token
 if [[ ! -s $mcp_token_file ]]; then
     (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > "$mcp_token_file")
+fi
+lightrag_token_file=$root/lightrag-token
+if [[ ! -s $lightrag_token_file ]]; then
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' > "$lightrag_token_file")
 fi
 
 running() { [[ -f $root/run/$1.pid ]] && kill -0 "$(cat "$root/run/$1.pid")" 2>/dev/null; }
@@ -40,6 +45,9 @@ mkdir -p "$root/inbox"
 export SHIELD_INBOX_DIR=$root/inbox  # files dropped here can be ingested by path
 export SHIELD_API_URL=http://127.0.0.1:$api_port
 export HF_HUB_OFFLINE=1
+export SHIELD_LIGHTRAG_URL=http://127.0.0.1:$lightrag_port
+SHIELD_LIGHTRAG_TOKEN=$(cat "$lightrag_token_file")
+export SHIELD_LIGHTRAG_TOKEN
 
 start() {  # name, command...
     local name=$1; shift
@@ -51,6 +59,11 @@ if ! running api && port_busy "$api_port"; then
     echo "make up: port $api_port is taken by another program; set SHIELD_PORT" >&2
     exit 1
 fi
+if ! running lightrag && port_busy "$lightrag_port"; then
+    echo "make up: port $lightrag_port is taken by another program; set SHIELD_LIGHTRAG_PORT" >&2
+    exit 1
+fi
+start lightrag .venv/bin/shield lightrag --port "$lightrag_port"
 start api .venv/bin/shield api --host 127.0.0.1 --port "$api_port"
 start worker .venv/bin/shield worker
 if ! running mcp && port_busy "$mcp_port"; then
@@ -76,6 +89,7 @@ cat <<EOT
 Shield is running.
   API        http://127.0.0.1:$api_port   (OpenAPI: /docs, /openapi.json)
   MCP        http://127.0.0.1:$mcp_port/mcp   (token: $mcp_token_file)
+  Graph      http://127.0.0.1:$lightrag_port   (shield-lightrag; ask it through the API's /lightrag/query)
   Redis      127.0.0.1:$redis_port
   Token      $token_file   (send it as: Authorization: Bearer <token>)
   Logs       $root/log/

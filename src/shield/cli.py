@@ -15,7 +15,13 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from shield import __version__
-from shield.config import SERVICE_SETTINGS, ApiSettings, McpSettings, WorkerSettings
+from shield.config import (
+    SERVICE_SETTINGS,
+    ApiSettings,
+    LightragSettings,
+    McpSettings,
+    WorkerSettings,
+)
 from shield.logging import configure_logging, register_secret
 
 ENV_PREFIX = "SHIELD_"
@@ -183,6 +189,31 @@ def mcp(transport: str, host: str | None, port: int | None) -> None:
         server.run(
             transport="http", host=settings.host, port=settings.port, path="/mcp", show_banner=False
         )
+
+
+@main.command()
+@click.option("--host", help="Listen address (default SHIELD_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Listen port (default SHIELD_PORT or 8090).")
+def lightrag(host: str | None, port: int | None) -> None:
+    """Run shield-lightrag, the knowledge graph service."""
+    _listen_on(host, port)
+    settings = _settings_or_exit(LightragSettings)
+    assert isinstance(settings, LightragSettings)
+    configure_logging(settings.log_level, settings.log_format, service="shield-lightrag")
+    if settings.lightrag_token:
+        register_secret(settings.lightrag_token.get_secret_value())
+    import uvicorn
+
+    from shield.graph.service import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

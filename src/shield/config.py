@@ -169,7 +169,30 @@ class ApiClientMixin(BaseSettings):
         return value
 
 
-class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin, DocumentLimitsMixin):
+class LightragClientMixin(BaseSettings):
+    """How shield-api and the workers reach shield-lightrag (the knowledge graph)."""
+
+    model_config = _CONFIG
+
+    lightrag_url: str = Field(
+        default="", description="Where shield-lightrag is; empty: no knowledge graph."
+    )
+    lightrag_token: SecretStr | None = Field(
+        default=None, description="The token shield-lightrag demands."
+    )
+    lightrag_timeout: float = Field(default=60.0, gt=0, description="Seconds per graph call.")
+
+    @field_validator("lightrag_url")
+    @classmethod
+    def _lightrag_scheme(cls, value: str) -> str:
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("must be empty (no knowledge graph) or an http(s):// URL")
+        return value.rstrip("/")
+
+
+class ApiSettings(
+    _Base, RedisMixin, EmbeddingMixin, JobMixin, DocumentLimitsMixin, LightragClientMixin
+):
     """shield-api: the orchestrator and the single owner of the vector store."""
 
     host: str = "127.0.0.1"
@@ -193,17 +216,6 @@ class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin, DocumentLimitsMix
     internal_max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     max_text_chars: int = Field(default=5_000_000, ge=1, description="Inline document limit.")
     max_store_chars: int = Field(default=65_536, ge=1, description="qdrant_store text limit.")
-    lightrag_url: str = Field(
-        default="", description="Where shield-lightrag is; empty: no knowledge graph."
-    )
-    lightrag_timeout: float = Field(default=60.0, gt=0, description="Seconds per graph call.")
-
-    @field_validator("lightrag_url")
-    @classmethod
-    def _lightrag_scheme(cls, value: str) -> str:
-        if value and not re.match(r"^https?://", value):
-            raise ValueError("must be empty (no knowledge graph) or an http(s):// URL")
-        return value.rstrip("/")
 
     @field_validator("qdrant_url")
     @classmethod
@@ -229,7 +241,13 @@ class ApiSettings(_Base, RedisMixin, EmbeddingMixin, JobMixin, DocumentLimitsMix
 
 
 class WorkerSettings(
-    _Base, RedisMixin, EmbeddingMixin, JobMixin, ApiClientMixin, DocumentLimitsMixin
+    _Base,
+    RedisMixin,
+    EmbeddingMixin,
+    JobMixin,
+    ApiClientMixin,
+    DocumentLimitsMixin,
+    LightragClientMixin,
 ):
     """shield-worker: runs ingest jobs and sends embedded chunks to shield-api."""
 
@@ -326,8 +344,37 @@ class McpSettings(_Base, ApiClientMixin):
         return self
 
 
+class LightragSettings(_Base, EmbeddingMixin):
+    """shield-lightrag: the knowledge graph (LightRAG); it alone owns the graph's state."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=1, le=65535)
+    lightrag_token: SecretStr | None = Field(
+        default=None, description="Bearer token shield-api and the workers send."
+    )
+    data_dir: Path = Field(
+        default=Path("/var/lib/shield"), description="The graph lives in <data dir>/lightrag."
+    )
+
+    @field_validator("lightrag_token")
+    @classmethod
+    def _strong_lightrag_token(cls, value: SecretStr | None) -> SecretStr | None:
+        check_token("SHIELD_LIGHTRAG_TOKEN", value)
+        return value
+
+    @model_validator(mode="after")
+    def _token_when_reachable(self) -> LightragSettings:
+        if self.lightrag_token is None and not is_loopback(self.host):
+            raise ValueError(
+                f"SHIELD_LIGHTRAG_TOKEN must be set when shield-lightrag listens on "
+                f"{self.host!r}, an address other machines can reach"
+            )
+        return self
+
+
 SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "api": ApiSettings,
     "worker": WorkerSettings,
     "mcp": McpSettings,
+    "lightrag": LightragSettings,
 }

@@ -61,3 +61,8 @@ BREAKER_OPENED = Counter(
     "Times a circuit breaker opened.",
     ["service", "breaker"],
 )
+LIGHTRAG_OPERATIONS = Counter(
+    "shield_lightrag_operations_total",
+    "Knowledge graph operations (insert, delete, query) by outcome.",
+    ["operation", "status"],
+)

@@ -98,6 +98,60 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
 
+class GraphProcess:
+    """shield-lightrag as its own process, as in production."""
+
+    token = "lightrag-token-0123456789abcdef"
+
+    def __init__(self, data_dir: Path, log_path: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self._log = log_path.open("ab")
+        env = {
+            **os.environ,
+            "SHIELD_LIGHTRAG_TOKEN": self.token,
+            "SHIELD_DATA_DIR": str(data_dir),
+            "SHIELD_LOG_LEVEL": "INFO",
+            "HF_HUB_OFFLINE": "1",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shield", "lightrag", "--port", str(self.port)],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+        def healthy() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"shield-lightrag exited:\n{self.log()[-3000:]}")
+            try:
+                return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(healthy, 90, "shield-lightrag to start")
+
+    def client(self) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self._log.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
 def api_settings(redis_url: str, data_dir: Path, **overrides: Any) -> ApiSettings:
     values: dict[str, Any] = {
         "redis_url": redis_url,

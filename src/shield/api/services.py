@@ -74,7 +74,7 @@ class Services:
             chunker=Chunker(),
             lightrag=LightragClient(
                 settings.lightrag_url,
-                None,
+                settings.lightrag_token.get_secret_value() if settings.lightrag_token else None,
                 settings.lightrag_timeout,
                 Breaker("api", "lightrag"),
             ),

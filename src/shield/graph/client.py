@@ -64,6 +64,28 @@ class LightragClient:
             raise _relayed(response)
         return response.json()
 
+    @property
+    def configured(self) -> bool:
+        return self._client is not None
+
+    def put_document(self, collection: str, doc_id: str, source: str, chunks: list[str]) -> None:
+        self.call(
+            "PUT",
+            f"/collections/{collection}/documents/{doc_id}",
+            {"source": source, "chunks": chunks},
+        )
+
+    def forget(self, collection: str, doc_id: str) -> str:
+        """Delete a document from the graph: `deleted`, `absent`, `no graph`, or why it failed
+        (the vector store's deletion stands either way; deleting again retries the graph)."""
+        if self._client is None:
+            return "no graph"
+        try:
+            result = self.call("DELETE", f"/collections/{collection}/documents/{doc_id}")
+        except ShieldError as exc:
+            return f"failed: {exc.message}"
+        return "deleted" if result.get("deleted") else "absent"
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()

@@ -39,6 +39,10 @@ class ItemResult(BaseModel):
     pages: int | None = None
     chunks: int = 0
     error: str | None = None
+    # The graph stage, after the vector stage: stored, or failed with graph_error (the
+    # document is searchable by vector either way). None: no knowledge graph is configured.
+    graph: str | None = None
+    graph_error: str | None = None
 
 
 class JobProgress(BaseModel):
@@ -53,6 +57,8 @@ class JobProgress(BaseModel):
     pages_fetched: int = 0
     pages_skipped: int = 0
     pages_failed: int = 0
+    graph_stored: int = 0
+    graph_failed: int = 0
 
 
 class JobResult(BaseModel):

@@ -19,6 +19,7 @@ from shield.documents.identity import document_id
 from shield.documents.models import ChunkIn, DocumentWrite, SourceDocument
 from shield.embeddings import Embedder
 from shield.errors import DependencyUnavailable, InvalidInput, JobCancelled, ShieldError
+from shield.graph.client import LightragClient
 from shield.jobs.models import (
     ItemResult,
     JobError,
@@ -67,6 +68,7 @@ class IngestPipeline:
         reader: DocumentReader,
         converter: ConverterProcess,
         crawls: Callable[[dict[str, Any]], CrawlRun],
+        graph: LightragClient,
     ) -> None:
         self.store = store
         self.api = api
@@ -75,6 +77,7 @@ class IngestPipeline:
         self.reader = reader
         self.converter = converter
         self.crawls = crawls
+        self.graph = graph
 
     def _check_cancel(self, state: JobState) -> None:
         if self.store.cancel_requested(state.job_id):
@@ -272,3 +275,25 @@ class IngestPipeline:
         summary = self.api.put_document(state.collection, item.document_id or "", write)
         state.progress.chunks_stored += summary.chunks
         item.status, item.chunks = "stored", summary.chunks
+        self._graph(state, document, item, [c.text for c in chunks])
+
+    def _graph(
+        self, state: JobState, document: SourceDocument, item: ItemResult, texts: list[str]
+    ) -> None:
+        """The graph stage: the document is already searchable by vector, so a graph that is
+        down or slow fails this stage alone, with the reason, never the document or the job."""
+        if not self.graph.configured:
+            return
+        state.stage = "graph"
+        self.store.save(state)
+        try:
+            self.graph.put_document(
+                state.collection, item.document_id or "", document.source, texts
+            )
+        except ShieldError as exc:
+            item.graph, item.graph_error = "failed", exc.message
+            state.progress.graph_failed += 1
+            log.warning("graph_stage_failed", source=document.source, error=exc.message)
+            return
+        item.graph = "stored"
+        state.progress.graph_stored += 1

@@ -15,12 +15,14 @@ from shield.config import WorkerSettings
 from shield.documents.chunking import Chunker
 from shield.embeddings import Embedder, build_embedder
 from shield.errors import InvalidInput
+from shield.graph.client import LightragClient
 from shield.jobs.callbacks import on_job_failure
 from shield.jobs.store import JobStore
 from shield.logging import get_logger
 from shield.metrics import ACTIVE_JOBS
 from shield.net.egress import EgressPolicy
 from shield.net.fetch import GuardedFetcher
+from shield.resilience import Breaker
 from shield.worker.api_client import ApiClient
 from shield.worker.converter import ConverterProcess
 from shield.worker.pipeline import IngestPipeline
@@ -76,6 +78,12 @@ class WorkerContext:
             DocumentReader(settings, store, fetcher),
             converter,
             functools.partial(start_crawl, settings),
+            LightragClient(
+                settings.lightrag_url,
+                settings.lightrag_token.get_secret_value() if settings.lightrag_token else None,
+                settings.lightrag_timeout,
+                Breaker("worker", "lightrag"),
+            ),
         )
         return cls(settings, redis, store, pipeline)
 

@@ -43,4 +43,9 @@ def delete_document(
 ) -> dict[str, Any]:
     name = collection_or_default(services, collection)
     chunks = services.index.delete(name, document_id)
-    return {"deleted": document_id, "collection": name, "chunks": chunks}
+    return {
+        "deleted": document_id,
+        "collection": name,
+        "chunks": chunks,
+        "graph": services.lightrag.forget(name, document_id),
+    }

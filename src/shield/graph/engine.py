@@ -1,0 +1,212 @@
+"""LightRAG inside shield-lightrag: one LightRAG workspace per collection, offline by default.
+
+Without an LLM (the default), the step where LightRAG would ask an LLM to extract entities and
+relations from a chunk is answered by the offline extractor, in the row format LightRAG parses.
+Documents therefore go in through LightRAG's journaled `ainsert_custom_chunks` path (the chunks
+are the vector store's own chunks), which keeps per-document bookkeeping: `adelete_by_doc_id`
+removes a document's chunks, entities and relations, and re-ingest is delete + insert.
+(LightRAG's custom-graph insert would skip that bookkeeping: its own docs say such data is out
+of reach of per-document deletion.) Queries pass keywords extracted the same way, so no step
+of a query needs an LLM either; the answer is then the retrieved context, and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from lightrag import LightRAG, QueryParam
+from lightrag.prompt import PROMPTS
+from lightrag.utils import EmbeddingFunc, Tokenizer
+
+from shield.embeddings import Embedder
+from shield.errors import InvalidInput, ShieldError
+from shield.graph.extractor import Extraction, OfflineExtractor
+from shield.graph.tokenizer import PackedCharTokenizer
+
+LLMFunc = Callable[..., Awaitable[str]]
+_INPUT_TEXT = re.compile(r"---Input Text---\s*```\n(.*?)\n```", re.S)
+_DESCRIPTIONS = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
+MAX_SUMMARY_CHARS = 2000
+MODES = ("naive", "local", "global", "hybrid", "mix")
+
+
+class GraphError(ShieldError):
+    status_code = 500
+    code = "graph_error"
+
+
+def extraction_rows(extraction: Extraction) -> str:
+    """The extractor's findings in the row format of LightRAG's extraction prompt."""
+    sep = PROMPTS["DEFAULT_TUPLE_DELIMITER"]
+    rows = [f"entity{sep}{e.name}{sep}{e.kind}{sep}{e.description}" for e in extraction.entities]
+    rows += [
+        f"relation{sep}{r.source}{sep}{r.target}{sep}{r.keywords}{sep}{r.description}"
+        for r in extraction.relations
+    ]
+    return "\n".join([*rows, PROMPTS["DEFAULT_COMPLETION_DELIMITER"]])
+
+
+def merged_descriptions(listing: str) -> str:
+    """An extractive summary of an entity's descriptions: each distinct one, in order."""
+    seen: dict[str, None] = {}
+    for line in listing.splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        text = str(item.get("description", "") if isinstance(item, dict) else item).strip()
+        if text:
+            seen.setdefault(text)
+    return " ".join(seen)[:MAX_SUMMARY_CHARS]
+
+
+def offline_llm(extractor: OfflineExtractor) -> LLMFunc:
+    """Stands where LightRAG expects an LLM, for the two steps it cannot skip: extracting a
+    chunk's entities and relations, and merging an entity's descriptions once it has many."""
+
+    async def complete(prompt: str, system_prompt: str | None = None, **_: Any) -> str:
+        if match := _INPUT_TEXT.search(prompt):
+            text = match.group(1)
+            return await asyncio.to_thread(lambda: extraction_rows(extractor.extract(text)))
+        if match := _DESCRIPTIONS.search(prompt):
+            return merged_descriptions(match.group(1))
+        # Queries pass their keywords and ask for context only; nothing else should ask.
+        raise GraphError("no LLM is configured (SHIELD_LLM_PROVIDER=none)")
+
+    return complete
+
+
+@dataclass
+class GraphAnswer:
+    mode: str
+    llm_generated: bool
+    answer: str
+    entities: list[dict[str, Any]]
+    relations: list[dict[str, Any]]
+    chunks: list[dict[str, Any]]
+
+
+def _embedding_func(embedder: Embedder) -> Callable[..., Awaitable[np.ndarray]]:
+    # A closure, not a bound method: LightRAG deep-copies its configuration, and copying a
+    # bound method would copy the engine (locks and all) with it; functions are not copied.
+    async def embed(texts: list[str], **_: Any) -> np.ndarray:
+        vectors = await asyncio.to_thread(embedder.embed, list(texts))
+        return np.asarray(vectors, dtype=np.float32)
+
+    return embed
+
+
+class GraphEngine:
+    def __init__(
+        self,
+        data_dir: Path,
+        embedder: Embedder,
+        llm: LLMFunc | None = None,
+        extractor: OfflineExtractor | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.embedder = embedder
+        self.extractor = extractor or OfflineExtractor()
+        self.llm = llm
+        self._rags: dict[str, LightRAG] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def has_llm(self) -> bool:
+        return self.llm is not None
+
+    async def rag(self, collection: str) -> LightRAG:
+        async with self._lock:
+            if collection not in self._rags:
+                rag = LightRAG(
+                    working_dir=str(self.data_dir),
+                    workspace=collection,
+                    embedding_func=EmbeddingFunc(
+                        embedding_dim=self.embedder.dimension,
+                        max_token_size=512,
+                        func=_embedding_func(self.embedder),
+                        model_name=self.embedder.model_name,
+                    ),
+                    llm_model_func=self.llm or offline_llm(self.extractor),
+                    tokenizer=Tokenizer("shield-packed-chars", PackedCharTokenizer()),
+                    entity_extract_max_gleaning=0,
+                    enable_llm_cache=True,
+                )
+                await rag.initialize_storages()
+                self._rags[collection] = rag
+            return self._rags[collection]
+
+    async def insert(self, collection: str, doc_id: str, chunks: list[str]) -> None:
+        """Make the graph hold exactly this document's chunks (replacing an earlier version)."""
+        texts = [c for c in chunks if c.strip()]
+        if not texts:
+            raise InvalidInput("a document needs at least one chunk of text")
+        rag = await self.rag(collection)
+        await self.delete(collection, doc_id)
+        await rag.ainsert_custom_chunks("\n\n".join(texts), texts, doc_id=doc_id)
+        status = await rag.doc_status.get_by_id(doc_id) or {}
+        state = str(status.get("status", "")).lower().removeprefix("docstatus.")
+        if state != "processed":
+            reason = status.get("error_msg") or state or "no status"
+            raise GraphError(f"LightRAG did not process {doc_id}: {reason}")
+
+    async def delete(self, collection: str, doc_id: str) -> bool:
+        rag = await self.rag(collection)
+        if not await rag.doc_status.get_by_id(doc_id):
+            return False
+        result = await rag.adelete_by_doc_id(doc_id)
+        if getattr(result, "status", "success") not in ("success", "not_found"):
+            raise GraphError(
+                f"LightRAG could not delete {doc_id}: {getattr(result, 'message', '')}"
+            )
+        return True
+
+    async def query(self, collection: str, query: str, mode: str, top_k: int) -> GraphAnswer:
+        if mode not in MODES:
+            raise InvalidInput(f"mode must be one of {', '.join(MODES)}")
+        rag = await self.rag(collection)
+        high, low = await asyncio.to_thread(self.extractor.query_keywords, query)
+        param = QueryParam(
+            mode=mode,
+            top_k=top_k,
+            chunk_top_k=top_k,
+            hl_keywords=high,
+            ll_keywords=low,
+            enable_rerank=False,
+        )
+        data = await rag.aquery_data(query, param=param)
+        found = data.get("data", {}) if isinstance(data, dict) else {}
+        entities = found.get("entities", [])
+        relations = found.get("relationships", [])
+        chunks = found.get("chunks", [])
+        if self.llm is None:
+            answer = _context_text(entities, relations, chunks)
+            return GraphAnswer(mode, False, answer, entities, relations, chunks)
+        param.only_need_context = False
+        text = await rag.aquery(query, param=param)
+        return GraphAnswer(mode, True, str(text or ""), entities, relations, chunks)
+
+    async def close(self) -> None:
+        for rag in self._rags.values():
+            await rag.finalize_storages()
+        self._rags.clear()
+
+
+def _context_text(
+    entities: list[dict[str, Any]], relations: list[dict[str, Any]], chunks: list[dict[str, Any]]
+) -> str:
+    """The retrieved context as readable text, for an assistant to reason over."""
+    lines = [f"- {e.get('entity_name')}: {e.get('description', '')}" for e in entities[:20]]
+    lines += [
+        f"- {r.get('src_id')} <-> {r.get('tgt_id')}: {r.get('description', '')}"
+        for r in relations[:20]
+    ]
+    lines += [f"> {c.get('content', '')}" for c in chunks[:5]]
+    return "\n".join(lines)

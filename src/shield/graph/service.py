@@ -1,0 +1,151 @@
+"""shield-lightrag: the knowledge graph as an HTTP service (default port 8090).
+
+It alone owns LightRAG's working state (`<data dir>/lightrag`, one workspace per collection).
+Workers put documents' chunks in, shield-api deletes documents and forwards questions. Every
+route but `/healthz` demands `SHIELD_LIGHTRAG_TOKEN` when one is set.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict, Field
+
+from shield import __version__
+from shield.api.errors import install_error_handlers
+from shield.config import COLLECTION_NAME_PATTERN, LightragSettings
+from shield.embeddings import Embedder, build_embedder
+from shield.errors import ShieldError, Unauthorized
+from shield.graph.engine import GraphEngine
+from shield.logging import get_logger
+from shield.metrics import LIGHTRAG_OPERATIONS
+
+log = get_logger(__name__)
+T = TypeVar("T")
+_bearer = HTTPBearer(auto_error=False)
+Collection = Annotated[str, Field(pattern=COLLECTION_NAME_PATTERN)]
+MAX_CHUNKS = 20_000
+
+
+class DocumentChunks(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(default="", max_length=2048)
+    chunks: list[Annotated[str, Field(max_length=100_000)]] = Field(
+        min_length=1, max_length=MAX_CHUNKS
+    )
+
+
+class GraphQueryBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=4096)
+    mode: Literal["naive", "local", "global", "hybrid", "mix"] = "hybrid"
+    collection: Collection = "shield"
+    top_k: int = Field(default=20, ge=1, le=200)
+
+
+async def counted(operation: str, work: Awaitable[T]) -> T:
+    status = "error"
+    try:
+        result = await work
+        status = "ok"
+        return result
+    except ShieldError as exc:
+        status = "rejected" if exc.status_code < 500 else "error"
+        raise
+    finally:
+        LIGHTRAG_OPERATIONS.labels(operation, status).inc()
+
+
+def get_engine(request: Request) -> GraphEngine:
+    engine: GraphEngine = request.app.state.engine
+    return engine
+
+
+def require_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    expected = request.app.state.settings.lightrag_token
+    if expected is None:
+        return
+    if credentials is None or not secrets.compare_digest(
+        credentials.credentials.encode(), expected.get_secret_value().encode()
+    ):
+        raise Unauthorized("send 'Authorization: Bearer <SHIELD_LIGHTRAG_TOKEN>'")
+
+
+Engine = Annotated[GraphEngine, Depends(get_engine)]
+
+
+def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        folder = settings.data_dir / "lightrag"
+        folder.mkdir(parents=True, exist_ok=True)
+        app.state.engine = GraphEngine(folder, embedder or build_embedder(settings, "lightrag"))
+        log.info("lightrag_started", data_dir=str(folder), llm=False)
+        yield
+        await app.state.engine.close()
+
+    app = FastAPI(
+        title="shield-lightrag",
+        version=__version__,
+        description="Shield's knowledge graph (LightRAG).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    protected = [Depends(require_token)]
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", dependencies=protected)
+    async def readyz(graph: Engine) -> dict[str, Any]:
+        started = time.perf_counter()
+        await graph.rag("shield")
+        return {"status": "ready", "llm": graph.has_llm, "latency_ms": _ms(started)}
+
+    @app.get("/metrics", dependencies=protected)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.put("/collections/{collection}/documents/{document_id}", dependencies=protected)
+    async def put_document(
+        collection: Collection, document_id: str, body: DocumentChunks, graph: Engine
+    ) -> dict[str, Any]:
+        started = time.perf_counter()
+        await counted("insert", graph.insert(collection, document_id, body.chunks))
+        return {"document_id": document_id, "chunks": len(body.chunks), "ms": _ms(started)}
+
+    @app.delete("/collections/{collection}/documents/{document_id}", dependencies=protected)
+    async def delete_document(
+        collection: Collection, document_id: str, graph: Engine
+    ) -> dict[str, Any]:
+        deleted = await counted("delete", graph.delete(collection, document_id))
+        return {"document_id": document_id, "deleted": deleted}
+
+    @app.post("/query", dependencies=protected)
+    async def query(body: GraphQueryBody, graph: Engine) -> dict[str, Any]:
+        started = time.perf_counter()
+        answer = await counted(
+            "query", graph.query(body.collection, body.query, body.mode, body.top_k)
+        )
+        return {**asdict(answer), "ms": _ms(started)}
+
+    return app
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

@@ -1,0 +1,168 @@
+"""The knowledge graph end to end, with no LLM: documents go through the vector stage and then
+the graph stage; questions are answered from the graph; delete and re-ingest keep it consistent;
+and a graph that is down fails only the graph stage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from shield.embeddings.local import LocalEmbedder
+from tests.conftest import RedisServer
+from tests.e2e.harness import (
+    ApiServer,
+    GraphProcess,
+    WorkerProcess,
+    api_settings,
+    wait_job,
+    worker_env,
+)
+from tests.graphfacts import build
+
+pytestmark = pytest.mark.slow
+COLLECTION = "gazette"
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphProcess]:
+    process = GraphProcess(tmp_path_factory.mktemp("graph"), tmp_path_factory.mktemp("g") / "g.log")
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def api(
+    redis_server: RedisServer,
+    embedder: LocalEmbedder,
+    graph: GraphProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ApiServer]:
+    redis_server.client().flushall()
+    settings = api_settings(
+        redis_server.url,
+        tmp_path_factory.mktemp("data"),
+        lightrag_url=graph.url,
+        lightrag_token=graph.token,
+    )
+    server = ApiServer(settings, embedder)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def worker(
+    api: ApiServer, graph: GraphProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WorkerProcess]:
+    env = {
+        **worker_env(api),
+        "SHIELD_LIGHTRAG_URL": graph.url,
+        "SHIELD_LIGHTRAG_TOKEN": graph.token,
+        "SHIELD_LIGHTRAG_TIMEOUT": "10",
+    }
+    process = WorkerProcess(env, tmp_path_factory.mktemp("logs") / "worker.log")
+    process.wait_ready(api.settings.redis_url)
+    yield process
+    process.stop()
+
+
+def ingest(client: httpx.Client, source: str, text: str) -> dict[str, Any]:
+    response = client.post(
+        "/ingest-async",
+        json={"kind": "document", "text": text, "source": source, "collection": COLLECTION},
+    )
+    assert response.status_code == 202, response.text
+    return wait_job(client, response.json()["job_id"])
+
+
+def ask(client: httpx.Client, query: str, mode: str) -> dict[str, Any]:
+    response = client.post(
+        "/lightrag/query", json={"query": query, "mode": mode, "collection": COLLECTION}
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_without_an_llm_the_graph_answers_most_questions(
+    api: ApiServer, worker: WorkerProcess
+) -> None:
+    texts, questions = build(10)
+    with api.client() as client:
+        for source, text in texts.items():
+            state = ingest(client, source, text)
+            assert state["status"] == "succeeded", state
+            [item] = state["result"]["documents"]
+            assert item["graph"] == "stored", (item, worker.log()[-2000:])
+        assert state["progress"]["graph_stored"] == 1
+
+        scores: dict[str, float] = {}
+        for mode in ("local", "hybrid"):
+            hits = 0
+            for question in questions:
+                answer = ask(client, question.text, mode)
+                assert answer["llm_generated"] is False
+                assert answer["mode"] == mode
+                hits += question.expected in answer["answer"]
+            scores[mode] = hits / len(questions)
+        print(f"\ngraph context holds the expected entity: {scores}")
+        assert scores["local"] >= 0.8, scores
+        assert scores["hybrid"] >= 0.8, scores
+        for mode in ("naive", "global", "mix"):
+            assert ask(client, questions[0].text, mode)["answer"]
+
+
+def test_delete_and_reingest_keep_the_graph_consistent(
+    api: ApiServer, worker: WorkerProcess
+) -> None:
+    with api.client() as client:
+        first = ingest(client, "notice.md", "Ada Marlowe is the keeper of the Fenwick archive.")
+        doc_id = first["result"]["documents"][0]["document_id"]
+        assert (
+            "Ada Marlowe"
+            in ask(client, "Who is the keeper of the Fenwick archive?", "local")["answer"]
+        )
+
+        ingest(client, "notice.md", "Bram Oakes is now the keeper of the Fenwick archive.")
+        after = ask(client, "Who is the keeper of the Fenwick archive?", "local")["answer"]
+        assert "Bram Oakes" in after
+        assert "Ada Marlowe" not in after  # the old version left the graph with its chunks
+
+        deleted = client.delete(f"/documents/{doc_id}", params={"collection": COLLECTION})
+        assert deleted.json()["graph"] == "deleted"
+        gone = ask(client, "Who is the keeper of the Fenwick archive?", "local")["answer"]
+        assert "Bram Oakes" not in gone
+
+
+def test_the_graph_service_checks_its_input_and_its_token(graph: GraphProcess) -> None:
+    assert httpx.post(f"{graph.url}/query", json={"query": "x"}).status_code == 401
+    with graph.client() as client:
+        empty = client.put("/collections/c/documents/d", json={"chunks": []})
+        assert empty.status_code == 422
+        bad_mode = client.post("/query", json={"query": "x", "mode": "telepathy"})
+        assert bad_mode.status_code == 422
+        bad_collection = client.put("/collections/..%2Fetc/documents/d", json={"chunks": ["a"]})
+        assert bad_collection.status_code in (404, 422)
+        metrics = client.get("/metrics").text
+        assert 'shield_lightrag_operations_total{operation="insert",status="ok"}' in metrics
+
+
+def test_a_graph_that_is_down_fails_only_the_graph_stage(
+    api: ApiServer, worker: WorkerProcess, graph: GraphProcess
+) -> None:
+    graph.stop()
+    with api.client() as client:
+        state = ingest(client, "late.md", "Corin Vale inspects the Saltmere dam every autumn.")
+        assert state["status"] == "succeeded", state
+        [item] = state["result"]["documents"]
+        assert item["status"] == "stored"
+        assert item["graph"] == "failed"
+        assert "shield-lightrag" in item["graph_error"]
+        found = client.post(
+            "/search", json={"query": "who inspects the dam", "collection": COLLECTION}
+        ).json()["results"]
+        assert found[0]["source"] == "late.md"  # vector search does not need the graph
+        down = client.post("/lightrag/query", json={"query": "who inspects the dam"})
+        assert down.status_code == 503
+        assert down.headers["Retry-After"]
