@@ -355,6 +355,25 @@ class LightragSettings(_Base, EmbeddingMixin):
     data_dir: Path = Field(
         default=Path("/var/lib/shield"), description="The graph lives in <data dir>/lightrag."
     )
+    llm_provider: Literal["none", "ollama", "openai"] = Field(
+        default="none", description="none: offline extraction; or an Ollama/OpenAI chat API."
+    )
+    llm_url: str = Field(default="", description="Base URL of the Ollama or OpenAI-style API.")
+    llm_model: str = Field(default="", description="The chat model's name.")
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=120.0, gt=0, description="Seconds per LLM request.")
+    llm_retries: int = Field(default=2, ge=0, le=10, description="Retries of transient errors.")
+
+    @model_validator(mode="after")
+    def _llm_complete(self) -> LightragSettings:
+        if self.llm_provider != "none" and not (self.llm_url and self.llm_model):
+            raise ValueError(
+                f"SHIELD_LLM_URL and SHIELD_LLM_MODEL are required when SHIELD_LLM_PROVIDER="
+                f"{self.llm_provider} (e.g. http://127.0.0.1:11434 and qwen2.5:7b for Ollama)"
+            )
+        if self.llm_url and not re.match(r"^https?://", self.llm_url):
+            raise ValueError("SHIELD_LLM_URL must be an http(s):// URL")
+        return self
 
     @field_validator("lightrag_token")
     @classmethod

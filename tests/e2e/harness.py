@@ -103,7 +103,9 @@ class GraphProcess:
 
     token = "lightrag-token-0123456789abcdef"
 
-    def __init__(self, data_dir: Path, log_path: Path, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, log_path: Path, port: int | None = None, **extra_env: str
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -115,6 +117,7 @@ class GraphProcess:
             "SHIELD_DATA_DIR": str(data_dir),
             "SHIELD_LOG_LEVEL": "INFO",
             "HF_HUB_OFFLINE": "1",
+            **extra_env,
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "shield", "lightrag", "--port", str(self.port)],

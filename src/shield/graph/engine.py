@@ -26,7 +26,7 @@ from lightrag.prompt import PROMPTS
 from lightrag.utils import EmbeddingFunc, Tokenizer
 
 from shield.embeddings import Embedder
-from shield.errors import InvalidInput, ShieldError
+from shield.errors import DependencyUnavailable, InvalidInput, ShieldError
 from shield.graph.extractor import Extraction, OfflineExtractor
 from shield.graph.tokenizer import PackedCharTokenizer
 
@@ -150,7 +150,16 @@ class GraphEngine:
             raise InvalidInput("a document needs at least one chunk of text")
         rag = await self.rag(collection)
         await self.delete(collection, doc_id)
-        await rag.ainsert_custom_chunks("\n\n".join(texts), texts, doc_id=doc_id)
+        try:
+            await rag.ainsert_custom_chunks("\n\n".join(texts), texts, doc_id=doc_id)
+        except ShieldError:
+            raise
+        except Exception as exc:
+            # LightRAG wraps what went wrong; an unavailable LLM stays a 503 with retry_after.
+            unavailable = _cause(exc, DependencyUnavailable)
+            if unavailable is not None:
+                raise unavailable from exc
+            raise GraphError(f"LightRAG could not insert {doc_id}: {exc}") from exc
         status = await rag.doc_status.get_by_id(doc_id) or {}
         state = str(status.get("status", "")).lower().removeprefix("docstatus.")
         if state != "processed":
@@ -172,7 +181,10 @@ class GraphEngine:
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}")
         rag = await self.rag(collection)
-        high, low = await asyncio.to_thread(self.extractor.query_keywords, query)
+        high: list[str] = []
+        low: list[str] = []
+        if self.llm is None:  # with an LLM, LightRAG asks it for the keywords instead
+            high, low = await asyncio.to_thread(self.extractor.query_keywords, query)
         param = QueryParam(
             mode=mode,
             top_k=top_k,
@@ -197,6 +209,15 @@ class GraphEngine:
         for rag in self._rags.values():
             await rag.finalize_storages()
         self._rags.clear()
+
+
+def _cause(exc: BaseException, kind: type[DependencyUnavailable]) -> DependencyUnavailable | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _context_text(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Annotated, Any, Literal, TypeVar
@@ -25,6 +25,7 @@ from shield.config import COLLECTION_NAME_PATTERN, LightragSettings
 from shield.embeddings import Embedder, build_embedder
 from shield.errors import ShieldError, Unauthorized
 from shield.graph.engine import GraphEngine
+from shield.graph.llm import ChatLLM, register_cache_metrics
 from shield.logging import get_logger
 from shield.metrics import LIGHTRAG_OPERATIONS
 
@@ -92,10 +93,28 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         folder = settings.data_dir / "lightrag"
         folder.mkdir(parents=True, exist_ok=True)
-        app.state.engine = GraphEngine(folder, embedder or build_embedder(settings, "lightrag"))
-        log.info("lightrag_started", data_dir=str(folder), llm=False)
+        llm = None
+        if settings.llm_provider != "none":
+            key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+            llm = ChatLLM(
+                settings.llm_provider,
+                settings.llm_url,
+                settings.llm_model,
+                key,
+                settings.llm_timeout,
+                settings.llm_retries,
+            )
+        app.state.engine = GraphEngine(
+            folder,
+            embedder or build_embedder(settings, "lightrag"),
+            llm=_as_function(llm) if llm else None,
+        )
+        register_cache_metrics()
+        log.info("lightrag_started", data_dir=str(folder), llm=settings.llm_provider)
         yield
         await app.state.engine.close()
+        if llm is not None:
+            await llm.close()
 
     app = FastAPI(
         title="shield-lightrag",
@@ -145,6 +164,15 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
         return {**asdict(answer), "ms": _ms(started)}
 
     return app
+
+
+def _as_function(llm: ChatLLM) -> Callable[..., Awaitable[str]]:
+    # A function, not a bound method: LightRAG deep-copies its configuration, and a bound
+    # method would drag the HTTP client (and its locks) into the copy.
+    async def complete(*args: Any, **kwargs: Any) -> str:
+        return await llm.complete(*args, **kwargs)
+
+    return complete
 
 
 def _ms(started: float) -> float:
