@@ -18,8 +18,8 @@ down: ## Stop what `make up` started
 	@scripts/local-down.sh
 
 lint: bootstrap ## ruff (lint and format check)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check --no-cache src tests bench
+	$(BIN)/ruff format --no-cache --check src tests bench
 
 typecheck: bootstrap ## mypy --strict on src/
 	$(BIN)/mypy
@@ -37,7 +37,7 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.documents
 	$(BIN)/python -m bench.crawl
-	$(BIN)/python -m bench.mcp
+	$(BIN)/python -m bench.mcp_tools
 
 clean: ## Remove caches (keeps .venv)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache

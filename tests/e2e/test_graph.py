@@ -5,10 +5,12 @@ and a graph that is down fails only the graph stage."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from mcp import ClientSession
 
 from shield.embeddings.local import LocalEmbedder
 from tests.conftest import RedisServer
@@ -20,6 +22,7 @@ from tests.e2e.harness import (
     wait_job,
     worker_env,
 )
+from tests.e2e.test_mcp import MCP_TOKEN, McpProcess, structured, with_session
 from tests.graphfacts import build
 
 pytestmark = pytest.mark.slow
@@ -146,6 +149,29 @@ def test_the_graph_service_checks_its_input_and_its_token(graph: GraphProcess) -
         assert bad_collection.status_code in (404, 422)
         metrics = client.get("/metrics").text
         assert 'shield_lightrag_operations_total{operation="insert",status="ok"}' in metrics
+
+
+def test_lightrag_query_through_mcp(api: ApiServer, worker: WorkerProcess, tmp_path: Path) -> None:
+    with api.client() as client:
+        ingest(client, "ferries.md", "The ferry Kestrel sails between Saltmere and Tollgard.")
+    server = McpProcess(api, tmp_path / "mcp.log")
+
+    async def body(session: ClientSession) -> Any:
+        return await session.call_tool(
+            "lightrag_query",
+            {
+                "query": "Which ferry sails between Saltmere and Tollgard?",
+                "mode": "local",
+                "collection": COLLECTION,
+            },
+        )
+
+    try:
+        answer = structured(with_session(server.url, MCP_TOKEN, body))
+    finally:
+        server.stop()
+    assert answer["llm_generated"] is False
+    assert "Kestrel" in answer["answer"]
 
 
 def test_a_graph_that_is_down_fails_only_the_graph_stage(

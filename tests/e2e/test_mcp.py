@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
+from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from mcp import ClientSession
 from shield.embeddings.local import LocalEmbedder
 from tests import documents
 from tests.conftest import RedisServer, free_port

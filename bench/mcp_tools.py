@@ -6,7 +6,7 @@ MCP SDK client over streamable HTTP), for
   (goal: ours <= 1.2x the bare server's p50);
 - `qdrant_find` end to end: shield-mcp -> shield-api -> embedding -> vector store.
 
-    python -m bench.mcp [--calls 200] [--rounds 3]
+    python -m bench.mcp_tools [--calls 200] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from typing import Any
 
 import httpx
 import httpx2
+from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from bench.common import TOKEN, Platform, corpus, free_port, median, percentile, save
-from mcp import ClientSession
 
 MCP_TOKEN = "bench-mcp-token-0123456789"
 
@@ -68,7 +68,7 @@ class Server:
             [
                 sys.executable,
                 "-m",
-                "bench.mcp",
+                "bench.mcp_tools",
                 "--serve",
                 kind,
                 "--port",
