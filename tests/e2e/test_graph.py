@@ -5,6 +5,7 @@ and a graph that is down fails only the graph stage."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,34 @@ def test_the_graph_service_checks_its_input_and_its_token(graph: GraphProcess) -
         assert bad_collection.status_code in (404, 422)
         metrics = client.get("/metrics").text
         assert 'shield_lightrag_operations_total{operation="insert",status="ok"}' in metrics
+
+
+def test_documents_sent_at_once_all_reach_the_graph(graph: GraphProcess) -> None:
+    """Several workers may send documents at the same moment; each one must land."""
+
+    def put(i: int) -> int:
+        with graph.client() as client:
+            text = f"Keeper {FIRST_NAMES[i]} guards the beacon of Rock {i}."
+            return client.put(
+                f"/collections/concurrent/documents/doc-{i}", json={"chunks": [text]}
+            ).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(put, range(4))) == [200] * 4
+    with graph.client() as client:
+        for i in range(4):
+            answer = client.post(
+                "/query",
+                json={
+                    "query": f"Who guards the beacon of Rock {i}?",
+                    "collection": "concurrent",
+                    "mode": "local",
+                },
+            ).json()["answer"]
+            assert FIRST_NAMES[i] in answer
+
+
+FIRST_NAMES = ["Aldous", "Brigid", "Cormac", "Delphine"]
 
 
 def test_lightrag_query_through_mcp(api: ApiServer, worker: WorkerProcess, tmp_path: Path) -> None:

@@ -117,6 +117,9 @@ class GraphEngine:
         self.llm = llm
         self._rags: dict[str, LightRAG] = {}
         self._lock = asyncio.Lock()
+        # LightRAG's document pipeline is one per workspace: writes to a collection take turns
+        # (several workers may send documents at once; concurrent inserts were seen to stall).
+        self._writes: dict[str, asyncio.Lock] = {}
 
     @property
     def has_llm(self) -> bool:
@@ -143,13 +146,20 @@ class GraphEngine:
                 self._rags[collection] = rag
             return self._rags[collection]
 
+    def _write_lock(self, collection: str) -> asyncio.Lock:
+        return self._writes.setdefault(collection, asyncio.Lock())
+
     async def insert(self, collection: str, doc_id: str, chunks: list[str]) -> None:
         """Make the graph hold exactly this document's chunks (replacing an earlier version)."""
         texts = [c for c in chunks if c.strip()]
         if not texts:
             raise InvalidInput("a document needs at least one chunk of text")
         rag = await self.rag(collection)
-        await self.delete(collection, doc_id)
+        async with self._write_lock(collection):
+            await self._delete(rag, doc_id)
+            await self._insert(rag, doc_id, texts)
+
+    async def _insert(self, rag: LightRAG, doc_id: str, texts: list[str]) -> None:
         try:
             await rag.ainsert_custom_chunks("\n\n".join(texts), texts, doc_id=doc_id)
         except ShieldError:
@@ -168,6 +178,10 @@ class GraphEngine:
 
     async def delete(self, collection: str, doc_id: str) -> bool:
         rag = await self.rag(collection)
+        async with self._write_lock(collection):
+            return await self._delete(rag, doc_id)
+
+    async def _delete(self, rag: LightRAG, doc_id: str) -> bool:
         if not await rag.doc_status.get_by_id(doc_id):
             return False
         result = await rag.adelete_by_doc_id(doc_id)
