@@ -38,6 +38,7 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench.documents
 	$(BIN)/python -m bench.crawl
 	$(BIN)/python -m bench.mcp_tools
+	$(BIN)/python -m bench.graph
 
 clean: ## Remove caches (keeps .venv)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache
