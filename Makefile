@@ -3,7 +3,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help bootstrap up down test test-fast lint typecheck bench clean
+.PHONY: help bootstrap up down test test-fast lint ansible-lint typecheck molecule bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -18,14 +18,32 @@ down: ## Stop what `make up` started
 	@scripts/local-down.sh
 
 lint: bootstrap ## ruff (lint and format check)
-	$(BIN)/ruff check --no-cache src tests bench
-	$(BIN)/ruff format --no-cache --check src tests bench
+	$(BIN)/ruff check --no-cache src tests bench roles
+	$(BIN)/ruff format --no-cache --check src tests bench roles
+
+ansible-lint: bootstrap ## ansible-lint, production profile, on the roles and playbooks
+	@scripts/ansible-collections.sh
+	ANSIBLE_CONFIG=ansible.cfg $(BIN)/ansible-lint --offline --profile production roles
 
 typecheck: bootstrap ## mypy --strict on src/
 	$(BIN)/mypy
 
-test: bootstrap lint typecheck ## Everything CI runs: lint, type check and all tests
+molecule: bootstrap ## Every role's Molecule scenario, in systemd containers
+	@scripts/container-image.sh
+	@scripts/ansible-collections.sh
+	@for scenario in roles/*/molecule/default; do \
+		role=$$(basename $$(dirname $$(dirname $$scenario))); \
+		echo "molecule: $$role"; \
+		(cd roles/$$role && PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg \
+			molecule test) > var/molecule-$$role.log 2>&1 \
+			|| { tail -60 var/molecule-$$role.log; exit 1; }; \
+		grep -E "[0-9]+ passed" var/molecule-$$role.log | tail -1; \
+	done
+
+test: bootstrap lint ansible-lint typecheck ## Everything CI runs: lint, type check, all tests, Molecule
 	$(BIN)/pytest || [ $$? -eq 5 ]  # 5: no tests collected is not a failure
+	@mkdir -p var
+	@$(MAKE) --no-print-directory molecule
 
 test-fast: bootstrap ## The quick loop: unit and contract tests, no end-to-end
 	$(BIN)/pytest -m "not slow" -x -q

@@ -36,5 +36,5 @@ fi
 [[ -x .venv/bin/python ]] || "$python" -m venv .venv
 echo "bootstrap: installing the Python environment into .venv"
 .venv/bin/pip install -q --upgrade "pip==25.3"
-.venv/bin/pip install -q -c constraints.txt -e '.[all,dev]'
+.venv/bin/pip install -q -c constraints.txt -e '.[all,dev,deploy]'
 echo "$want" > "$stamp"
