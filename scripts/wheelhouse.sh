@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the wheelhouse: every wheel Shield's services need (torch pinned to its CPU build by
+# constraints.txt), so that hosts install with `pip install --no-index --find-links WHEELHOUSE`
+# and never reach a package index. Cached: the dependencies are fetched again only when
+# pyproject.toml or constraints.txt change; Shield's own wheel is rebuilt every time (seconds).
+#   scripts/wheelhouse.sh [DEST]     (default .cache/wheelhouse)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dest=${1:-.cache/wheelhouse}
+extras='api,worker,mcp,lightrag,local-embeddings'
+mkdir -p "$dest"
+want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+if [[ ! -f $dest/.deps-$want ]]; then
+    echo "wheelhouse: collecting the dependencies into $dest"
+    rm -f "$dest"/.deps-*
+    if ! .venv/bin/pip wheel -q -c constraints.txt -w "$dest" ".[$extras]" >"$dest/.pip.log" 2>&1; then
+        grep -v "^WARNING: Location" "$dest/.pip.log" >&2
+        exit 1
+    fi
+    touch "$dest/.deps-$want"
+fi
+rm -f "$dest"/shield-*.whl
+if ! .venv/bin/pip wheel -q --no-deps -w "$dest" . >"$dest/.pip.log" 2>&1; then
+    grep -v "^WARNING: Location" "$dest/.pip.log" >&2
+    exit 1
+fi
+echo "wheelhouse: $(ls "$dest"/*.whl | wc -l) wheels in $dest ($(du -sh "$dest" | cut -f1))"
