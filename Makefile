@@ -31,6 +31,7 @@ typecheck: bootstrap ## mypy --strict on src/
 molecule: bootstrap ## Every role's Molecule scenario, in systemd containers
 	@scripts/container-image.sh
 	@scripts/ansible-collections.sh
+	@scripts/wheelhouse.sh
 	@for scenario in roles/*/molecule/default; do \
 		role=$$(basename $$(dirname $$(dirname $$scenario))); \
 		echo "molecule: $$role"; \
