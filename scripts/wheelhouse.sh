@@ -8,12 +8,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=${1:-.cache/wheelhouse}
 extras='api,worker,mcp,lightrag,local-embeddings'
+target_only=(async-timeout==5.0.1)
 mkdir -p "$dest"
-want=$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+want=$(cat pyproject.toml constraints.txt "$0" | sha256sum | cut -c1-16)
 if [[ ! -f $dest/.deps-$want ]]; then
     echo "wheelhouse: collecting the dependencies into $dest"
     rm -f "$dest"/.deps-*
     if ! .venv/bin/pip wheel -q -c constraints.txt -w "$dest" ".[$extras]" >"$dest/.pip.log" 2>&1; then
+        grep -v "^WARNING: Location" "$dest/.pip.log" >&2
+        exit 1
+    fi
+    # Wheels the hosts need although this controller does not: Debian 12's Python is 3.11.2,
+    # and redis wants async-timeout below 3.11.3.
+    if ! .venv/bin/pip download -q --no-deps -d "$dest" "${target_only[@]}" >"$dest/.pip.log" 2>&1; then
         grep -v "^WARNING: Location" "$dest/.pip.log" >&2
         exit 1
     fi
