@@ -32,6 +32,7 @@ molecule: bootstrap ## Every role's Molecule scenario, in systemd containers
 	@scripts/container-image.sh
 	@scripts/ansible-collections.sh
 	@scripts/wheelhouse.sh
+	@mkdir -p var
 	@for scenario in roles/*/molecule/default; do \
 		role=$$(basename $$(dirname $$(dirname $$scenario))); \
 		echo "molecule: $$role"; \
@@ -43,7 +44,6 @@ molecule: bootstrap ## Every role's Molecule scenario, in systemd containers
 
 test: bootstrap lint ansible-lint typecheck ## Everything CI runs: lint, type check, all tests, Molecule
 	$(BIN)/pytest || [ $$? -eq 5 ]  # 5: no tests collected is not a failure
-	@mkdir -p var
 	@$(MAKE) --no-print-directory molecule
 
 test-fast: bootstrap ## The quick loop: unit and contract tests, no end-to-end
