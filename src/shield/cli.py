@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from dotenv import dotenv_values
@@ -126,6 +127,16 @@ def _settings_or_exit(cls: type[BaseSettings]) -> BaseSettings:
         sys.exit(2)
 
 
+def _serve(app: Any, host: str, port: int) -> None:
+    """Serve an ASGI app the way every Shield HTTP service is served: our JSON logging, no
+    access log (the services log requests themselves), a bounded graceful shutdown."""
+    import uvicorn
+
+    uvicorn.run(
+        app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=10
+    )
+
+
 @main.command()
 @click.option("--host", help="Listen address (default SHIELD_HOST or 127.0.0.1).")
 @click.option("--port", type=int, help="Listen port (default SHIELD_PORT or 8080).")
@@ -135,18 +146,9 @@ def api(host: str | None, port: int | None) -> None:
     settings = _settings_or_exit(ApiSettings)
     assert isinstance(settings, ApiSettings)
     configure_logging(settings.log_level, settings.log_format, service="shield-api")
-    import uvicorn
-
     from shield.api.app import create_app
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    _serve(create_app(settings), settings.host, settings.port)
 
 
 @main.command()
@@ -202,18 +204,9 @@ def lightrag(host: str | None, port: int | None) -> None:
     configure_logging(settings.log_level, settings.log_format, service="shield-lightrag")
     if settings.lightrag_token:
         register_secret(settings.lightrag_token.get_secret_value())
-    import uvicorn
-
     from shield.graph.service import create_app
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
-    )
+    _serve(create_app(settings), settings.host, settings.port)
 
 
 if __name__ == "__main__":  # pragma: no cover

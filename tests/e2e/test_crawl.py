@@ -13,10 +13,9 @@ import pytest
 
 from shield.crawl.crawler import CrawlOptions, CrawlSummary, Page, SiteCrawler
 from shield.crawl.fetch import FetchLimits
-from shield.embeddings.local import LocalEmbedder
 from shield.net.egress import EgressPolicy
-from tests.conftest import RedisServer, wait_for
-from tests.e2e.harness import ApiServer, WorkerProcess, api_settings, wait_job, worker_env
+from tests.conftest import wait_for
+from tests.e2e.harness import ApiServer, WorkerProcess, wait_job, worker_env
 from tests.sites import Site, TrapSite, page
 
 pytestmark = pytest.mark.slow
@@ -133,14 +132,7 @@ def test_without_the_allowlist_even_the_start_page_is_refused(site: TrapSite) ->
 # --- end to end ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def api(
-    redis_server: RedisServer, embedder: LocalEmbedder, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ApiServer]:
-    redis_server.client().flushall()
-    server = ApiServer(api_settings(redis_server.url, tmp_path_factory.mktemp("data")), embedder)
-    yield server
-    server.stop()
+# `api` is the shared fixture of tests/e2e/conftest.py; the worker here may crawl loopback.
 
 
 @pytest.fixture(scope="module")

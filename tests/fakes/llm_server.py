@@ -11,11 +11,14 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from shield.graph.engine import extraction_rows, merged_descriptions
+from shield.graph.engine import (
+    EXTRACTION_INPUT,
+    SUMMARY_INPUT,
+    extraction_rows,
+    merged_descriptions,
+)
 from shield.graph.extractor import OfflineExtractor
 
-_INPUT_TEXT = re.compile(r"---Input Text---\s*```\n(.*?)\n```", re.S)
-_DESCRIPTIONS = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
 _QUERY = re.compile(r"User Query:\s*(.+)")
 _ENTITY_LINE = re.compile(r'"entity":\s*"([^"]+)"')
 
@@ -93,9 +96,9 @@ class FakeLLMServer:
 
     @staticmethod
     def kind(prompt: str) -> str:
-        if _INPUT_TEXT.search(prompt):
+        if EXTRACTION_INPUT.search(prompt):
             return "extract"
-        if _DESCRIPTIONS.search(prompt):
+        if SUMMARY_INPUT.search(prompt):
             return "summary"
         if "high_level_keywords" in prompt and _QUERY.search(prompt):
             return "keywords"
@@ -103,11 +106,11 @@ class FakeLLMServer:
 
     def answer(self, kind: str, prompt: str) -> str:
         if kind == "extract":
-            match = _INPUT_TEXT.search(prompt)
+            match = EXTRACTION_INPUT.search(prompt)
             assert match is not None
             return extraction_rows(self.extractor.extract(match.group(1)))
         if kind == "summary":
-            match = _DESCRIPTIONS.search(prompt)
+            match = SUMMARY_INPUT.search(prompt)
             assert match is not None
             return merged_descriptions(match.group(1))
         if kind == "keywords":

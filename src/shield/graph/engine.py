@@ -31,8 +31,8 @@ from shield.graph.extractor import Extraction, OfflineExtractor
 from shield.graph.tokenizer import PackedCharTokenizer
 
 LLMFunc = Callable[..., Awaitable[str]]
-_INPUT_TEXT = re.compile(r"---Input Text---\s*```\n(.*?)\n```", re.S)
-_DESCRIPTIONS = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
+EXTRACTION_INPUT = re.compile(r"---Input Text---\s*```\n(.*?)\n```", re.S)
+SUMMARY_INPUT = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
 MAX_SUMMARY_CHARS = 2000
 MODES = ("naive", "local", "global", "hybrid", "mix")
 
@@ -72,10 +72,10 @@ def offline_llm(extractor: OfflineExtractor) -> LLMFunc:
     chunk's entities and relations, and merging an entity's descriptions once it has many."""
 
     async def complete(prompt: str, system_prompt: str | None = None, **_: Any) -> str:
-        if match := _INPUT_TEXT.search(prompt):
+        if match := EXTRACTION_INPUT.search(prompt):
             text = match.group(1)
             return await asyncio.to_thread(lambda: extraction_rows(extractor.extract(text)))
-        if match := _DESCRIPTIONS.search(prompt):
+        if match := SUMMARY_INPUT.search(prompt):
             return merged_descriptions(match.group(1))
         # Queries pass their keywords and ask for context only; nothing else should ask.
         raise GraphError("no LLM is configured (SHIELD_LLM_PROVIDER=none)")
