@@ -3,7 +3,8 @@
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help bootstrap up down test test-fast lint ansible-lint typecheck molecule bench clean
+.PHONY: help bootstrap up down dev-up dev-down test test-fast lint ansible-lint typecheck molecule \
+	molecule-platform bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -11,19 +12,28 @@ help: ## Show the targets
 bootstrap: ## Install system packages and the virtualenv (idempotent, cached)
 	@scripts/bootstrap.sh
 
-up: bootstrap ## Start Redis, shield-api and a worker locally, and print the endpoints
-	@scripts/local-up.sh
+up: bootstrap ## The whole platform in a local systemd container, by site.yml; prints how to connect
+	@scripts/up.sh
 
-down: ## Stop what `make up` started
-	@scripts/local-down.sh
+down: ## Remove what `make up` created
+	@scripts/down.sh
+
+dev-up: bootstrap ## Run the services from this checkout as plain processes (for development)
+	@scripts/dev-up.sh
+
+dev-down: ## Stop what `make dev-up` started
+	@scripts/dev-down.sh
 
 lint: bootstrap ## ruff (lint and format check)
-	$(BIN)/ruff check --no-cache src tests bench roles
-	$(BIN)/ruff format --no-cache --check src tests bench roles
+	$(BIN)/ruff check --no-cache src tests bench roles molecule
+	$(BIN)/ruff format --no-cache --check src tests bench roles molecule
 
 ansible-lint: bootstrap ## ansible-lint, production profile, on the roles and playbooks
 	@scripts/ansible-collections.sh
-	ANSIBLE_CONFIG=ansible.cfg $(BIN)/ansible-lint --offline --profile production roles
+	ANSIBLE_CONFIG=ansible.cfg $(BIN)/ansible-lint --offline --profile production \
+		roles playbooks site.yml inventories molecule
+	ANSIBLE_CONFIG=ansible.cfg $(BIN)/ansible-playbook -i inventories/production --syntax-check site.yml
+	ANSIBLE_CONFIG=ansible.cfg $(BIN)/ansible-playbook -i inventories/local --syntax-check site.yml
 
 typecheck: bootstrap ## mypy --strict on src/
 	$(BIN)/mypy
@@ -35,12 +45,25 @@ molecule: bootstrap ## Every role's Molecule scenario, in systemd containers
 	@mkdir -p var
 	@for scenario in roles/*/molecule/default; do \
 		role=$$(basename $$(dirname $$(dirname $$scenario))); \
-		echo "molecule: $$role"; \
+		start=$$(date +%s); \
 		(cd roles/$$role && PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg \
 			molecule test) > var/molecule-$$role.log 2>&1 \
 			|| { tail -60 var/molecule-$$role.log; exit 1; }; \
-		grep -E "[0-9]+ passed" var/molecule-$$role.log | tail -1; \
+		echo "molecule: $$role: $$(grep -oE "[0-9]+ passed" var/molecule-$$role.log | tail -1)," \
+			"$$(( $$(date +%s) - start )) s"; \
 	done
+	@$(MAKE) --no-print-directory molecule-platform
+
+molecule-platform: bootstrap ## The whole platform by site.yml, one container per group, an MCP client
+	@scripts/container-image.sh
+	@scripts/ansible-collections.sh
+	@scripts/wheelhouse.sh
+	@mkdir -p var
+	@start=$$(date +%s); \
+	PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg molecule test \
+		> var/molecule-platform.log 2>&1 || { tail -80 var/molecule-platform.log; exit 1; }; \
+	echo "molecule: the platform: $$(grep -oE "[0-9]+ passed" var/molecule-platform.log | tail -1)," \
+		"$$(( $$(date +%s) - start )) s"
 
 test: bootstrap lint ansible-lint typecheck ## Everything CI runs: lint, type check, all tests, Molecule
 	$(BIN)/pytest || [ $$? -eq 5 ]  # 5: no tests collected is not a failure

@@ -2,7 +2,7 @@
 # Builds the wheelhouse: every wheel Shield's services need (torch pinned to its CPU build by
 # constraints.txt), so that hosts install with `pip install --no-index --find-links WHEELHOUSE`
 # and never reach a package index. Cached: the dependencies are fetched again only when
-# pyproject.toml or constraints.txt change; Shield's own wheel is rebuilt every time (seconds).
+# pyproject.toml or constraints.txt change; Shield's own wheel when its sources change.
 #   scripts/wheelhouse.sh [DEST]     (default .cache/wheelhouse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +26,15 @@ if [[ ! -f $dest/.deps-$want ]]; then
     fi
     touch "$dest/.deps-$want"
 fi
-rm -f "$dest"/shield-*.whl
-if ! .venv/bin/pip wheel -q --no-deps -w "$dest" . >"$dest/.pip.log" 2>&1; then
-    grep -v "^WARNING: Location" "$dest/.pip.log" >&2
-    exit 1
+# Shield's own wheel is rebuilt only when its sources change, and built reproducibly: a wheel
+# whose checksum changes makes every host reinstall Shield and restart its services.
+source_hash=$( (sha256sum pyproject.toml; find src -type f ! -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
+if [[ ! -f $dest/.shield-$source_hash ]] || ! ls "$dest"/shield-*.whl >/dev/null 2>&1; then
+    rm -f "$dest"/shield-*.whl "$dest"/.shield-*
+    if ! SOURCE_DATE_EPOCH=315532800 .venv/bin/pip wheel -q --no-deps -w "$dest" . >"$dest/.pip.log" 2>&1; then
+        grep -v "^WARNING: Location" "$dest/.pip.log" >&2
+        exit 1
+    fi
+    touch "$dest/.shield-$source_hash"
 fi
 echo "wheelhouse: $(ls "$dest"/*.whl | wc -l) wheels in $dest ($(du -sh "$dest" | cut -f1))"

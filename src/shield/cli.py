@@ -153,8 +153,20 @@ def api(host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
-@click.option("--metrics-port", type=int, default=None, help="Serve /metrics on this port.")
-@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="...on this address.")
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    envvar="SHIELD_WORKER_METRICS_PORT",
+    help="Serve /metrics on this port (one per worker on a host).",
+)
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="SHIELD_WORKER_METRICS_HOST",
+    help="...on this address.",
+)
 def worker(burst: bool, metrics_port: int | None, metrics_host: str) -> None:
     """Run a shield-worker (an RQ worker for ingest jobs)."""
     settings = _settings_or_exit(WorkerSettings)

@@ -45,8 +45,10 @@ def check_token(name: str, token: SecretStr | None) -> None:
 
 # Every settings class, mixins included, carries the same config: with multiple inheritance the
 # last base's config wins, and a mixin without it would silently drop the SHIELD_ prefix.
+# An empty variable means "not set" (rendered env files carry every key): without this, an empty
+# SHIELD_INBOX_DIR would be the path "." and open the working directory to ingests.
 _CONFIG = SettingsConfigDict(
-    env_prefix="SHIELD_", extra="ignore", validate_default=True, frozen=True
+    env_prefix="SHIELD_", extra="ignore", validate_default=True, frozen=True, env_ignore_empty=True
 )
 
 

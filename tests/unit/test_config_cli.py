@@ -37,6 +37,20 @@ def test_defaults_are_valid_and_documented_names_are_read(monkeypatch: pytest.Mo
     assert WorkerSettings().redis_url == "redis://10.0.0.5:6380/2"
 
 
+def test_an_empty_variable_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rendered env files carry every key; an empty inbox must not become the working directory.
+    for name in ("SHIELD_INBOX_DIR", "SHIELD_CRAWL_ALLOWLIST", "SHIELD_LIGHTRAG_TOKEN"):
+        monkeypatch.setenv(name, "")
+    settings = WorkerSettings()
+    assert settings.inbox_dir is None
+    assert settings.crawl_allowlist == ()
+    assert settings.lightrag_token is None
+    monkeypatch.setenv("SHIELD_HOST", "0.0.0.0")
+    monkeypatch.setenv("SHIELD_API_TOKEN", "")
+    with pytest.raises(ValidationError, match="SHIELD_API_TOKEN must be set"):
+        ApiSettings()
+
+
 def test_api_reachable_from_the_network_needs_a_token() -> None:
     with pytest.raises(ValidationError, match="SHIELD_API_TOKEN must be set"):
         ApiSettings(host="0.0.0.0")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops what `make up` started (data under var/ is kept; delete var/ to start afresh).
+# Stops what `make dev-up` started (data under var/ is kept; delete var/ to start afresh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run=var/run

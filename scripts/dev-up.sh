@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs Shield on this machine: Redis, shield-api, one shield-worker, shield-lightrag and shield-mcp, as processes
-# with their state under var/. Idempotent: what already runs is left alone. `make down` stops it.
+# `make dev-up`: runs Shield from this checkout, without containers: Redis, shield-api, one shield-worker, shield-lightrag and shield-mcp, as processes
+# with their state under var/. Idempotent: what already runs is left alone. `make dev-down` stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD/var
@@ -30,7 +30,7 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 if ! running redis; then
     if port_busy "$redis_port"; then
-        echo "make up: port $redis_port is taken by another program; set SHIELD_LOCAL_REDIS_PORT" >&2
+        echo "make dev-up: port $redis_port is taken by another program; set SHIELD_LOCAL_REDIS_PORT" >&2
         exit 1
     fi
     redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$root/redis" --appendonly yes \
@@ -56,34 +56,34 @@ start() {  # name, command...
     echo $! > "$root/run/$name.pid"
 }
 if ! running api && port_busy "$api_port"; then
-    echo "make up: port $api_port is taken by another program; set SHIELD_PORT" >&2
+    echo "make dev-up: port $api_port is taken by another program; set SHIELD_PORT" >&2
     exit 1
 fi
 if ! running lightrag && port_busy "$lightrag_port"; then
-    echo "make up: port $lightrag_port is taken by another program; set SHIELD_LIGHTRAG_PORT" >&2
+    echo "make dev-up: port $lightrag_port is taken by another program; set SHIELD_LIGHTRAG_PORT" >&2
     exit 1
 fi
 start lightrag .venv/bin/shield lightrag --port "$lightrag_port"
 start api .venv/bin/shield api --host 127.0.0.1 --port "$api_port"
 start worker .venv/bin/shield worker
 if ! running mcp && port_busy "$mcp_port"; then
-    echo "make up: port $mcp_port is taken by another program; set SHIELD_MCP_PORT" >&2
+    echo "make dev-up: port $mcp_port is taken by another program; set SHIELD_MCP_PORT" >&2
     exit 1
 fi
 SHIELD_MCP_TOKEN=$(cat "$mcp_token_file") start mcp .venv/bin/shield mcp --port "$mcp_port"
 
-echo -n "make up: waiting for shield-api to be ready"
+echo -n "make dev-up: waiting for shield-api to be ready"
 for _ in $(seq 240); do
     if curl -fsS "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1; then
         ready=1
         break
     fi
-    running api || { echo; echo "make up: shield-api exited; see $root/log/api.log" >&2; tail -20 "$root/log/api.log" >&2; exit 1; }
+    running api || { echo; echo "make dev-up: shield-api exited; see $root/log/api.log" >&2; tail -20 "$root/log/api.log" >&2; exit 1; }
     echo -n .
     sleep 0.5
 done
 echo
-[[ ${ready:-0} == 1 ]] || { echo "make up: shield-api is not ready; see $root/log/api.log" >&2; exit 1; }
+[[ ${ready:-0} == 1 ]] || { echo "make dev-up: shield-api is not ready; see $root/log/api.log" >&2; exit 1; }
 
 cat <<EOT
 Shield is running.
@@ -104,5 +104,5 @@ Try it:
 MCP clients (Cursor's mcp.json; more in docs/guides/CLIENT_INTEGRATION.md):
   {"mcpServers": {"shield": {"url": "http://127.0.0.1:$mcp_port/mcp",
                              "headers": {"Authorization": "Bearer $(cat "$mcp_token_file")"}}}}
-Stop it with: make down
+Stop it with: make dev-down
 EOT

@@ -1,0 +1,116 @@
+"""The whole platform after `site.yml`, one container per inventory group: an MCP client (the
+official SDK) on this machine stores, ingests a document and finds it through shield-mcp, whose
+calls cross the network to shield-api, the worker, Redis and shield-lightrag."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+testinfra_hosts = ["podman://shield-p-api"]
+MCP_URL = "http://127.0.0.1:18000/mcp"
+
+
+def secret(name: str) -> str:
+    # site.yml generated the tokens beside the inventory Molecule wrote.
+    inventory = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory"
+    return (inventory / ".secrets" / name).read_text().strip()
+
+
+def with_session(body: Callable[[ClientSession], Awaitable[Any]]) -> Any:
+    async def run() -> Any:
+        headers = {"Authorization": f"Bearer {secret('mcp-token')}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=120) as http,
+            streamable_http_client(MCP_URL, http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            return await body(session)
+
+    return asyncio.run(run())
+
+
+def structured(result: Any) -> dict[str, Any]:
+    assert not result.is_error, result.content
+    return dict(result.structured_content or json.loads(result.content[0].text))
+
+
+def test_mcp_refuses_a_client_without_the_token() -> None:
+    response = httpx.post(MCP_URL, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    assert response.status_code == 401
+
+
+def test_store_ingest_find_and_ask_the_graph_over_the_network() -> None:
+    async def body(session: ClientSession) -> dict[str, Any]:
+        stored = structured(
+            await session.call_tool(
+                "qdrant_store", {"text": "The depot gate code changes every Monday."}
+            )
+        )
+        job = structured(
+            await session.call_tool(
+                "ingest_doc",
+                {
+                    "text": "# Ferries\nThe ferry Saltmere Star sails from Tollgard to Gannet "
+                    "Rock at dawn. Mira Holt keeps the lighthouse on Gannet Rock.",
+                    "source": "ferries.md",
+                },
+            )
+        )
+        state: dict[str, Any] = {}
+        for _ in range(600):
+            state = structured(await session.call_tool("get_job_status", {"job_id": job["job_id"]}))
+            if state["status"] in ("succeeded", "failed", "cancelled"):
+                break
+            await asyncio.sleep(0.2)
+        found = structured(
+            await session.call_tool("qdrant_find", {"query": "which ship goes to Gannet Rock?"})
+        )
+        graph = structured(
+            await session.call_tool(
+                "lightrag_query", {"query": "Who keeps the lighthouse on Gannet Rock?"}
+            )
+        )
+        return {"stored": stored, "state": state, "found": found, "graph": graph}
+
+    out = with_session(body)
+    assert out["state"]["status"] == "succeeded", out["state"]
+    assert "Saltmere Star" in out["found"]["results"][0]["text"], out["found"]
+    assert any("depot gate" in hit["text"] for hit in out["found"]["results"])
+    names = {entity["entity_name"].lower() for entity in out["graph"]["entities"]}
+    assert "mira holt" in names, out["graph"]
+
+
+@pytest.mark.parametrize(
+    ("container", "unit"),
+    [
+        ("shield-p-redis", "redis-server"),
+        ("shield-p-graph", "shield-lightrag"),
+        ("shield-p-api", "shield-api"),
+        ("shield-p-worker", "shield-worker@1"),
+        ("shield-p-mcp", "shield-mcp"),
+    ],
+)
+def test_each_group_runs_its_own_service(host: Any, container: str, unit: str) -> None:
+    other = host.get_host(f"podman://{container}")
+    assert other.service(unit).is_running
+    assert other.service(unit).is_enabled
+
+
+def test_redis_answers_on_the_network_only_with_its_password(host: Any) -> None:
+    anonymous = host.run(
+        "timeout 5 bash -c 'exec 3<>/dev/tcp/shield-p-redis/6379; "
+        'printf "PING\\r\\n" >&3; head -c 200 <&3\''
+    )
+    assert "NOAUTH" in anonymous.stdout, anonymous.stdout + anonymous.stderr
