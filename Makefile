@@ -42,28 +42,14 @@ molecule: bootstrap ## Every role's Molecule scenario, in systemd containers
 	@scripts/container-image.sh
 	@scripts/ansible-collections.sh
 	@scripts/wheelhouse.sh
-	@mkdir -p var
-	@for scenario in roles/*/molecule/default; do \
-		role=$$(basename $$(dirname $$(dirname $$scenario))); \
-		start=$$(date +%s); \
-		(cd roles/$$role && PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg \
-			molecule test) > var/molecule-$$role.log 2>&1 \
-			|| { tail -60 var/molecule-$$role.log; exit 1; }; \
-		echo "molecule: $$role: $$(grep -oE "[0-9]+ passed" var/molecule-$$role.log | tail -1)," \
-			"$$(( $$(date +%s) - start )) s"; \
-	done
+	@scripts/molecule.sh roles
 	@$(MAKE) --no-print-directory molecule-platform
 
 molecule-platform: bootstrap ## The whole platform by site.yml, one container per group, an MCP client
 	@scripts/container-image.sh
 	@scripts/ansible-collections.sh
 	@scripts/wheelhouse.sh
-	@mkdir -p var
-	@start=$$(date +%s); \
-	PATH=$(CURDIR)/$(BIN):$$PATH ANSIBLE_CONFIG=$(CURDIR)/ansible.cfg molecule test \
-		> var/molecule-platform.log 2>&1 || { tail -80 var/molecule-platform.log; exit 1; }; \
-	echo "molecule: the platform: $$(grep -oE "[0-9]+ passed" var/molecule-platform.log | tail -1)," \
-		"$$(( $$(date +%s) - start )) s"
+	@scripts/molecule.sh platform
 
 test: bootstrap lint ansible-lint typecheck ## Everything CI runs: lint, type check, all tests, Molecule
 	$(BIN)/pytest || [ $$? -eq 5 ]  # 5: no tests collected is not a failure

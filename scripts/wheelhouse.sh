@@ -3,7 +3,7 @@
 # constraints.txt), so that hosts install with `pip install --no-index --find-links WHEELHOUSE`
 # and never reach a package index. Cached: the dependencies are fetched again only when
 # pyproject.toml or constraints.txt change; Shield's own wheel when its sources change.
-#   scripts/wheelhouse.sh [DEST]     (default .cache/wheelhouse)
+#   scripts/wheelhouse.sh [DEST]     (default .cache/wheelhouse, and its archive DEST.tar)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=${1:-.cache/wheelhouse}
@@ -36,5 +36,15 @@ if [[ ! -f $dest/.shield-$source_hash ]] || ! ls "$dest"/shield-*.whl >/dev/null
         exit 1
     fi
     touch "$dest/.shield-$source_hash"
+fi
+# One archive of the wheels, for the roles to copy to hosts as a single file
+# (shield_common_wheelhouse_archive); rewritten only when a wheel changed, byte for byte the same.
+wheels_hash=$(cd "$dest" && sha256sum -- *.whl | sha256sum | cut -c1-16)
+if [[ ! -f $dest.tar || ! -f $dest/.tar-$wheels_hash ]]; then
+    rm -f "$dest"/.tar-*
+    tar -C "$dest" --sort=name --mtime=@315532800 --owner=0 --group=0 --numeric-owner \
+        -cf "$dest.tar.tmp" $(cd "$dest" && ls -- *.whl)
+    mv "$dest.tar.tmp" "$dest.tar"
+    touch "$dest/.tar-$wheels_hash"
 fi
 echo "wheelhouse: $(ls "$dest"/*.whl | wc -l) wheels in $dest ($(du -sh "$dest" | cut -f1))"

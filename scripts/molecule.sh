@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs Molecule scenarios, each into var/molecule-NAME.log, and prints each one's checks and time.
+#   scripts/molecule.sh roles       every role's scenario, MOLECULE_JOBS (2) at a time
+#   scripts/molecule.sh platform    the whole platform (molecule/default)
+# Expects the image, the collections and the wheelhouse (the Makefile's molecule targets build them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PWD/.venv/bin:$PATH ANSIBLE_CONFIG=$PWD/ansible.cfg
+mkdir -p var
+
+run() {  # name, directory
+    local start log=var/molecule-$1.log
+    start=$(date +%s)
+    if (cd "$2" && molecule test) >"$log" 2>&1; then
+        echo "molecule: $1: $(grep -oE '[0-9]+ passed' "$log" | tail -1), $(($(date +%s) - start)) s"
+    else
+        echo "molecule: $1 FAILED after $(($(date +%s) - start)) s; the end of $log:"
+        tail -80 "$log"
+        return 1
+    fi
+}
+export -f run
+
+case ${1:-roles} in
+    roles)
+        for scenario in roles/*/molecule/default; do
+            role=${scenario#roles/}
+            echo "${role%%/*} roles/${role%%/*}"
+        done | xargs -P "${MOLECULE_JOBS:-2}" -L 1 bash -c 'run "$0" "$1"'
+        ;;
+    platform) run platform . ;;
+    *) echo "usage: $0 roles|platform" >&2; exit 2 ;;
+esac
