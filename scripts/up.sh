@@ -19,7 +19,8 @@ mkdir -p var/inbox
 
 if ! podman container exists "$name"; then
     echo "make up: creating the container $name"
-    podman run -d --name "$name" --hostname "$name" \
+    # SIGRTMIN+3 asks systemd (PID 1 in there) to shut down cleanly; it ignores SIGTERM.
+    podman run -d --name "$name" --hostname "$name" --stop-signal SIGRTMIN+3 \
         --publish "127.0.0.1:$api_port:8080" \
         --publish "127.0.0.1:$mcp_port:8000" \
         --publish "127.0.0.1:$graph_port:8090" \
