@@ -23,10 +23,15 @@ export -f run
 
 case ${1:-roles} in
     roles)
+        # The longest first, so that the short ones fill in beside it.
+        longest=(orchestrator_workers orchestrator_lightrag orchestrator_fastapi)
         for scenario in roles/*/molecule/default; do
             role=${scenario#roles/}
-            echo "${role%%/*} roles/${role%%/*}"
-        done | xargs -P "${MOLECULE_JOBS:-2}" -L 1 bash -c 'run "$0" "$1"'
+            role=${role%%/*}
+            rank=1
+            for i in "${!longest[@]}"; do [[ ${longest[$i]} == "$role" ]] && rank=0$i; done
+            echo "$rank $role roles/$role"
+        done | sort | cut -d' ' -f2- | xargs -P "${MOLECULE_JOBS:-2}" -L 1 bash -c 'run "$0" "$1"'
         ;;
     platform) run platform . ;;
     *) echo "usage: $0 roles|platform" >&2; exit 2 ;;

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 dest=${1:-.cache/wheelhouse}
 extras='api,worker,mcp,lightrag,local-embeddings'
 target_only=(async-timeout==5.0.1)
+host_python=3.11.2  # Debian 12's
 mkdir -p "$dest"
 want=$(cat pyproject.toml constraints.txt "$0" | sha256sum | cut -c1-16)
 if [[ ! -f $dest/.deps-$want ]]; then
@@ -22,6 +23,31 @@ if [[ ! -f $dest/.deps-$want ]]; then
     # and redis wants async-timeout below 3.11.3.
     if ! .venv/bin/pip download -q --no-deps -d "$dest" "${target_only[@]}" >"$dest/.pip.log" 2>&1; then
         grep -v "^WARNING: Location" "$dest/.pip.log" >&2
+        exit 1
+    fi
+    # A wheel the hosts' Python cannot install would send their pip into hours of backtracking:
+    # refuse it here, by name (pin an older version in constraints.txt).
+    if ! .venv/bin/python - "$dest" "$host_python" <<'PY'
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+
+folder, version = Path(sys.argv[1]), sys.argv[2]
+refused = []
+for wheel in sorted(folder.glob("*.whl")):
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = Parser().parsestr(archive.read(name).decode("utf-8", "replace"), True)
+    wanted = metadata.get("Requires-Python")
+    if wanted and version not in SpecifierSet(wanted):
+        refused.append(f"{wheel.name} (Python {wanted})")
+if refused:
+    sys.exit(f"wheelhouse: the hosts' Python {version} cannot install: " + ", ".join(refused))
+PY
+    then
         exit 1
     fi
     touch "$dest/.deps-$want"
