@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: help bootstrap up down dev-up dev-down test test-fast lint ansible-lint typecheck molecule \
-	molecule-platform bench clean
+	molecule-platform molecule-prep bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -38,18 +38,17 @@ ansible-lint: bootstrap ## ansible-lint, production profile, on the roles and pl
 typecheck: bootstrap ## mypy --strict on src/
 	$(BIN)/mypy
 
-molecule: bootstrap ## Every role's Molecule scenario, in systemd containers
-	@scripts/container-image.sh
-	@scripts/ansible-collections.sh
-	@scripts/wheelhouse.sh
+molecule: molecule-prep ## Every role's Molecule scenario, then the whole platform's
 	@scripts/molecule.sh roles
-	@$(MAKE) --no-print-directory molecule-platform
+	@scripts/molecule.sh platform
 
-molecule-platform: bootstrap ## The whole platform by site.yml, one container per group, an MCP client
+molecule-platform: molecule-prep ## The whole platform by site.yml, one container per group, an MCP client
+	@scripts/molecule.sh platform
+
+molecule-prep: bootstrap  # what every scenario needs: the image, the collections, the wheelhouse
 	@scripts/container-image.sh
 	@scripts/ansible-collections.sh
 	@scripts/wheelhouse.sh
-	@scripts/molecule.sh platform
 
 test: bootstrap lint ansible-lint typecheck ## Everything CI runs: lint, type check, all tests, Molecule
 	$(BIN)/pytest || [ $$? -eq 5 ]  # 5: no tests collected is not a failure
