@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: help bootstrap up down dev-up dev-down test test-fast lint ansible-lint typecheck molecule \
-	molecule-platform molecule-prep bench clean
+	molecule-platform molecule-prep monitoring bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -25,8 +25,8 @@ dev-down: ## Stop what `make dev-up` started
 	@scripts/dev-down.sh
 
 lint: bootstrap ## ruff (lint and format check)
-	$(BIN)/ruff check --no-cache src tests bench roles molecule
-	$(BIN)/ruff format --no-cache --check src tests bench roles molecule
+	$(BIN)/ruff check --no-cache src tests bench roles molecule monitoring
+	$(BIN)/ruff format --no-cache --check src tests bench roles molecule monitoring
 
 ansible-lint: bootstrap ## ansible-lint, production profile, on the roles and playbooks
 	@scripts/ansible-collections.sh
@@ -56,6 +56,9 @@ test: bootstrap lint ansible-lint typecheck ## Everything CI runs: lint, type ch
 
 test-fast: bootstrap ## The quick loop: unit and contract tests, no end-to-end
 	$(BIN)/pytest -m "not slow" -x -q
+
+monitoring: bootstrap ## Write the dashboards, the SLO rules and docs/MONITORING.md from their sources
+	$(BIN)/python -m monitoring.generate
 
 bench: bootstrap ## Run the benchmarks and print their figures
 	@scripts/bootstrap.sh --bench

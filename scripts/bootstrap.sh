@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium: the crawler's browser engine (and its tests).
-apt_packages=(redis-server chromium)
+# chromium: the crawler's browser engine (and its tests). Prometheus (promtool), Alertmanager
+# (amtool) and the node exporter: the monitoring tests run Debian's own.
+apt_packages=(redis-server chromium prometheus prometheus-alertmanager prometheus-node-exporter)
 # `bootstrap.sh --bench` adds what the benchmarks use: wrk, a load generator written in C.
 [[ ${1:-} == --bench ]] && apt_packages+=(wrk)
 missing=()
@@ -21,9 +22,10 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}" >/dev/null \
         || { "${sudo_cmd[@]}" apt-get update -q >/dev/null && "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}" >/dev/null; }
-    # The tests start their own Redis; a system one is not needed.
+    # The tests start their own Redis and Prometheus; system ones are not needed.
     if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
-        "${sudo_cmd[@]}" systemctl disable --now redis-server >/dev/null 2>&1 || true
+        "${sudo_cmd[@]}" systemctl disable --now redis-server prometheus prometheus-alertmanager \
+            prometheus-node-exporter >/dev/null 2>&1 || true
     fi
 fi
 

@@ -26,6 +26,12 @@ JOBS = Counter(
     "Ingest jobs that reached a state (queued, succeeded, failed, cancelled, retried).",
     ["kind", "status"],
 )
+JOB_DURATION = Histogram(
+    "shield_job_duration_seconds",
+    "Time from a job's submission to its final state (succeeded, failed, cancelled).",
+    ["kind", "status"],
+    buckets=(1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+)
 ACTIVE_JOBS = Gauge("shield_active_jobs", "Jobs this worker is running now.")
 QUEUE_SIZE = Gauge("shield_worker_queue_size", "Jobs waiting in a queue.", ["queue"])
 INGESTED_CHUNKS = Counter("shield_ingested_chunks_total", "Chunks written to the vector store.")
@@ -43,7 +49,9 @@ INDEX_SECONDS = Histogram(
     buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
 )
 TOOL_CALLS = Counter(
-    "shield_tool_calls_total", "MCP tool calls by tool and outcome.", ["tool", "status"]
+    "shield_tool_calls_total",
+    "MCP tool calls by tool and outcome: ok, invalid (the caller's mistake) or error (Shield's).",
+    ["tool", "status"],
 )
 TOOL_DURATION = Histogram(
     "shield_tool_duration_seconds",

@@ -300,6 +300,9 @@ def test_http_needs_the_token(mcp_server: McpProcess) -> None:
         f"{mcp_server.url}/metrics", headers={"Authorization": f"Bearer {MCP_TOKEN}"}
     ).text
     assert 'shield_tool_calls_total{status="ok",tool="qdrant_store"}' in metrics
+    # The crawl test's bad URLs were the caller's mistakes, not Shield's errors.
+    assert 'shield_tool_calls_total{status="invalid",tool="crawl_web"}' in metrics
+    assert 'shield_tool_calls_total{status="error",tool="crawl_web"}' not in metrics
     assert httpx.get(f"{mcp_server.url}/healthz").json()["status"] == "ok"
 
 

@@ -16,8 +16,9 @@ from rq.timeouts import TimerDeathPenalty
 
 from shield.api.services import Services
 from shield.jobs.models import JobError, JobStatus, utcnow
+from shield.jobs.outcomes import record_outcome
 from shield.logging import get_logger
-from shield.metrics import JOBS, QUEUE_SIZE
+from shield.metrics import QUEUE_SIZE
 
 log = get_logger(__name__)
 SCAN_LIMIT = 200
@@ -46,7 +47,7 @@ def reap_once(services: Services) -> None:
             message="the job's queue entry was lost (was Redis reset?); submit it again",
         )
         if services.jobs.save(state):
-            JOBS.labels(state.kind, "failed").inc()
+            record_outcome(state, "failed")
             log.warning("job_lost", job_id=state.job_id)
 
 

@@ -14,9 +14,9 @@ from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from shield.jobs.models import JobError, JobStatus, utcnow
+from shield.jobs.outcomes import record_outcome
 from shield.jobs.store import JobStore
 from shield.logging import get_logger
-from shield.metrics import JOBS
 
 log = get_logger(__name__)
 FALLBACK_TTL = 7 * 24 * 3600
@@ -66,5 +66,5 @@ def on_job_failure(
         state.finished_at = utcnow()
         outcome = "failed"
     if store.save(state):
-        JOBS.labels(state.kind, outcome).inc()
+        record_outcome(state, outcome)
         log.warning("job_attempt_failed", job_id=job.id, outcome=outcome, error=error.message)

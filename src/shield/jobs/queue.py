@@ -16,8 +16,8 @@ from rq.job import JobStatus as RQStatus
 from shield.config import JobMixin
 from shield.errors import Conflict
 from shield.jobs.models import JobError, JobState, JobStatus, utcnow
+from shield.jobs.outcomes import record_outcome
 from shield.jobs.store import JobStore
-from shield.metrics import JOBS
 
 RUN_INGEST = "shield.worker.tasks.run_ingest"
 ON_FAILURE = "shield.worker.tasks.on_job_failure"
@@ -73,7 +73,7 @@ class JobQueue:
             created = pipe.execute()[-1]
         if not created:
             raise RuntimeError(f"job {job_id} already exists")
-        JOBS.labels(kind, "queued").inc()
+        record_outcome(state, "queued")
         return state
 
     def cancel(self, state: JobState) -> JobState:
@@ -93,7 +93,7 @@ class JobQueue:
             current = self.store.get(state.job_id)
             status = current.status if current else "expired"
             raise Conflict(f"job {state.job_id} has already {status}; it cannot be cancelled")
-        JOBS.labels(state.kind, "cancelled").inc()
+        record_outcome(state, "cancelled")
         return state
 
     def size(self) -> int:

@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 
 from shield import __version__
 from shield.config import McpSettings
+from shield.errors import DependencyUnavailable
 from shield.mcp.api import ShieldApi
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
 
@@ -97,6 +98,11 @@ async def _timed(name: str, fn: Callable[P, Awaitable[T]], *args: P.args, **kwar
         result = await fn(*args, **kwargs)
         status = "ok"
         return result
+    except ToolError as exc:
+        # Bad input and shield-api's 4xx answers are the caller's; they spend no error budget.
+        if not isinstance(exc.__cause__, DependencyUnavailable):
+            status = "invalid"
+        raise
     finally:
         TOOL_CALLS.labels(name, status).inc()
         TOOL_DURATION.labels(name).observe(time.perf_counter() - start)

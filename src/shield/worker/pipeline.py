@@ -29,9 +29,9 @@ from shield.jobs.models import (
     JobStatus,
     utcnow,
 )
+from shield.jobs.outcomes import record_outcome
 from shield.jobs.store import JobStore
 from shield.logging import get_logger
-from shield.metrics import JOBS
 from shield.worker.api_client import ApiClient
 from shield.worker.converter import ConverterError, ConverterProcess
 from shield.worker.sources import DocumentReader, PendingDocument
@@ -187,7 +187,7 @@ class IngestPipeline:
         state.error = error
         state.finished_at = utcnow()
         if self.store.save(state):
-            JOBS.labels(state.kind, state.status.value).inc()
+            record_outcome(state, state.status.value)
         return state
 
     def _ingest(self, state: JobState, pending: PendingDocument, item: ItemResult) -> None:

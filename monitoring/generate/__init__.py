@@ -1,0 +1,1 @@
+"""Writes Shield's generated monitoring assets: dashboards, SLO rules, the metrics reference."""

@@ -1,0 +1,22 @@
+"""Counts every job outcome, and how long a finished job took from submission to its end, for
+the throughput, failure-ratio and ingestion-latency figures (dashboards, alerts and the SLOs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from shield.jobs.models import JobState
+from shield.metrics import JOB_DURATION, JOBS
+
+
+def record_outcome(state: JobState, outcome: str) -> None:
+    """`outcome`: queued, retried, or the final status the state now has."""
+    JOBS.labels(state.kind, outcome).inc()
+    if state.is_final:
+        JOB_DURATION.labels(state.kind, outcome).observe(_seconds_since_submission(state))
+
+
+def _seconds_since_submission(state: JobState) -> float:
+    created = dt.datetime.fromisoformat(state.created_at)
+    finished = dt.datetime.fromisoformat(state.finished_at) if state.finished_at else None
+    return max(0.0, ((finished or dt.datetime.now(dt.UTC)) - created).total_seconds())
