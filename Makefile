@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: help bootstrap up down dev-up dev-down test test-fast lint ansible-lint typecheck molecule \
-	molecule-platform molecule-prep monitoring bench clean
+	molecule-platform molecule-prep monitoring monitoring-pictures bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ test-fast: bootstrap ## The quick loop: unit and contract tests, no end-to-end
 
 monitoring: bootstrap ## Write the dashboards, the SLO rules and docs/MONITORING.md from their sources
 	$(BIN)/python -m monitoring.generate
+
+monitoring-pictures: bootstrap ## Draw docs/monitoring/*.png from the live monitoring test's Prometheus
+	SHIELD_UPDATE_PICTURES=1 $(BIN)/pytest -q tests/e2e/test_monitoring.py
 
 bench: bootstrap ## Run the benchmarks and print their figures
 	@scripts/bootstrap.sh --bench

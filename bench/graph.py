@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tests.e2e.harness import GraphProcess
 
 from bench.common import corpus, median, percentile, save
 from shield.embeddings.local import LocalEmbedder
 from shield.graph.extractor import OfflineExtractor
+from tests.e2e.harness import GraphProcess
 
 MODES = ("naive", "local", "global", "hybrid", "mix")
 

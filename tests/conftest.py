@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 
 from shield.embeddings.local import LocalEmbedder
@@ -25,6 +26,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def sample(exposition: str, name: str, **labels: str) -> float:
+    """The value of one sample in a Prometheus exposition; 0 if it is not there."""
+    for family in text_string_to_metric_families(exposition):
+        for found in family.samples:
+            if found.name == name and found.labels == labels:
+                return float(found.value)
+    return 0.0
 
 
 def wait_for(predicate: object, timeout: float, what: str, interval: float = 0.05) -> None:

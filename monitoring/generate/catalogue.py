@@ -18,13 +18,19 @@ MONITORING = ROOT / "monitoring"
 RULES_DIR = MONITORING / "rules"
 DASHBOARDS_DIR = MONITORING / "dashboards"
 
-# Grafana's variables, given the values a person would see with every instance selected.
-GRAFANA_VARIABLES = {
-    "$__rate_interval": "5m",
-    "$__range": "1h",
-    "$__interval": "15s",
-    "$instance": ".*",
-}
+
+def resolve(expr: str, rate_interval: str = "5m", range_: str = "1h") -> str:
+    """An expression with Grafana's variables given values Prometheus understands, as a person
+    would see it with every instance selected."""
+    values = {
+        "$__rate_interval": rate_interval,
+        "$__range": range_,
+        "$__interval": "15s",
+        "$instance": ".*",
+    }
+    for variable, value in values.items():
+        expr = expr.replace(variable, value)
+    return expr
 
 
 @dataclass(frozen=True)
@@ -89,11 +95,7 @@ class PanelQuery:
 
     @property
     def resolved(self) -> str:
-        """The expression with Grafana's variables given values Prometheus understands."""
-        expr = self.expr
-        for variable, value in GRAFANA_VARIABLES.items():
-            expr = expr.replace(variable, value)
-        return expr
+        return resolve(self.expr)
 
 
 def dashboards() -> dict[str, dict[str, Any]]:

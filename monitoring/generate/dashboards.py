@@ -143,7 +143,12 @@ def _thresholds(steps: Steps) -> ThresholdsConfig:
 
 
 def stat(
-    title: str, query: str, unit: str, description: str, steps: Steps = GREEN_ONLY
+    title: str,
+    query: str,
+    unit: str,
+    description: str,
+    steps: Steps = GREEN_ONLY,
+    legend: str = "",
 ) -> StatPanel:
     panel = (
         StatPanel()
@@ -156,7 +161,7 @@ def stat(
         .graph_mode(BigValueGraphMode.AREA)
         .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]))
     )
-    return _targets(panel, [Query(query)])  # type: ignore[no-any-return]
+    return _targets(panel, [Query(query, legend)])  # type: ignore[no-any-return]
 
 
 def timeseries(
@@ -627,7 +632,7 @@ def jobs_dashboard() -> Board:
     board.add(
         stat(
             "Running",
-            f"sum(shield_active_jobs{{{sel}}})",
+            f'sum(shield_active_jobs{{job="shield-worker", {sel}}})',
             "none",
             "Jobs the workers run now.",
         ),
@@ -660,7 +665,7 @@ def jobs_dashboard() -> Board:
     board.add(
         timeseries(
             "Running jobs",
-            [Query(f"shield_active_jobs{{{sel}}}", "{{instance}}")],
+            [Query(f'shield_active_jobs{{job="shield-worker", {sel}}}', "{{instance}}")],
             "none",
             "Jobs each worker runs (one at a time).",
         ),
@@ -760,6 +765,7 @@ def slo_dashboard() -> Board:
             "1 - slo:sli_error:ratio_rate30d",
             "percentunit",
             "The share of good events over the SLO period, per SLO.",
+            legend="{{slo}}",
         ).decimals(3),
         12,
         6,
@@ -771,6 +777,7 @@ def slo_dashboard() -> Board:
             "percentunit",
             "What remains of the period's error budget; below 0 the SLO is missed.",
             ((None, "red"), (0.25, "orange"), (0.5, "green")),
+            legend="{{slo}}",
         ),
         12,
         6,

@@ -165,7 +165,7 @@ def api(host: str | None, port: int | None) -> None:
     default="127.0.0.1",
     show_default=True,
     envvar="SHIELD_WORKER_METRICS_HOST",
-    help="...on this address.",
+    help="...on this address; it demands SHIELD_API_TOKEN when that is set.",
 )
 def worker(burst: bool, metrics_port: int | None, metrics_host: str) -> None:
     """Run a shield-worker (an RQ worker for ingest jobs)."""

@@ -65,6 +65,7 @@ class Breaker:
         )
         if register:
             _BREAKERS.add(self)
+            BREAKER_OPENED.labels(service, name)  # at 0: the first opening shows in rate()
 
     @property
     def state(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import sample
 from tests.e2e.harness import ApiServer
 
 pytestmark = pytest.mark.slow
@@ -172,9 +173,14 @@ def test_request_ids_are_echoed_and_metrics_use_route_templates(api: ApiServer) 
         assert response.headers["x-request-id"] == "abc-123"
         assert len(client.get("/healthz").headers["x-request-id"]) == 32
         metrics = client.get("/metrics").text
-        assert 'shield_api_requests_total{endpoint="/jobs/{job_id}",method="GET",status="404"}' in (
-            metrics
+        counted = sample(
+            metrics,
+            "shield_api_requests_total",
+            endpoint="/jobs/{job_id}",
+            method="GET",
+            status="404",
         )
+        assert counted >= 1
         assert "shield_circuit_breaker_state{" in metrics
         assert 'breaker="vector_store"' in metrics
         # No raw ids in labels: cardinality stays bounded.

@@ -9,7 +9,8 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.harness import ApiServer, WorkerProcess, wait_job
+from tests.conftest import sample
+from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess, wait_job
 
 pytestmark = pytest.mark.slow
 
@@ -116,8 +117,10 @@ def test_document_goes_the_whole_way(api: ApiServer, worker: WorkerProcess) -> N
         assert [d["document_id"] for d in listed].count(document_id) == 1
 
         # The worker counts what it did, for Prometheus.
-        worker_metrics = httpx.get(f"http://127.0.0.1:{worker.metrics_port}/metrics").text
-        assert 'shield_jobs_total{kind="document",status="succeeded"}' in worker_metrics
+        metrics_url = f"http://127.0.0.1:{worker.metrics_port}/metrics"
+        assert httpx.get(metrics_url).status_code == 401  # the API token guards them too
+        worker_metrics = httpx.get(metrics_url, headers={"Authorization": f"Bearer {TOKEN}"}).text
+        assert sample(worker_metrics, "shield_jobs_total", kind="document", status="succeeded") >= 1
         assert "shield_embedding_seconds_count" in worker_metrics
         assert 'shield_circuit_breaker_state{breaker="api",service="worker"} 0.0' in worker_metrics
 

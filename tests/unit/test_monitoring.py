@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from monitoring.generate import __main__ as generate
 from monitoring.generate import catalogue
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import httpx2
@@ -100,6 +102,10 @@ def test_store_ingest_find_and_ask_the_graph_over_the_network() -> None:
         ("shield-p-api", "shield-api"),
         ("shield-p-worker", "shield-worker@1"),
         ("shield-p-mcp", "shield-mcp"),
+        ("shield-p-monitor", "prometheus"),
+        ("shield-p-monitor", "prometheus-alertmanager"),
+        ("shield-p-redis", "prometheus-node-exporter"),
+        ("shield-p-worker", "prometheus-node-exporter"),
     ],
 )
 def test_each_group_runs_its_own_service(host: Any, container: str, unit: str) -> None:
@@ -115,3 +121,47 @@ def test_redis_answers_on_the_network_only_with_its_password(host: Any) -> None:
     )
     answer = host.check_output(f'python3 -c "{probe}"')
     assert answer.startswith("-NOAUTH"), answer
+
+
+def test_prometheus_scrapes_every_service_across_the_network(host: Any) -> None:
+    """Prometheus on the monitoring host, configured from the inventory, reaches each service
+    with its token and each host's node exporter; Shield's rules evaluate."""
+    monitor = host.get_host("podman://shield-p-monitor")
+
+    def api(path: str) -> Any:
+        answer = monitor.check_output(f"curl -fsS http://127.0.0.1:9090/api/v1/{path}")
+        return json.loads(answer)["data"]
+
+    expected = {
+        ("shield-api", "shield-p-api:8080"),
+        ("shield-worker", "shield-p-worker:9111"),
+        ("shield-mcp", "shield-p-mcp:8000"),
+        ("shield-lightrag", "shield-p-graph:8090"),
+        ("prometheus", "127.0.0.1:9090"),
+        ("alertmanager", "shield-p-monitor:9093"),
+    } | {
+        ("node", f"shield-p-{name}:9100")
+        for name in ("redis", "graph", "api", "worker", "mcp", "monitor")
+    }
+    health: dict[tuple[str, str], str] = {}
+    for _ in range(60):  # a scrape every 15 s
+        targets = api("targets")["activeTargets"]
+        health = {(t["labels"]["job"], t["labels"]["instance"]): t["health"] for t in targets}
+        if set(health) == expected and set(health.values()) == {"up"}:
+            break
+        time.sleep(1)
+    assert set(health) == expected
+    assert {target: state for target, state in health.items() if state != "up"} == {}
+    rules = [rule for group in api("rules")["groups"] for rule in group["rules"]]
+    assert rules
+    assert all(rule["health"] == "ok" for rule in rules)
+    query = "query?query=" + quote(
+        'sum(shield_jobs_total{job="shield-worker", status="succeeded"})'
+    )
+    for _ in range(30):  # the ingest above, counted by the worker, within a scrape or two
+        served = api(query)["result"]
+        if served and float(served[0]["value"][1]) >= 1:
+            break
+        time.sleep(1)
+    assert served
+    assert float(served[0]["value"][1]) >= 1

@@ -19,6 +19,7 @@ from shield.api.routes.ingest import MULTIPART_OVERHEAD_BYTES
 from shield.api.services import Services
 from shield.config import ApiSettings
 from shield.embeddings import Embedder
+from shield.jobs.outcomes import initialise_job_metrics
 from shield.logging import get_logger, register_secret
 from shield.vectorstore import VectorStore
 
@@ -38,6 +39,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await asyncio.to_thread(Services.build, settings, store, embedder)
+        initialise_job_metrics()
         app.state.services = services
         interval = max(1.0, settings.job_heartbeat_seconds / 3)
         reaper = asyncio.create_task(run_reaper(services, interval))

@@ -54,6 +54,10 @@ class GraphQueryBody(BaseModel):
     top_k: int = Field(default=20, ge=1, le=200)
 
 
+OPERATIONS = ("insert", "delete", "query")
+OPERATION_STATUSES = ("ok", "rejected", "error")
+
+
 async def counted(operation: str, work: Awaitable[T]) -> T:
     status = "error"
     try:
@@ -110,6 +114,9 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
             llm=_as_function(llm) if llm else None,
         )
         register_cache_metrics()
+        for operation in OPERATIONS:  # at 0 from the start: the first failure shows in rate()
+            for status in OPERATION_STATUSES:
+                LIGHTRAG_OPERATIONS.labels(operation, status)
         log.info("lightrag_started", data_dir=str(folder), llm=settings.llm_provider)
         yield
         await app.state.engine.close()

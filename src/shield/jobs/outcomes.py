@@ -8,6 +8,20 @@ import datetime as dt
 from shield.jobs.models import JobState
 from shield.metrics import JOB_DURATION, JOBS
 
+JOB_KINDS = ("document", "crawl")
+OUTCOMES = ("queued", "retried", "succeeded", "failed", "cancelled")
+FINAL_OUTCOMES = ("succeeded", "failed", "cancelled")
+
+
+def initialise_job_metrics() -> None:
+    """Exports every kind and outcome at 0 from the start. A series born at its first event
+    hides that event from rate(): the first failure would never reach a dashboard or an alert."""
+    for kind in JOB_KINDS:
+        for outcome in OUTCOMES:
+            JOBS.labels(kind, outcome)
+        for outcome in FINAL_OUTCOMES:
+            JOB_DURATION.labels(kind, outcome)
+
 
 def record_outcome(state: JobState, outcome: str) -> None:
     """`outcome`: queued, retried, or the final status the state now has."""

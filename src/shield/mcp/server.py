@@ -77,9 +77,19 @@ class CallLimiter:
             self.running -= 1
 
 
+TOOL_STATUSES = ("ok", "invalid", "error")
+
+
 def measured(
     name: str, limiter: CallLimiter
 ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+    # Every series at 0 from the start: a series born at its first event hides that event from
+    # rate(), so the first failure would reach no dashboard and no alert.
+    for status in TOOL_STATUSES:
+        TOOL_CALLS.labels(name, status)
+    TOOL_DURATION.labels(name)
+    TOOL_REJECTIONS.labels(name)
+
     def decorate(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         @functools.wraps(fn)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from prometheus_client import start_http_server
 from rq import Queue, SimpleWorker
 from rq.job import Job
 
 from shield.config import WorkerSettings
+from shield.jobs.outcomes import initialise_job_metrics
 from shield.logging import get_logger
+from shield.worker.metrics_server import serve_metrics
 from shield.worker.tasks import WorkerContext, configure
 
 log = get_logger(__name__)
@@ -57,9 +58,11 @@ def run_worker(
     **kw: Any,
 ) -> bool:
     context = WorkerContext.build(settings)
+    initialise_job_metrics()
     configure(context)
     if metrics_port:
-        start_http_server(metrics_port, addr=metrics_host)
+        token = settings.api_token.get_secret_value() if settings.api_token else None
+        serve_metrics(metrics_host, metrics_port, token)
     ShieldWorker.heartbeat_seconds = settings.job_heartbeat_seconds
     queue = Queue(settings.queue_name, connection=context.redis)
     worker = ShieldWorker([queue], connection=context.redis, maintenance_interval=60, **kw)

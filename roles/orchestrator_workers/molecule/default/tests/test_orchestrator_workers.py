@@ -69,7 +69,10 @@ def test_files_and_modes(host: Any, path: str, owner: str, group: str, mode: int
 def test_each_worker_serves_its_metrics_on_loopback(host: Any, port: int) -> None:
     assert host.socket(f"tcp://127.0.0.1:{port}").is_listening
     assert not host.socket(f"tcp://0.0.0.0:{port}").is_listening
-    metrics = host.check_output(f"curl -fsS http://127.0.0.1:{port}/metrics")
+    url = f"http://127.0.0.1:{port}/metrics"
+    # They demand the API token, so they may also listen where a monitoring host reaches them.
+    assert host.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' {url}") == "401"
+    metrics = host.check_output(f"curl -fsS -H 'Authorization: Bearer {TOKEN}' {url}")
     assert "shield_active_jobs" in metrics
     assert "process_resident_memory_bytes" in metrics
 
