@@ -24,7 +24,7 @@ export -f run
 case ${1:-roles} in
     roles)
         # The longest first, so that the short ones fill in beside it.
-        longest=(orchestrator_workers orchestrator_lightrag orchestrator_fastapi)
+        longest=(orchestrator_workers orchestrator_lightrag orchestrator_fastapi prometheus)
         for scenario in roles/*/molecule/default; do
             role=${scenario#roles/}
             role=${role%%/*}

@@ -138,7 +138,7 @@ def test_prometheus_scrapes_every_service_across_the_network(host: Any) -> None:
         ("shield-mcp", "shield-p-mcp:8000"),
         ("shield-lightrag", "shield-p-graph:8090"),
         ("prometheus", "127.0.0.1:9090"),
-        ("alertmanager", "shield-p-monitor:9093"),
+        ("alertmanager", "127.0.0.1:9093"),  # beside Prometheus, on loopback
     } | {
         ("node", f"shield-p-{name}:9100")
         for name in ("redis", "graph", "api", "worker", "mcp", "monitor")
