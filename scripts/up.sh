@@ -10,6 +10,7 @@ image=localhost/shield-systemd:bookworm
 api_port=${SHIELD_UP_API_PORT:-8080}
 mcp_port=${SHIELD_UP_MCP_PORT:-8000}
 graph_port=${SHIELD_UP_GRAPH_PORT:-8090}
+prometheus_port=${SHIELD_UP_PROMETHEUS_PORT:-9090}
 secrets=inventories/local/.secrets
 
 scripts/container-image.sh
@@ -24,6 +25,7 @@ if ! podman container exists "$name"; then
         --publish "127.0.0.1:$api_port:8080" \
         --publish "127.0.0.1:$mcp_port:8000" \
         --publish "127.0.0.1:$graph_port:8090" \
+        --publish "127.0.0.1:$prometheus_port:9090" \
         --volume "$PWD/.cache/wheelhouse:/srv/shield-wheelhouse:ro" \
         --volume "$PWD/var/inbox:/srv/shield-inbox:ro" \
         "$image" >/dev/null
@@ -35,7 +37,7 @@ podman exec "$name" systemctl is-system-running --wait >/dev/null || true
 (umask 077 && ANSIBLE_CONFIG=ansible.cfg .venv/bin/ansible-playbook -i inventories/local site.yml)
 
 for url in "http://127.0.0.1:$api_port/readyz" "http://127.0.0.1:$mcp_port/healthz" \
-    "http://127.0.0.1:$graph_port/healthz"; do
+    "http://127.0.0.1:$graph_port/healthz" "http://127.0.0.1:$prometheus_port/-/ready"; do
     for _ in $(seq 120); do
         curl -fsS -o /dev/null "$url" 2>/dev/null && continue 2
         sleep 1
@@ -51,6 +53,7 @@ Shield is up (container $name; its services are systemd units, see: podman exec 
   API    http://127.0.0.1:$api_port       OpenAPI at /docs; token in $secrets/api-token
   MCP    http://127.0.0.1:$mcp_port/mcp   token in $secrets/mcp-token
   Graph  http://127.0.0.1:$graph_port       (asked through the API's /lightrag/query and the MCP tool)
+  Prometheus http://127.0.0.1:$prometheus_port   scrapes every service; alerts at /alerts (docs/MONITORING.md)
   Inbox  var/inbox/                  files here can be ingested: {"kind": "document", "path": "name"}
 Try it:
   TOKEN=\$(cat $secrets/api-token)
