@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,33 @@ class ApiServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(30)
+
+
+def wait_healthy(
+    process: subprocess.Popen[bytes], url: str, log: Callable[[], str], name: str, timeout: float
+) -> None:
+    """Until `url`/healthz answers 200; fails at once, with the log, if the process exited."""
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"{name} exited:\n{log()[-3000:]}")
+        try:
+            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(healthy, timeout, f"{name} to start")
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, then after `grace` seconds SIGKILL to its whole process group."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
 
 
 class WorkerProcess:
@@ -127,28 +155,14 @@ class GraphProcess:
             start_new_session=True,
         )
 
-        def healthy() -> bool:
-            if self.process.poll() is not None:
-                raise AssertionError(f"shield-lightrag exited:\n{self.log()[-3000:]}")
-            try:
-                return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(healthy, 90, "shield-lightrag to start")
+        wait_healthy(self.process, self.url, self.log, "shield-lightrag", 90)
 
     def client(self) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.token}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+        stop_process(self.process, 15)
         self._log.close()
 
     def log(self) -> str:
@@ -223,30 +237,15 @@ class ApiProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        process = self.process
-
-        def healthy() -> bool:
-            if process.poll() is not None:
-                raise AssertionError(f"shield-api exited:\n{self.log()[-3000:]}")
-            try:
-                return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(healthy, 120, "shield-api to start")
+        wait_healthy(self.process, self.url, self.log, "shield-api", 120)
 
     def client(self, token: str | None = TOKEN) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+        if self.process is not None:
+            stop_process(self.process, 30)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
