@@ -108,10 +108,14 @@ def test_store_ingest_find_and_ask_the_graph_over_the_network() -> None:
         ("shield-p-worker", "prometheus-node-exporter"),
     ],
 )
-def test_each_group_runs_its_own_service(host: Any, container: str, unit: str) -> None:
+def test_each_group_runs_its_own_service_hardened(host: Any, container: str, unit: str) -> None:
     other = host.get_host(f"podman://{container}")
     assert other.service(unit).is_running
     assert other.service(unit).is_enabled
+    # systemd's own rating of the sandbox, 0 (locked down) to 10 (exposed); 3.0 at most.
+    rating = other.run(f"systemd-analyze security --no-pager --threshold=30 {unit}.service")
+    assert rating.rc == 0, rating.stdout[-3000:]
+    print(rating.stdout.strip().splitlines()[-1])  # the figure, in the verifier's output
 
 
 def test_redis_answers_on_the_network_only_with_its_password(host: Any) -> None:
