@@ -50,12 +50,13 @@ def wait_for(predicate: object, timeout: float, what: str, interval: float = 0.0
 
 
 class RedisServer:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, password: str = "") -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed; run `make bootstrap`")
         self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        secret = f":{password}@" if password else ""
+        self.url = f"redis://{secret}127.0.0.1:{self.port}/0"
         self.directory = directory
         self._process = subprocess.Popen(
             [
@@ -72,6 +73,7 @@ class RedisServer:
                 str(directory),
                 "--daemonize",
                 "no",
+                *(["--requirepass", password] if password else []),
             ],
             stdout=subprocess.DEVNULL,
         )

@@ -54,16 +54,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class Site:
-    """A threaded HTTP server on 127.0.0.1 with routes by path; counts every request."""
+    """A threaded HTTP server on a loopback address (127.0.0.1 unless told) with routes by path;
+    counts every request."""
 
-    def __init__(self, routes: dict[str, Route] | None = None) -> None:
+    def __init__(self, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: collections.Counter[str] = collections.Counter()
         handler = type("Handler", (_Handler,), {"site": self})
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = http.server.ThreadingHTTPServer((host, 0), handler)
         self.server.daemon_threads = True
         self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def fallback(self, path: str) -> Route | None:

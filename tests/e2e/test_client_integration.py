@@ -19,7 +19,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess
-from tests.e2e.test_mcp import MCP_TOKEN, McpProcess, structured
+from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured
 
 pytestmark = pytest.mark.slow
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "CLIENT_INTEGRATION.md"

@@ -23,7 +23,7 @@ from tests.e2e.harness import (
     wait_job,
     worker_env,
 )
-from tests.e2e.test_mcp import MCP_TOKEN, McpProcess, structured, with_session
+from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured, with_session
 from tests.graphfacts import build
 
 pytestmark = pytest.mark.slow
@@ -146,6 +146,9 @@ def test_the_graph_service_checks_its_input_and_its_token(graph: GraphProcess) -
         assert empty.status_code == 422
         bad_mode = client.post("/query", json={"query": "x", "mode": "telepathy"})
         assert bad_mode.status_code == 422
+        too_short = client.post("/query", json={"query": "0"})  # found by the fuzzer: was a 500
+        assert too_short.status_code == 422, too_short.text
+        assert "too short" in too_short.json()["error"]["message"]
         bad_collection = client.put("/collections/..%2Fetc/documents/d", json={"chunks": ["a"]})
         assert bad_collection.status_code in (404, 422)
         metrics = client.get("/metrics").text

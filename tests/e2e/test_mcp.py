@@ -5,64 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import os
-import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import httpx2
 import pytest
 from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
 
 from shield.embeddings.local import LocalEmbedder
 from tests import documents
 from tests.conftest import RedisServer, free_port, sample
 from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess, api_settings, worker_env
+from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured, with_session
 from tests.sites import Site, page
 
 pytestmark = pytest.mark.slow
-MCP_TOKEN = "mcp-token-abcdefghijklmnop"
-
-
-class McpProcess:
-    def __init__(self, api: ApiServer, log: Path, **env: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("ab")
-        self.log_path = log
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "shield", "mcp", "--port", str(self.port)],
-            env={
-                **os.environ,
-                "SHIELD_MCP_TOKEN": MCP_TOKEN,
-                "SHIELD_API_URL": api.url,
-                "SHIELD_API_TOKEN": TOKEN,
-                **env,
-            },
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert self.process.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, "shield-mcp did not start"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(15)
-        self._log.close()
 
 
 @pytest.fixture(scope="module")
@@ -86,25 +47,6 @@ def mcp_server(
     server = McpProcess(api, tmp_path_factory.mktemp("mcp") / "mcp.log")
     yield server
     server.stop()
-
-
-def with_session(url: str, token: str, body: Callable[[ClientSession], Awaitable[Any]]) -> Any:
-    async def run() -> Any:
-        headers = {"Authorization": f"Bearer {token}"}
-        async with (
-            httpx2.AsyncClient(headers=headers, timeout=60) as http,
-            streamable_http_client(f"{url}/mcp", http_client=http) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            return await body(session)
-
-    return asyncio.run(run())
-
-
-def structured(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    return dict(result.structured_content or json.loads(result.content[0].text))
 
 
 def test_tools_are_listed_with_their_schemas(mcp_server: McpProcess) -> None:

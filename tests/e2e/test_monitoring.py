@@ -27,8 +27,8 @@ from mcp import ClientSession
 from monitoring.generate import catalogue, pictures
 from tests.conftest import RedisServer
 from tests.e2e.harness import TOKEN, ApiProcess, GraphProcess, WorkerProcess
+from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured, with_session
 from tests.e2e.promstack import NodeExporter, Prometheus, ScrapeJob
-from tests.e2e.test_mcp import MCP_TOKEN, McpProcess, structured, with_session
 
 pytestmark = pytest.mark.slow
 PICTURES_DIR = catalogue.ROOT / "docs" / "monitoring"

@@ -13,6 +13,7 @@ from shield.api.deps import require_token
 from shield.api.errors import install_error_handlers
 from shield.api.indexer import run_indexer
 from shield.api.middleware import RequestMiddleware
+from shield.api.openapi import error_responses
 from shield.api.reaper import run_reaper
 from shield.api.routes import documents, graph, health, ingest, internal, jobs, search
 from shield.api.routes.ingest import MULTIPART_OVERHEAD_BYTES
@@ -68,7 +69,7 @@ def create_app(
     app.include_router(health.router)
     routers = (ingest, jobs, search, documents, graph, internal)
     for router in (module.router for module in routers):
-        app.include_router(router, dependencies=protected)
+        app.include_router(router, dependencies=protected, responses=error_responses(401, 503))
     app.add_middleware(
         RequestMiddleware,
         router_app=app.router,

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from lightrag import LightRAG, QueryParam
 from lightrag.prompt import PROMPTS
+from lightrag.query_validation import QueryValidationError, validate_rag_query
 from lightrag.utils import EmbeddingFunc, Tokenizer
 
 from shield.embeddings import Embedder
@@ -35,6 +36,7 @@ EXTRACTION_INPUT = re.compile(r"---Input Text---\s*```\n(.*?)\n```", re.S)
 SUMMARY_INPUT = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
 MAX_SUMMARY_CHARS = 2000
 MODES = ("naive", "local", "global", "hybrid", "mix")
+_MAX_KEYWORD_CHARS = 200  # a keyword made of a whole query, when no keyword could be found
 
 
 class GraphError(ShieldError):
@@ -194,11 +196,17 @@ class GraphEngine:
     async def query(self, collection: str, query: str, mode: str, top_k: int) -> GraphAnswer:
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}")
+        try:  # LightRAG's own rule (at least 3 letters or so): a 422, not a crash inside it
+            validate_rag_query(query)
+        except QueryValidationError as exc:
+            raise InvalidInput(f"query: {exc}") from None
         rag = await self.rag(collection)
         high: list[str] = []
         low: list[str] = []
         if self.llm is None:  # with an LLM, LightRAG asks it for the keywords instead
             high, low = await asyncio.to_thread(self.extractor.query_keywords, query)
+            if not high and not low:  # LightRAG would ask the LLM there is not: search as asked
+                low = [query.strip()[:_MAX_KEYWORD_CHARS]]
         param = QueryParam(
             mode=mode,
             top_k=top_k,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.openapi import error_responses
 from shield.config import COLLECTION_NAME_PATTERN
 from shield.documents.models import DocumentSummary
 from shield.errors import NotFound
@@ -20,13 +21,15 @@ def list_collections(services: ServicesDep) -> dict[str, list[dict[str, Any]]]:
     return {"collections": services.index.collections()}
 
 
-@router.get("/documents", summary="Documents in a collection")
+@router.get("/documents", summary="Documents in a collection", responses=error_responses(404))
 def list_documents(services: ServicesDep, collection: CollectionQuery = None) -> dict[str, Any]:
     name = collection_or_default(services, collection)
     return {"collection": name, "documents": services.index.list_documents(name)}
 
 
-@router.get("/documents/{document_id}", summary="One document's summary")
+@router.get(
+    "/documents/{document_id}", summary="One document's summary", responses=error_responses(404)
+)
 def get_document(
     document_id: str, services: ServicesDep, collection: CollectionQuery = None
 ) -> DocumentSummary:
@@ -37,7 +40,11 @@ def get_document(
     return summary
 
 
-@router.delete("/documents/{document_id}", summary="Delete a document and all its chunks")
+@router.delete(
+    "/documents/{document_id}",
+    summary="Delete a document and all its chunks",
+    responses=error_responses(404),
+)
 def delete_document(
     document_id: str, services: ServicesDep, collection: CollectionQuery = None
 ) -> dict[str, Any]:

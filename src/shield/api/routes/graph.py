@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.openapi import error_responses
 from shield.api.schemas import GraphQuery
 
 router = APIRouter(tags=["graph"])
@@ -15,7 +16,7 @@ router = APIRouter(tags=["graph"])
 @router.post(
     "/lightrag/query",
     summary="Ask the knowledge graph (LightRAG); the answer says whether an LLM wrote it",
-    responses={503: {"description": "shield-lightrag is not configured or not reachable"}},
+    responses=error_responses(400, 413),  # and 503 when shield-lightrag is not configured
 )
 def lightrag_query(body: GraphQuery, services: ServicesDep) -> dict[str, Any]:
     payload = body.model_dump()

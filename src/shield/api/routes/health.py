@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shield import __version__
 from shield.api.deps import ServicesDep, require_token
+from shield.api.openapi import error_responses
 from shield.metrics import QUEUE_SIZE
 
 router = APIRouter(tags=["health"])
@@ -32,7 +33,11 @@ def _probe(check: Callable[[], Any]) -> dict[str, Any]:
     return {"ok": True, "latency_ms": round((time.perf_counter() - start) * 1000, 2)}
 
 
-@router.get("/readyz", summary="Every dependency is reachable (503 otherwise)")
+@router.get(
+    "/readyz",
+    summary="Every dependency is reachable (503 otherwise)",
+    responses={503: {"description": "A dependency is not reachable; `checks` says which."}},
+)
 def readyz(services: ServicesDep) -> JSONResponse:
     checks = {
         "redis": _probe(services.redis.ping),
@@ -46,7 +51,16 @@ def readyz(services: ServicesDep) -> JSONResponse:
     )
 
 
-@router.get("/metrics", summary="Prometheus metrics", dependencies=[Depends(require_token)])
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    dependencies=[Depends(require_token)],
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
+        **error_responses(401),
+    },
+)
 def metrics(services: ServicesDep) -> Response:
     # A scrape must not fail because Redis is down; the gauge keeps its last value.
     with contextlib.suppress(Exception):

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
 from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.openapi import error_responses
 from shield.api.schemas import (
     CollectionName,
     DocumentIngest,
@@ -51,6 +52,7 @@ def _accepted(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
     summary="Queue an ingest job (a document: text, URL or inbox path; or a crawl); answers 202",
+    responses=error_responses(400, 413),
 )
 def ingest_async(
     body: IngestRequest, services: ServicesDep, request: Request, response: Response
@@ -101,7 +103,7 @@ def _metadata_field(raw: str | None) -> dict[str, Any]:
     description=f"Supported extensions: {SUPPORTED}. The file's bytes must match its extension "
     "(415 otherwise); its sanitised name is its source, so uploading a file of the same name "
     "again replaces the document when its content changed and changes nothing when it did not.",
-    responses={413: {"description": "Too large"}, 415: {"description": "Unsupported or lying"}},
+    responses=error_responses(400, 413, 415),
 )
 async def ingest_upload(
     services: ServicesDep,

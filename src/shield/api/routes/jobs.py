@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse
 
 from shield.api.deps import ServicesDep
+from shield.api.openapi import error_responses
 from shield.api.services import STREAM_BLOCK_SECONDS
 from shield.errors import DependencyUnavailable, NotFound
 from shield.jobs.models import FINAL_STATUSES, JobState
@@ -35,12 +36,21 @@ def list_jobs(
     return {"jobs": services.call_redis(services.jobs.recent, limit)}
 
 
-@router.get("/{job_id}", name="get_job", summary="A job's status, stage, progress and result")
+@router.get(
+    "/{job_id}",
+    name="get_job",
+    summary="A job's status, stage, progress and result",
+    responses=error_responses(404),
+)
 def get_job(job_id: str, services: ServicesDep) -> JobState:
     return _load(services, job_id)
 
 
-@router.delete("/{job_id}", summary="Cancel a job; a running job stops storing at once")
+@router.delete(
+    "/{job_id}",
+    summary="Cancel a job; a running job stops storing at once",
+    responses=error_responses(404, 409),
+)
 def cancel_job(job_id: str, services: ServicesDep) -> JobState:
     state = _load(services, job_id)
     return services.call_redis(services.queue.cancel, state)
@@ -51,6 +61,7 @@ def cancel_job(job_id: str, services: ServicesDep) -> JobState:
     name="job_events",
     summary="Server-Sent Events of the job's state changes, ending at a final state",
     response_class=EventSourceResponse,
+    responses=error_responses(404),
 )
 async def job_events(
     job_id: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.openapi import error_responses
 from shield.api.schemas import SearchHit, SearchRequest, SearchResponse, StoreRequest, StoreResponse
 from shield.documents.identity import canonical_source, content_hash, document_id, text_source
 from shield.documents.index import parse_filter
@@ -15,7 +16,12 @@ router = APIRouter(tags=["search"])
 _HIT_FIELDS = {"text", "document_id", "source"}
 
 
-@router.post("/search", response_model=SearchResponse, summary="Semantic search, best first")
+@router.post(
+    "/search",
+    response_model=SearchResponse,
+    summary="Semantic search, best first",
+    responses=error_responses(400, 404, 409, 413),
+)
 def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     collection = collection_or_default(services, body.collection)
     where = parse_filter(body.filter)
@@ -35,7 +41,12 @@ def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     )
 
 
-@router.post("/store", response_model=StoreResponse, summary="Store a piece of text now")
+@router.post(
+    "/store",
+    response_model=StoreResponse,
+    summary="Store a piece of text now",
+    responses=error_responses(400, 409, 413),
+)
 def store(body: StoreRequest, services: ServicesDep) -> StoreResponse:
     limit = services.settings.max_store_chars
     if len(body.text) > limit:

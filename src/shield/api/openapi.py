@@ -1,0 +1,50 @@
+"""What /openapi.json says about errors: each route lists every status it can answer besides its
+success, with the one error shape of shield-api, so a client generated from the schema (or a
+fuzzer checking it) knows them all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")  # some errors add context (job_id, fields, limit)
+
+    code: str = Field(description="Stable and machine-readable: `not_found`, `invalid_input`, ...")
+    message: str = Field(description="For people: what went wrong and how to put it right.")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+_DESCRIPTIONS = {
+    400: "The body is not valid JSON (or not valid multipart form data).",
+    401: "No bearer token, or a wrong one.",
+    404: "The job, document or collection does not exist.",
+    409: "The job has already ended (it cannot be cancelled), or the collection was built "
+    "with another embedding model.",
+    413: "The body, text or file is larger than the configured limit.",
+    415: "The file is not in a format Shield reads, or its bytes do not match its extension.",
+    503: "A dependency (Redis, the vector store, shield-lightrag) is unavailable or its circuit "
+    "breaker is open; `Retry-After` says when to try again.",
+}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route or router for these error statuses."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        response: dict[str, Any] = {"model": ErrorBody, "description": _DESCRIPTIONS[status]}
+        if status == 503:
+            response["headers"] = _RETRY_AFTER
+        responses[status] = response
+    return responses
