@@ -165,6 +165,9 @@ def test_unknown_ids_and_routes_are_404(api: ApiServer) -> None:
         assert_error(client.get("/documents", params={"collection": "nope"}), 404, "not_found")
         assert_error(client.get("/no-such-route"), 404, "not_found")
         assert_error(client.put("/search"), 405, "method_not_allowed")
+        wrong_method = client.put(f"/jobs/{job}")  # two routes share the path: both are named
+        assert_error(wrong_method, 405, "method_not_allowed")
+        assert wrong_method.headers["allow"] == "DELETE, GET"
 
 
 def test_request_ids_are_echoed_and_metrics_use_route_templates(api: ApiServer) -> None:

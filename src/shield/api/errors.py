@@ -6,8 +6,9 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException
-from starlette.routing import Match, Route
+from starlette.routing import compile_path
 
 from shield.errors import DependencyUnavailable, ShieldError
 from shield.logging import get_logger
@@ -50,9 +51,9 @@ def _allowed_methods(request: Request) -> str:
     """Every method of the path: Starlette's 405 names only those of the first route that matched
     it, and a path may have several (GET and DELETE /jobs/{job_id} are two routes)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= route.methods or set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.path and compile_path(route.path)[0].match(request.url.path):
+            methods |= route.methods
     return ", ".join(sorted(methods))
 
 

@@ -1,0 +1,70 @@
+"""The whole platform as processes, each logging at DEBUG into its own file, with a secret for
+every place one can hide: Redis's password in its URL, the API's, shield-lightrag's and
+shield-mcp's tokens. The worker may fetch one loopback address, 127.0.0.3, and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RedisServer
+from tests.e2e.harness import TOKEN, ApiProcess, GraphProcess, WorkerProcess
+from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess
+
+REDIS_PASSWORD = "redis-password-5f0c2b9d41e7"
+ALLOWLISTED = "127.0.0.3"  # an intranet site the worker may crawl; the rest of loopback is not
+SECRETS = {
+    "the Redis password": REDIS_PASSWORD,
+    "the API token": TOKEN,
+    "the MCP token": MCP_TOKEN,
+    "the shield-lightrag token": GraphProcess.token,
+}
+
+
+@dataclass
+class Stack:
+    redis: RedisServer
+    graph: GraphProcess
+    api: ApiProcess
+    worker: WorkerProcess
+    mcp: McpProcess
+    log_dir: Path
+
+    def logs(self) -> dict[str, str]:
+        return {p.name: p.read_text(errors="replace") for p in sorted(self.log_dir.iterdir())}
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    logs = tmp_path_factory.mktemp("logs")
+    data = tmp_path_factory.mktemp("data")
+    redis = RedisServer(tmp_path_factory.mktemp("redis"), password=REDIS_PASSWORD)
+    graph = GraphProcess(
+        tmp_path_factory.mktemp("graph"), logs / "lightrag.log", SHIELD_LOG_LEVEL="DEBUG"
+    )
+    common = {
+        "SHIELD_REDIS_URL": redis.url,
+        "SHIELD_API_TOKEN": TOKEN,
+        "SHIELD_LIGHTRAG_URL": graph.url,
+        "SHIELD_LIGHTRAG_TOKEN": graph.token,
+        "SHIELD_DATA_DIR": str(data),
+        "SHIELD_LOG_LEVEL": "DEBUG",
+        "SHIELD_JOB_HEARTBEAT_SECONDS": "3",
+        "HF_HUB_OFFLINE": "1",
+    }
+    api = ApiProcess(common, logs / "api.log")
+    worker = WorkerProcess(
+        {**common, "SHIELD_API_URL": api.url, "SHIELD_CRAWL_ALLOWLIST": ALLOWLISTED},
+        logs / "worker.log",
+    )
+    worker.wait_ready(redis.url)
+    mcp = McpProcess(api, logs / "mcp.log", SHIELD_LOG_LEVEL="DEBUG")
+    yield Stack(redis, graph, api, worker, mcp, logs)
+    mcp.stop()
+    worker.stop()
+    api.stop()
+    graph.stop()
+    redis.stop()
