@@ -58,6 +58,13 @@ class RedisServer:
         secret = f":{password}@" if password else ""
         self.url = f"redis://{secret}127.0.0.1:{self.port}/0"
         self.directory = directory
+        self._binary = binary
+        self._password = password
+        self.start()
+
+    def start(self) -> None:
+        """Start (again): same port, same directory, so the append-only file brings data back."""
+        binary, password, directory = self._binary, self._password, self.directory
         self._process = subprocess.Popen(
             [
                 binary,

@@ -201,7 +201,12 @@ def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[st
     deadline = time.monotonic() + timeout
     state: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        state = client.get(f"/jobs/{job_id}").json()
+        response = client.get(f"/jobs/{job_id}")
+        if response.status_code == 503:  # Redis is back but shield-api's breaker not yet closed
+            time.sleep(0.2)
+            continue
+        state = response.json()
+        assert response.status_code == 200, state
         if state["status"] in ("succeeded", "failed", "cancelled"):
             return state
         time.sleep(0.1)

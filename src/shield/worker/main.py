@@ -5,14 +5,24 @@ Docling are loaded once per worker rather than once per job. While a job runs, a
 its heartbeat every few seconds; if the worker dies, the heartbeat stops, RQ's started-job
 registry expires the job within `SHIELD_JOB_HEARTBEAT_SECONDS`, and the registry cleanup (run by
 shield-api's reaper and by workers) retries it or marks it failed with the reason.
+
+RQ's work loop ends at the first Redis error it meets between jobs ("found an unhandled exception,
+quitting"). A worker here outlives a Redis outage instead: it waits for Redis to answer and starts
+a fresh loop, so a restarted Redis does not leave the host without workers (nor depend on
+systemd's restart limits). A stop asked for (SIGTERM, SIGINT) is honoured in either state.
 """
 
 from __future__ import annotations
 
+import signal
 import threading
+from types import FrameType
 from typing import Any
 
+from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.exceptions import StopRequested
 from rq.job import Job
 
 from shield.config import WorkerSettings
@@ -22,10 +32,23 @@ from shield.worker.metrics_server import serve_metrics
 from shield.worker.tasks import WorkerContext, configure
 
 log = get_logger(__name__)
+_STOP = threading.Event()  # a stop was asked for (RQ forgets it when Redis is down)
+_MAX_WAIT_SECONDS = 10.0
 
 
 class ShieldWorker(SimpleWorker):
     heartbeat_seconds = 30
+
+    def _install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGINT, self._stop_asked)
+        signal.signal(signal.SIGTERM, self._stop_asked)
+
+    def _stop_asked(self, signum: int, frame: FrameType | None) -> None:
+        _STOP.set()
+        try:
+            self.request_stop(signum, frame)  # type: ignore[no-untyped-call]  # RQ's warm stop
+        except RedisError:
+            raise StopRequested from None  # Redis is down: nothing to record, just stop
 
     def get_heartbeat_ttl(self, job: Job) -> int:
         return self.heartbeat_seconds
@@ -64,10 +87,44 @@ def run_worker(
         token = settings.api_token.get_secret_value() if settings.api_token else None
         serve_metrics(metrics_host, metrics_port, token)
     ShieldWorker.heartbeat_seconds = settings.job_heartbeat_seconds
-    queue = Queue(settings.queue_name, connection=context.redis)
-    worker = ShieldWorker([queue], connection=context.redis, maintenance_interval=60, **kw)
-    log.info("worker_started", queue=settings.queue_name, name=worker.name)
+    worked = False
     try:
-        return bool(worker.work(burst=burst, logging_level=settings.log_level))
+        while True:
+            queue = Queue(settings.queue_name, connection=context.redis)
+            worker = ShieldWorker([queue], connection=context.redis, maintenance_interval=60, **kw)
+            log.info("worker_started", queue=settings.queue_name, name=worker.name)
+            try:
+                worked = worker.work(burst=burst, logging_level=settings.log_level) or worked
+                error = ""
+            except RedisError as exc:  # RQ's own clean-up needs the Redis that just went away
+                error = str(exc)
+            if burst or _STOP.is_set():
+                return worked
+            # Nobody asked it to stop: RQ's loop gave up on an error (Redis gone, most likely).
+            log.warning("worker_loop_ended", name=worker.name, error=error)
+            if _STOP.wait(1.0) or not _wait_for_redis(context.redis):
+                return worked
+    except StopRequested:
+        return worked
     finally:
         context.close()  # stops the converter process with the worker
+
+
+def _answers(redis: Redis) -> bool:
+    try:
+        return bool(redis.ping())
+    except RedisError:
+        return False
+
+
+def _wait_for_redis(redis: Redis) -> bool:
+    """Until Redis answers (True), or until a stop is asked for (False)."""
+    delay = 0.5
+    while not _STOP.is_set():
+        if _answers(redis):
+            log.info("redis_back")
+            return True
+        log.warning("redis_unavailable", retry_in_seconds=delay)
+        _STOP.wait(delay)
+        delay = min(delay * 2, _MAX_WAIT_SECONDS)
+    return False
