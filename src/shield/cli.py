@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from dotenv import dotenv_values
@@ -21,11 +21,14 @@ from shield.config import (
     ApiSettings,
     LightragSettings,
     McpSettings,
+    ServiceSettings,
     WorkerSettings,
 )
 from shield.logging import configure_logging, register_secret
+from shield.resilience import configure_breakers
 
 ENV_PREFIX = "SHIELD_"
+S = TypeVar("S", bound=ServiceSettings)
 
 
 def friendly_errors(error: ValidationError) -> list[str]:
@@ -117,14 +120,16 @@ def _listen_on(host: str | None, port: int | None) -> None:
         os.environ["SHIELD_PORT"] = str(port)
 
 
-def _settings_or_exit(cls: type[BaseSettings]) -> BaseSettings:
+def _settings_or_exit(cls: type[S]) -> S:
     try:
-        return cls()
+        settings = cls()
     except ValidationError as exc:
         click.echo(f"shield: invalid configuration for {cls.__name__}:", err=True)
         for line in friendly_errors(exc):
             click.echo(f"  - {line}", err=True)
         sys.exit(2)
+    configure_breakers(settings.breaker_failures, settings.breaker_recovery_seconds)
+    return settings
 
 
 def _serve(app: Any, host: str, port: int) -> None:

@@ -52,11 +52,22 @@ _CONFIG = SettingsConfigDict(
 )
 
 
-class _Base(BaseSettings):
+class ServiceSettings(BaseSettings):
+    """What the settings of every Shield service share: logging and circuit breakers."""
+
     model_config = _CONFIG
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
+    breaker_failures: int = Field(
+        default=5, ge=1, le=1000, description="Failed calls in a row that open a circuit breaker."
+    )
+    breaker_recovery_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Seconds an open circuit breaker waits before it lets one call through.",
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -193,7 +204,7 @@ class LightragClientMixin(BaseSettings):
 
 
 class ApiSettings(
-    _Base, RedisMixin, EmbeddingMixin, JobMixin, DocumentLimitsMixin, LightragClientMixin
+    ServiceSettings, RedisMixin, EmbeddingMixin, JobMixin, DocumentLimitsMixin, LightragClientMixin
 ):
     """shield-api: the orchestrator and the single owner of the vector store."""
 
@@ -243,7 +254,7 @@ class ApiSettings(
 
 
 class WorkerSettings(
-    _Base,
+    ServiceSettings,
     RedisMixin,
     EmbeddingMixin,
     JobMixin,
@@ -318,7 +329,7 @@ class WorkerSettings(
         return self
 
 
-class McpSettings(_Base, ApiClientMixin):
+class McpSettings(ServiceSettings, ApiClientMixin):
     """shield-mcp: the MCP server. It holds no state; everything goes through shield-api."""
 
     host: str = "127.0.0.1"
@@ -346,7 +357,7 @@ class McpSettings(_Base, ApiClientMixin):
         return self
 
 
-class LightragSettings(_Base, EmbeddingMixin):
+class LightragSettings(ServiceSettings, EmbeddingMixin):
     """shield-lightrag: the knowledge graph (LightRAG); it alone owns the graph's state."""
 
     host: str = "127.0.0.1"

@@ -30,6 +30,15 @@ T = TypeVar("T")
 
 DEFAULT_FAILURE_THRESHOLD = 5
 DEFAULT_RECOVERY_TIMEOUT = 60.0
+# What breakers get when not told otherwise: SHIELD_BREAKER_FAILURES and
+# SHIELD_BREAKER_RECOVERY_SECONDS, set once by each service as it starts.
+_defaults = {"failures": float(DEFAULT_FAILURE_THRESHOLD), "recovery": DEFAULT_RECOVERY_TIMEOUT}
+
+
+def configure_breakers(failures: int, recovery_seconds: float) -> None:
+    _defaults.update(failures=float(failures), recovery=recovery_seconds)
+
+
 STATE_VALUES = {STATE_CLOSED: 0, STATE_OPEN: 1, STATE_HALF_OPEN: 2}
 
 
@@ -47,8 +56,8 @@ class Breaker:
         self,
         service: str,
         name: str,
-        failure_threshold: int = DEFAULT_FAILURE_THRESHOLD,
-        recovery_timeout: float = DEFAULT_RECOVERY_TIMEOUT,
+        failure_threshold: int | None = None,
+        recovery_timeout: float | None = None,
         is_failure: Callable[[type[BaseException], BaseException], bool] = _is_dependency_failure,
         register: bool = True,
     ) -> None:
@@ -58,8 +67,8 @@ class Breaker:
         self.name = name
         self._lock = threading.Lock()
         self._circuit = CircuitBreaker(
-            failure_threshold=failure_threshold,
-            recovery_timeout=recovery_timeout,
+            failure_threshold=failure_threshold or int(_defaults["failures"]),
+            recovery_timeout=recovery_timeout or _defaults["recovery"],
             expected_exception=is_failure,
             name=f"{service}:{name}",
         )

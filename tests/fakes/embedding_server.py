@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -21,6 +23,7 @@ class FakeEmbeddingServer:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.fail_with: int | None = None  # answer this HTTP status instead
+        self.delay = 0.0  # seconds to think before each answer (a slow or overloaded server)
         self.api_key: str | None = None
         server = self
 
@@ -34,10 +37,12 @@ class FakeEmbeddingServer:
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)  # a client that timed out has hung up
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                time.sleep(server.delay)
                 server.requests.append(
                     {"path": self.path, "body": body, "auth": self.headers.get("authorization")}
                 )
