@@ -335,6 +335,16 @@ class McpSettings(ServiceSettings, ApiClientMixin):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     mcp_token: SecretStr | None = Field(default=None, description="Bearer token MCP clients send.")
+    mcp_jwt_jwks_uri: str | None = Field(
+        default=None,
+        description="JWKS URL of an identity provider: clients may send its JWTs as bearer tokens.",
+    )
+    mcp_jwt_public_key: str | None = Field(
+        default=None, description="Or the PEM public key the JWTs are signed with."
+    )
+    mcp_jwt_issuer: str | None = Field(default=None, description="The `iss` JWTs must carry.")
+    mcp_jwt_audience: str | None = Field(default=None, description="The `aud` JWTs must carry.")
+    mcp_jwt_algorithm: str = Field(default="RS256", description="The JWTs' signing algorithm.")
     api_timeout: float = Field(default=30.0, gt=0, description="Seconds per call to shield-api.")
     read_only: bool = Field(default=False, description="Register no tool that writes.")
     max_concurrent_calls: int = Field(
@@ -347,12 +357,27 @@ class McpSettings(ServiceSettings, ApiClientMixin):
         check_token("SHIELD_MCP_TOKEN", value)
         return value
 
+    @property
+    def jwt_configured(self) -> bool:
+        return bool(self.mcp_jwt_jwks_uri or self.mcp_jwt_public_key)
+
     @model_validator(mode="after")
     def _token_when_reachable(self) -> McpSettings:
-        if self.mcp_token is None and not is_loopback(self.host):
+        if self.mcp_token is None and not self.jwt_configured and not is_loopback(self.host):
             raise ValueError(
-                f"SHIELD_MCP_TOKEN must be set when shield-mcp listens on {self.host!r}, "
-                "an address other machines can reach"
+                f"SHIELD_MCP_TOKEN (or SHIELD_MCP_JWT_*) must be set when shield-mcp listens on "
+                f"{self.host!r}, an address other machines can reach"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _complete_jwt(self) -> McpSettings:
+        if self.mcp_jwt_jwks_uri and self.mcp_jwt_public_key:
+            raise ValueError("give SHIELD_MCP_JWT_JWKS_URI or SHIELD_MCP_JWT_PUBLIC_KEY, not both")
+        if self.jwt_configured and not (self.mcp_jwt_issuer and self.mcp_jwt_audience):
+            raise ValueError(
+                "SHIELD_MCP_JWT_ISSUER and SHIELD_MCP_JWT_AUDIENCE are required with JWTs: "
+                "without them any token the provider ever signed would do"
             )
         return self
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from mcp import ClientSession
 
 from shield.embeddings.local import LocalEmbedder
@@ -246,6 +247,47 @@ def test_http_needs_the_token(mcp_server: McpProcess) -> None:
     assert sample(metrics, "shield_tool_calls_total", tool="crawl_web", status="invalid") >= 1
     assert 'shield_tool_calls_total{status="error",tool="crawl_web"} 0.0' in metrics
     assert httpx.get(f"{mcp_server.url}/healthz").json()["status"] == "ok"
+
+
+def test_jwts_of_an_identity_provider_open_the_tools(api: ApiServer, tmp_path: Path) -> None:
+    keys = RSAKeyPair.generate()
+    issuer, audience = "https://id.example.org", "shield-mcp"
+    server = McpProcess(
+        api,
+        tmp_path / "mcp-jwt.log",
+        SHIELD_MCP_JWT_PUBLIC_KEY=keys.public_key,
+        SHIELD_MCP_JWT_ISSUER=issuer,
+        SHIELD_MCP_JWT_AUDIENCE=audience,
+    )
+    try:
+        token = keys.create_token(subject="ada", issuer=issuer, audience=audience)
+
+        async def body(session: ClientSession) -> Any:
+            return await session.list_tools()
+
+        tools = with_session(server.url, token, body).tools
+        assert "qdrant_find" in {t.name for t in tools}
+        foreign = keys.create_token(subject="ada", issuer=issuer, audience="another-service")
+        for bearer in (foreign, "not-a-jwt"):
+            response = httpx.post(
+                f"{server.url}/mcp",
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+                headers={"Authorization": f"Bearer {bearer}"},
+            )
+            assert response.status_code == 401, bearer
+            assert (
+                httpx.get(
+                    f"{server.url}/metrics", headers={"Authorization": f"Bearer {bearer}"}
+                ).status_code
+                == 401
+            )
+        for bearer in (token, MCP_TOKEN):  # an assistant's JWT, or Prometheus's shared token
+            metrics = httpx.get(
+                f"{server.url}/metrics", headers={"Authorization": f"Bearer {bearer}"}
+            )
+            assert metrics.status_code == 200
+    finally:
+        server.stop()
 
 
 def test_stdio_transport_through_the_sdk(api: ApiServer, worker: WorkerProcess) -> None:

@@ -6,10 +6,12 @@ import asyncio
 
 import pytest
 from fastmcp.exceptions import ToolError
+from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from prometheus_client import REGISTRY
+from pydantic import ValidationError
 
 from shield.config import McpSettings
-from shield.mcp.server import CallLimiter, build_server
+from shield.mcp.server import CallLimiter, build_server, build_verifier
 
 WRITE_TOOLS = {"qdrant_store", "ingest_doc", "crawl_web", "delete_document"}
 
@@ -45,3 +47,41 @@ def test_calls_past_the_limit_are_refused_at_once() -> None:
     asyncio.run(scenario())
     assert rejected() == before + 1
     assert limiter.running == 0
+
+
+ISSUER, AUDIENCE = "https://id.example.org", "shield-mcp"
+
+
+def jwt_settings(keys: RSAKeyPair, **extra: str) -> McpSettings:
+    values = {
+        "mcp_jwt_public_key": keys.public_key,
+        "mcp_jwt_issuer": ISSUER,
+        "mcp_jwt_audience": AUDIENCE,
+        **extra,
+    }
+    return McpSettings(api_url="http://127.0.0.1:1", **values)  # type: ignore[arg-type]
+
+
+def test_jwts_of_the_provider_for_this_audience_pass_and_others_do_not() -> None:
+    keys, stranger = RSAKeyPair.generate(), RSAKeyPair.generate()
+    verifier = build_verifier(jwt_settings(keys, mcp_token="shared-token-0123456789abcdef"))
+    assert verifier is not None
+
+    def accepted(token: str) -> bool:
+        return asyncio.run(verifier.verify_token(token)) is not None
+
+    assert accepted(keys.create_token(issuer=ISSUER, audience=AUDIENCE))
+    assert accepted("shared-token-0123456789abcdef")  # Prometheus keeps its token
+    assert not accepted(keys.create_token(issuer=ISSUER, audience="another-service"))
+    assert not accepted(keys.create_token(issuer="https://evil.example", audience=AUDIENCE))
+    assert not accepted(keys.create_token(issuer=ISSUER, audience=AUDIENCE, expires_in_seconds=-60))
+    assert not accepted(stranger.create_token(issuer=ISSUER, audience=AUDIENCE))
+    assert not accepted("shared-token-0123456789abcdeX")
+
+
+def test_jwts_need_an_issuer_and_an_audience() -> None:
+    keys = RSAKeyPair.generate()
+    with pytest.raises(ValidationError, match="SHIELD_MCP_JWT_ISSUER and SHIELD_MCP_JWT_AUDIENCE"):
+        McpSettings(api_url="http://127.0.0.1:1", mcp_jwt_public_key=keys.public_key)  # type: ignore[arg-type]
+    # A JWT provider is enough to listen beyond loopback.
+    assert jwt_settings(keys, host="0.0.0.0").jwt_configured

@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
 from fastmcp.server.auth import AccessToken, TokenVerifier
+from fastmcp.server.auth.providers.jwt import JWTVerifier
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import Field
 from starlette.requests import Request
@@ -44,17 +45,36 @@ Metadata = Annotated[
 ]
 
 
-class SharedTokenVerifier(TokenVerifier):
-    """Accepts the one configured bearer token (SHIELD_MCP_TOKEN), compared in constant time."""
+class ShieldTokenVerifier(TokenVerifier):
+    """Accepts the configured bearer token (SHIELD_MCP_TOKEN), compared in constant time, and,
+    when an identity provider is configured (SHIELD_MCP_JWT_*), a JWT it signed for this audience
+    and issuer. Both may be on: people's assistants with JWTs, Prometheus with the token."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str | None, jwt: TokenVerifier | None = None) -> None:
         super().__init__()
-        self._token = token.encode()
+        self._token = token.encode() if token else None
+        self._jwt = jwt
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        if secrets.compare_digest(token.encode(), self._token):
+        if self._token is not None and secrets.compare_digest(token.encode(), self._token):
             return AccessToken(token=token, client_id="shield-mcp-client", scopes=[])
+        if self._jwt is not None:
+            return await self._jwt.verify_token(token)
         return None
+
+
+def build_verifier(settings: McpSettings) -> ShieldTokenVerifier | None:
+    token = settings.mcp_token.get_secret_value() if settings.mcp_token else None
+    jwt = None
+    if settings.jwt_configured:
+        jwt = JWTVerifier(
+            jwks_uri=settings.mcp_jwt_jwks_uri,
+            public_key=settings.mcp_jwt_public_key,
+            issuer=settings.mcp_jwt_issuer,
+            audience=settings.mcp_jwt_audience,
+            algorithm=settings.mcp_jwt_algorithm,
+        )
+    return ShieldTokenVerifier(token, jwt) if token or jwt else None
 
 
 class CallLimiter:
@@ -255,7 +275,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
 
 
 def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP:
-    token = settings.mcp_token.get_secret_value() if settings.mcp_token else None
+    verifier = build_verifier(settings)
     api_token = settings.api_token.get_secret_value() if settings.api_token else None
     shield = api or ShieldApi(
         settings.api_url,
@@ -268,7 +288,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         "shield",
         instructions="Search and grow a self-hosted knowledge base: find passages with "
         "qdrant_find, add text with qdrant_store or ingest_doc, follow jobs with get_job_status.",
-        auth=SharedTokenVerifier(token) if token else None,
+        auth=verifier,
     )
 
     limiter = CallLimiter(settings.max_concurrent_calls)
@@ -358,9 +378,9 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
 
     @mcp.custom_route("/metrics", methods=["GET"])
     async def metrics(request: Request) -> Response:
-        if token is not None:
-            given = request.headers.get("authorization", "").removeprefix("Bearer ").encode()
-            if not secrets.compare_digest(given, token.encode()):
+        if verifier is not None:  # custom routes bypass FastMCP's auth: the same check here
+            scheme, _, given = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or await verifier.verify_token(given) is None:
                 return JSONResponse(
                     {"error": {"code": "unauthorized", "message": "missing or invalid token"}},
                     status_code=401,
