@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: help bootstrap up down dev-up dev-down test test-fast lint ansible-lint typecheck molecule \
-	molecule-platform molecule-prep monitoring monitoring-pictures bench clean
+	molecule-platform molecule-prep monitoring monitoring-pictures bench load clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,10 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench.crawl
 	$(BIN)/python -m bench.mcp_tools
 	$(BIN)/python -m bench.graph
+
+load: bootstrap ## Locust at 10 and 100 users, 3 minutes a phase; records bench/results/load.json, draws docs/reliability/
+	SHIELD_LOAD_SECONDS=$${SHIELD_LOAD_SECONDS:-180} SHIELD_LOAD_RECORD=1 $(BIN)/pytest -q -s --timeout 3600 tests/load
+	$(BIN)/python -m bench.reliability_plots
 
 clean: ## Remove caches (keeps .venv)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache
