@@ -30,6 +30,20 @@ if ((${#missing[@]})); then
 fi
 
 python=${PYTHON:-python3}
+
+# LiteLLM's proxy (the MCP gateway the client guide shows; its test runs it) lives in a virtualenv
+# of its own: crawl4ai's fork of litellm owns the `litellm` module in .venv.
+gateway=.cache/litellm-venv
+gateway_want=$(sha256sum tests/litellm-gateway.txt | cut -d' ' -f1)
+if ! [[ -f $gateway/.stamp && $(cat "$gateway/.stamp") == "$gateway_want" ]]; then
+    echo "bootstrap: installing LiteLLM's proxy into $gateway"
+    mkdir -p .cache
+    [[ -x $gateway/bin/python ]] || "$python" -m venv "$gateway"
+    "$gateway/bin/pip" install -q --upgrade "pip==25.3"
+    "$gateway/bin/pip" install -q -r tests/litellm-gateway.txt
+    echo "$gateway_want" > "$gateway/.stamp"
+fi
+
 stamp=.venv/.shield-deps
 want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then

@@ -1,5 +1,6 @@
-"""The client configurations in docs/guides/CLIENT_INTEGRATION.md work as written: each JSON block
-is read from the document and used to connect through the official MCP SDK."""
+"""The client configurations in docs/guides/CLIENT_INTEGRATION.md work as written: each block is
+read from the document and used to connect through the official MCP SDK, LiteLLM's gateway
+through LiteLLM's own proxy."""
 
 from __future__ import annotations
 
@@ -8,21 +9,28 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import httpx2
 import pytest
+import yaml
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.conftest import free_port, wait_for
 from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured
 
 pytestmark = pytest.mark.slow
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guides" / "CLIENT_INTEGRATION.md"
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = ROOT / "docs" / "guides" / "CLIENT_INTEGRATION.md"
+LITELLM = ROOT / ".cache" / "litellm-venv" / "bin" / "litellm"  # made by scripts/bootstrap.sh
+LITELLM_KEY = "sk-shield-test-0123456789abcdef"
 
 
 def config(name: str) -> dict[str, Any]:
@@ -69,4 +77,65 @@ def test_cursor_http_config(api: ApiServer, worker: WorkerProcess, tmp_path: Pat
         result = asyncio.run(run())
         assert "ninety days" in result["results"][0]["text"]
     finally:
+        mcp.stop()
+
+
+def test_litellm_gateway_config(api: ApiServer, worker: WorkerProcess, tmp_path: Path) -> None:
+    match = re.search(r"```yaml litellm-gateway\n(.*?)```", GUIDE.read_text(), re.S)
+    assert match, f"no ```yaml litellm-gateway block in {GUIDE.name}"
+    gateway = yaml.safe_load(match[1])
+    assert LITELLM.exists(), "LiteLLM's proxy is missing: run `make bootstrap`"
+    mcp = McpProcess(api, tmp_path / "mcp.log")
+    port = free_port()
+    shield = gateway["mcp_servers"]["shield"]
+    shield["url"] = shield["url"].replace("http://127.0.0.1:8000", mcp.url)
+    gateway["general_settings"] = {"master_key": LITELLM_KEY}  # the proxy's own clients' key
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(gateway))
+    command = [str(LITELLM), "--config", str(tmp_path / "config.yaml"), "--host", "127.0.0.1"]
+    with (tmp_path / "litellm.log").open("wb") as log:
+        proxy = subprocess.Popen(
+            [*command, "--port", str(port)],
+            env={
+                **os.environ,
+                "SHIELD_MCP_TOKEN": MCP_TOKEN,
+                "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def up() -> bool:
+            assert proxy.poll() is None, (tmp_path / "litellm.log").read_text()[-3000:]
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/health/liveliness").status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(up, 120, "LiteLLM's proxy to start")
+
+        async def run() -> tuple[list[str], dict[str, Any]]:
+            async with (
+                httpx2.AsyncClient(
+                    headers={"Authorization": f"Bearer {LITELLM_KEY}"}, timeout=60
+                ) as http,
+                streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http) as (
+                    read,
+                    write,
+                ),
+                ClientSession(read, write) as session,
+            ):
+                await session.initialize()
+                names = [t.name for t in (await session.list_tools()).tools]
+                found = await session.call_tool("shield-qdrant_find", {"query": "gate code"})
+                return names, structured(found)
+
+        with api.client() as client:
+            client.post("/store", json={"text": "The loading bay gate code is 4471."})
+        names, found = asyncio.run(run())
+        assert {"shield-qdrant_find", "shield-ingest_doc", "shield-crawl_web"} <= set(names)
+        assert "4471" in found["results"][0]["text"]
+    finally:
+        proxy.terminate()
+        proxy.wait(30)
         mcp.stop()
