@@ -17,7 +17,7 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import RedisServer, sample
-from tests.e2e.harness import TOKEN, ApiProcess
+from tests.e2e.harness import ApiProcess, process_env
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess
 
 pytestmark = pytest.mark.slow
@@ -56,13 +56,7 @@ def test_mcp_fails_fast_while_the_api_is_down_and_recovers_by_itself(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
     redis_server.client().flushall()
-    env = {
-        "SHIELD_REDIS_URL": redis_server.url,
-        "SHIELD_API_TOKEN": TOKEN,
-        "SHIELD_DATA_DIR": str(tmp_path / "data"),
-        "SHIELD_LOG_LEVEL": "WARNING",
-    }
-    api = ApiProcess(env, tmp_path / "api.log")
+    api = ApiProcess(process_env(redis_server.url, tmp_path / "data"), tmp_path / "api.log")
     with api.client() as client:
         client.post("/store", json={"text": "The spare key is under the third flowerpot."})
     mcp = McpProcess(

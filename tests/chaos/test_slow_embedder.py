@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import RedisServer, sample, wait_for
-from tests.e2e.harness import TOKEN, ApiProcess, WorkerProcess, wait_job
+from tests.e2e.harness import ApiProcess, WorkerProcess, process_env, wait_job
 from tests.fakes.embedding_server import FakeEmbeddingServer
 
 pytestmark = pytest.mark.slow
@@ -42,20 +42,19 @@ def test_a_slow_embedder_slows_fails_fast_and_recovers(
     redis_server: RedisServer, embedding_server: FakeEmbeddingServer, tmp_path: Path
 ) -> None:
     redis_server.client().flushall()
-    env = {
-        "SHIELD_REDIS_URL": redis_server.url,
-        "SHIELD_API_TOKEN": TOKEN,
-        "SHIELD_DATA_DIR": str(tmp_path / "data"),
-        "SHIELD_EMBEDDING_PROVIDER": "ollama",
-        "SHIELD_EMBEDDING_URL": embedding_server.url,
-        "SHIELD_EMBEDDING_MODEL": "fake-embed",
-        "SHIELD_EMBEDDING_TIMEOUT": str(TIMEOUT),
-        "SHIELD_BREAKER_FAILURES": "3",
-        "SHIELD_BREAKER_RECOVERY_SECONDS": str(RECOVERY),
-        "SHIELD_JOB_HEARTBEAT_SECONDS": "3",
-        "SHIELD_JOB_RETRIES": "1",
-        "SHIELD_LOG_LEVEL": "INFO",
-    }
+    env = process_env(
+        redis_server.url,
+        tmp_path / "data",
+        log_level="INFO",
+        SHIELD_EMBEDDING_PROVIDER="ollama",
+        SHIELD_EMBEDDING_URL=embedding_server.url,
+        SHIELD_EMBEDDING_MODEL="fake-embed",
+        SHIELD_EMBEDDING_TIMEOUT=str(TIMEOUT),
+        SHIELD_BREAKER_FAILURES="3",
+        SHIELD_BREAKER_RECOVERY_SECONDS=str(RECOVERY),
+        SHIELD_JOB_HEARTBEAT_SECONDS="3",
+        SHIELD_JOB_RETRIES="1",
+    )
     api = ApiProcess(env, tmp_path / "api.log")
     worker = WorkerProcess({**env, "SHIELD_API_URL": api.url}, tmp_path / "worker.log")
     try:

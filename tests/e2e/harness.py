@@ -185,6 +185,21 @@ def api_settings(redis_url: str, data_dir: Path, **overrides: Any) -> ApiSetting
     return ApiSettings(**values)
 
 
+def process_env(
+    redis_url: str, data_dir: Path, log_level: str = "WARNING", **more: str
+) -> dict[str, str]:
+    """The environment of a `shield api` or `shield worker` process, as `api_settings` is the
+    settings of one in a thread; `more` adds SHIELD_* variables by their names."""
+    return {
+        "SHIELD_REDIS_URL": redis_url,
+        "SHIELD_API_TOKEN": TOKEN,
+        "SHIELD_DATA_DIR": str(data_dir),
+        "SHIELD_LOG_LEVEL": log_level,
+        "HF_HUB_OFFLINE": "1",
+        **more,
+    }
+
+
 def worker_env(api: ApiServer) -> dict[str, str]:
     return {
         "SHIELD_REDIS_URL": api.settings.redis_url,

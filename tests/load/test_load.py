@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import RedisServer
-from tests.e2e.harness import TOKEN, ApiProcess, WorkerProcess
+from tests.e2e.harness import TOKEN, ApiProcess, WorkerProcess, process_env
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess
 
 pytestmark = pytest.mark.slow
@@ -83,13 +83,7 @@ def test_the_platform_holds_10_and_100_users_without_errors_or_leaks(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
     redis_server.client().flushall()
-    common = {
-        "SHIELD_REDIS_URL": redis_server.url,
-        "SHIELD_API_TOKEN": TOKEN,
-        "SHIELD_DATA_DIR": str(tmp_path / "data"),
-        "SHIELD_LOG_LEVEL": "WARNING",
-        "HF_HUB_OFFLINE": "1",
-    }
+    common = process_env(redis_server.url, tmp_path / "data")
     api = ApiProcess(common, tmp_path / "api.log")
     worker = WorkerProcess({**common, "SHIELD_API_URL": api.url}, tmp_path / "worker.log")
     mcp = McpProcess(api, tmp_path / "mcp.log", SHIELD_LOG_LEVEL="WARNING")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RedisServer
-from tests.e2e.harness import TOKEN, ApiProcess, GraphProcess, WorkerProcess
+from tests.e2e.harness import TOKEN, ApiProcess, GraphProcess, WorkerProcess, process_env
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess
 
 REDIS_PASSWORD = "redis-password-5f0c2b9d41e7"
@@ -45,16 +45,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     graph = GraphProcess(
         tmp_path_factory.mktemp("graph"), logs / "lightrag.log", SHIELD_LOG_LEVEL="DEBUG"
     )
-    common = {
-        "SHIELD_REDIS_URL": redis.url,
-        "SHIELD_API_TOKEN": TOKEN,
-        "SHIELD_LIGHTRAG_URL": graph.url,
-        "SHIELD_LIGHTRAG_TOKEN": graph.token,
-        "SHIELD_DATA_DIR": str(data),
-        "SHIELD_LOG_LEVEL": "DEBUG",
-        "SHIELD_JOB_HEARTBEAT_SECONDS": "3",
-        "HF_HUB_OFFLINE": "1",
-    }
+    common = process_env(
+        redis.url,
+        data,
+        log_level="DEBUG",
+        SHIELD_LIGHTRAG_URL=graph.url,
+        SHIELD_LIGHTRAG_TOKEN=graph.token,
+        SHIELD_JOB_HEARTBEAT_SECONDS="3",
+    )
     api = ApiProcess(common, logs / "api.log")
     worker = WorkerProcess(
         {**common, "SHIELD_API_URL": api.url, "SHIELD_CRAWL_ALLOWLIST": ALLOWLISTED},
