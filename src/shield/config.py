@@ -281,6 +281,9 @@ class WorkerSettings(
         description="Hosts or CIDRs that fetches may reach although private (comma-separated).",
     )
     fetch_timeout: float = Field(default=30.0, gt=0, description="Seconds per fetched URL.")
+    lightrag_insert_timeout: float = Field(
+        default=900.0, gt=0, description="Seconds the graph may take to take in one document."
+    )
     data_dir: Path = Field(
         default=Path("/var/lib/shield"), description="Where the worker keeps Crawl4AI's state."
     )

@@ -1,7 +1,7 @@
 """shield-lightrag killed (-9) while a job is in its graph stage: the job still ends, the
 document is stored and searchable, and only its graph stage says it failed and why. shield-lightrag
 comes back on the same data, the next documents reach the graph again, and the one that missed
-it gets there by being ingested again after a delete. Prints the time to recover."""
+it gets there by being ingested again, unchanged. Prints the time to recover."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from tests.e2e.harness import (
 pytestmark = pytest.mark.slow
 
 COLLECTION = "chaos-graph"
+MANUAL = big_document(100, seed=7)  # long enough that its graph stage lasts several seconds
 LATE_NOTE = "Ilse Marrow repairs the lighthouse lamp at Quillhaven every winter."
 
 
@@ -59,7 +60,7 @@ def test_a_graph_killed_mid_stage_fails_that_stage_alone_and_recovers(
     try:
         worker.wait_ready(redis_server.url)
         with api.client() as client:
-            job = _submit(client, "manual.md", big_document(200, seed=7))
+            job = _submit(client, "manual.md", MANUAL)
             wait_stage(client, job, "graph", timeout=120)
             os.killpg(graph.process.pid, signal.SIGKILL)
             graph.process.wait(10)
@@ -88,15 +89,14 @@ def test_a_graph_killed_mid_stage_fails_that_stage_alone_and_recovers(
             assert answer.status_code == 200, answer.text
             assert "Ilse Marrow" in answer.json()["answer"]
 
-            # The document that missed the graph gets there by a delete and a fresh ingest.
-            gone = client.delete(
-                f"/documents/{item['document_id']}", params={"collection": COLLECTION}
-            )
-            assert gone.status_code == 200, gone.text
-            again = wait_job(
-                client, _submit(client, "manual.md", big_document(200, seed=7)), timeout=180
-            )
-            assert again["result"]["documents"][0]["graph"] == "stored", again
+            # The document that missed the graph gets there when it is ingested again, unchanged.
+            again = wait_job(client, _submit(client, "manual.md", MANUAL), timeout=180)
+            [repaired] = again["result"]["documents"]
+            assert (repaired["status"], repaired["graph"]) == ("stored", "stored"), repaired
+            assert repaired["chunks"] == item["chunks"]
+            collections = client.get("/collections").json()["collections"]
+            [stored] = [c for c in collections if c["name"] == COLLECTION]
+            assert stored["points"] == item["chunks"] + 1  # the manual's chunks and the note, once
     finally:
         worker.stop()
         api.stop()

@@ -184,6 +184,7 @@ def test_documents_sent_at_once_all_reach_the_graph(graph: GraphProcess) -> None
 
 
 FIRST_NAMES = ["Aldous", "Brigid", "Cormac", "Delphine"]
+LATE_NOTE = "Corin Vale inspects the Saltmere dam every autumn."
 
 
 def test_lightrag_query_through_mcp(api: ApiServer, worker: WorkerProcess, tmp_path: Path) -> None:
@@ -214,7 +215,7 @@ def test_a_graph_that_is_down_fails_only_the_graph_stage(
 ) -> None:
     graph.stop()
     with api.client() as client:
-        state = ingest(client, "late.md", "Corin Vale inspects the Saltmere dam every autumn.")
+        state = ingest(client, "late.md", LATE_NOTE)
         assert state["status"] == "succeeded", state
         [item] = state["result"]["documents"]
         assert item["status"] == "stored"
@@ -227,3 +228,22 @@ def test_a_graph_that_is_down_fails_only_the_graph_stage(
         down = client.post("/lightrag/query", json={"query": "who inspects the dam"})
         assert down.status_code == 503
         assert down.headers["Retry-After"]
+
+
+def test_ingesting_again_unchanged_repairs_what_the_graph_missed(
+    api: ApiServer, worker: WorkerProcess, graph: GraphProcess, tmp_path: Path
+) -> None:
+    """Follows the test above: late.md is stored, but its graph stage failed."""
+    back = GraphProcess(graph.data_dir, tmp_path / "graph.log", port=graph.port)
+    try:
+        with api.client() as client:
+            [item] = ingest(client, "late.md", LATE_NOTE)["result"]["documents"]
+            assert (item["status"], item["graph"]) == ("stored", "stored"), item
+            answer = ask(client, "Who inspects the Saltmere dam?", "local")["answer"]
+            assert "Corin Vale" in answer
+
+            [item] = ingest(client, "late.md", LATE_NOTE)["result"]["documents"]
+            assert item["status"] == "unchanged", item  # now in both stores: nothing to do
+            assert item.get("graph") is None, item
+    finally:
+        back.stop()

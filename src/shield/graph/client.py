@@ -1,5 +1,5 @@
-"""shield-api's client of shield-lightrag: a timeout, a circuit breaker, and a clear answer when
-the knowledge graph is not deployed at all."""
+"""The client of shield-lightrag (shield-api's and the workers'): a timeout, a circuit breaker,
+and a clear answer when the knowledge graph is not deployed at all."""
 
 from __future__ import annotations
 
@@ -28,18 +28,31 @@ def _relayed(response: httpx.Response) -> ShieldError:
 
 
 class LightragClient:
-    def __init__(self, base_url: str, token: str | None, timeout: float, breaker: Breaker) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        timeout: float,
+        breaker: Breaker,
+        insert_timeout: float | None = None,
+    ) -> None:
         self.base_url = base_url
+        # An insert runs entity extraction over every chunk: its time grows with the document.
+        self.insert_timeout = insert_timeout or timeout
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = (
             httpx.Client(base_url=base_url, headers=headers, timeout=timeout) if base_url else None
         )
         self.breaker = breaker
 
-    def _send(self, method: str, path: str, json: Any) -> httpx.Response:
+    def _send(
+        self, method: str, path: str, json: Any, timeout: float | None = None
+    ) -> httpx.Response:
         assert self._client is not None
         try:
-            response = self._client.request(method, path, json=json)
+            response = self._client.request(
+                method, path, json=json, timeout=timeout or self._client.timeout
+            )
         except httpx.TimeoutException as exc:
             raise DependencyUnavailable("lightrag", f"shield-lightrag timed out ({exc})") from exc
         except httpx.HTTPError as exc:
@@ -53,13 +66,13 @@ class LightragClient:
             )
         return response
 
-    def call(self, method: str, path: str, json: Any = None) -> Any:
+    def call(self, method: str, path: str, json: Any = None, timeout: float | None = None) -> Any:
         if self._client is None:
             raise GraphNotAvailable(
                 "the knowledge graph is not available: shield-lightrag is not configured "
                 "(SHIELD_LIGHTRAG_URL); vector search (/search, qdrant_find) works without it"
             )
-        response = self.breaker.call(self._send, method, path, json)
+        response = self.breaker.call(self._send, method, path, json, timeout)
         if response.status_code >= 400:
             raise _relayed(response)
         return response.json()
@@ -73,7 +86,18 @@ class LightragClient:
             "PUT",
             f"/collections/{collection}/documents/{doc_id}",
             {"source": source, "chunks": chunks},
+            timeout=self.insert_timeout,
         )
+
+    def holds(self, collection: str, doc_id: str) -> bool:
+        """Whether the graph holds this document, fully processed."""
+        try:
+            self.call("GET", f"/collections/{collection}/documents/{doc_id}")
+        except ShieldError as exc:
+            if exc.status_code == 404:
+                return False
+            raise
+        return True
 
     def forget(self, collection: str, doc_id: str) -> str:
         """Delete a document from the graph: `deleted`, `absent`, `no graph`, or why it failed

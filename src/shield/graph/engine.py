@@ -173,10 +173,17 @@ class GraphEngine:
                 raise unavailable from exc
             raise GraphError(f"LightRAG could not insert {doc_id}: {exc}") from exc
         status = await rag.doc_status.get_by_id(doc_id) or {}
-        state = str(status.get("status", "")).lower().removeprefix("docstatus.")
+        state = _state(status)
         if state != "processed":
             reason = status.get("error_msg") or state or "no status"
             raise GraphError(f"LightRAG did not process {doc_id}: {reason}")
+
+    async def holds(self, collection: str, doc_id: str) -> bool:
+        """Whether the graph holds this document, fully processed (an insert that failed or was
+        cut short by a crash leaves it absent or in another state)."""
+        rag = await self.rag(collection)
+        status = await rag.doc_status.get_by_id(doc_id) or {}
+        return _state(status) == "processed"
 
     async def delete(self, collection: str, doc_id: str) -> bool:
         rag = await self.rag(collection)
@@ -231,6 +238,11 @@ class GraphEngine:
         for rag in self._rags.values():
             await rag.finalize_storages()
         self._rags.clear()
+
+
+def _state(status: dict[str, Any]) -> str:
+    """A document's LightRAG status as a plain word (`processed`, `failed`, ...)."""
+    return str(status.get("status", "")).lower().removeprefix("docstatus.")
 
 
 def _cause(exc: BaseException, kind: type[DependencyUnavailable]) -> DependencyUnavailable | None:

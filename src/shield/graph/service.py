@@ -1,8 +1,9 @@
 """shield-lightrag: the knowledge graph as an HTTP service (default port 8090).
 
 It alone owns LightRAG's working state (`<data dir>/lightrag`, one workspace per collection).
-Workers put documents' chunks in, shield-api deletes documents and forwards questions. Every
-route but `/healthz` demands `SHIELD_LIGHTRAG_TOKEN` when one is set.
+Workers put documents' chunks in (and ask whether it holds one), shield-api deletes documents
+and forwards questions. Every route but `/healthz` demands `SHIELD_LIGHTRAG_TOKEN` when one is
+set.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from shield import __version__
 from shield.api.errors import install_error_handlers
 from shield.config import COLLECTION_NAME_PATTERN, LightragSettings
 from shield.embeddings import Embedder, build_embedder
-from shield.errors import ShieldError, Unauthorized
+from shield.errors import NotFound, ShieldError, Unauthorized
 from shield.graph.engine import GraphEngine
 from shield.graph.llm import ChatLLM, register_cache_metrics
 from shield.logging import get_logger
@@ -154,6 +155,14 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
         started = time.perf_counter()
         await counted("insert", graph.insert(collection, document_id, body.chunks))
         return {"document_id": document_id, "chunks": len(body.chunks), "ms": _ms(started)}
+
+    @app.get("/collections/{collection}/documents/{document_id}", dependencies=protected)
+    async def get_document(
+        collection: Collection, document_id: str, graph: Engine
+    ) -> dict[str, Any]:
+        if not await graph.holds(collection, document_id):
+            raise NotFound(f"the graph of {collection!r} does not hold document {document_id}")
+        return {"document_id": document_id, "status": "processed"}
 
     @app.delete("/collections/{collection}/documents/{document_id}", dependencies=protected)
     async def delete_document(

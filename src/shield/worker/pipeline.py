@@ -1,11 +1,12 @@
 """The ingest pipeline: list -> per document: load -> (unchanged? stop) -> convert -> chunk ->
-embed -> store.
+embed -> store -> graph.
 
 A document is written to shield-api in one whole-document replace, after all its chunks are
 embedded, so a job that fails or is cancelled half way leaves no partial document behind.
 Per-document mistakes (a bad file, a refused URL) are recorded in that document's result and the
 job goes on with the next; failures of a dependency propagate so that RQ retries the job, and
-documents already stored come back `unchanged`.
+documents already stored come back `unchanged`. A stored document that the graph lacks (its
+graph stage failed) is not unchanged: ingesting it again brings the graph up to date.
 """
 
 from __future__ import annotations
@@ -223,8 +224,22 @@ class IngestPipeline:
         # A file's title comes from its content unless the caller named one.
         if (document.data is None or document.title) and existing.title != document.title:
             return False
+        if not self._graph_holds(state, item):
+            return False
         item.chunks, item.title = existing.chunks, existing.title
         return True
+
+    def _graph_holds(self, state: JobState, item: ItemResult) -> bool:
+        """Whether the graph already holds a stored document. One whose graph stage failed before
+        is ingested again in full so that the graph catches up; a graph that cannot say now is
+        left alone (an ingest would only fail its graph stage again)."""
+        if not self.graph.configured:
+            return True
+        try:
+            return self.graph.holds(state.collection, item.document_id or "")
+        except ShieldError as exc:
+            log.info("graph_check_failed", document_id=item.document_id, error=exc.message)
+            return True
 
     def _chunks(
         self, state: JobState, document: SourceDocument, item: ItemResult

@@ -83,6 +83,7 @@ class WorkerContext:
                 settings.lightrag_token.get_secret_value() if settings.lightrag_token else None,
                 settings.lightrag_timeout,
                 Breaker("worker", "lightrag"),
+                insert_timeout=settings.lightrag_insert_timeout,
             ),
         )
         return cls(settings, redis, store, pipeline)
