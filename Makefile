@@ -38,9 +38,8 @@ ansible-lint: bootstrap ## ansible-lint, production profile, on the roles and pl
 typecheck: bootstrap ## mypy --strict on src/
 	$(BIN)/mypy
 
-molecule: molecule-prep ## Every role's Molecule scenario, then the whole platform's
-	@scripts/molecule.sh roles
-	@scripts/molecule.sh platform
+molecule: molecule-prep ## Every role's Molecule scenario, and the whole platform's beside them
+	@scripts/molecule.sh all
 
 molecule-platform: molecule-prep ## The whole platform by site.yml, one container per group, an MCP client
 	@scripts/molecule.sh platform
