@@ -42,7 +42,7 @@ case ${1:-roles} in
         run platform . &
         platform=$!
         status=0
-        "$0" roles || status=1
+        scripts/molecule.sh roles || status=1
         wait "$platform" || status=1
         exit "$status"
         ;;
