@@ -15,8 +15,11 @@ run() {  # name, directory
     if (cd "$2" && molecule test) >"$log" 2>&1; then
         echo "molecule: $1: $(grep -oE '[0-9]+ passed' "$log" | tail -1), $(($(date +%s) - start)) s"
     else
-        echo "molecule: $1 FAILED after $(($(date +%s) - start)) s; the end of $log:"
-        tail -80 "$log"
+        # What failed first (Molecule's own summary comes after its destroy), then the end.
+        echo "molecule: $1 FAILED after $(($(date +%s) - start)) s; what failed in $log:"
+        grep -E -A15 'fatal: \[|failed: \[|FAILED!|^E  |Error:' "$log" | head -60 || true
+        echo "molecule: $1: the end of $log:"
+        tail -30 "$log"
         return 1
     fi
 }
