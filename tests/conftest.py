@@ -93,6 +93,11 @@ class RedisServer:
         self._process.terminate()
         self._process.wait(10)
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no final flush; what survives is what the append-only file held."""
+        self._process.kill()
+        self._process.wait(10)
+
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
