@@ -30,11 +30,9 @@ def test_opens_after_threshold_and_fails_fast() -> None:
             breaker.call(boom)
     assert state_metric("unit", "flaky") == 1
     calls = []
-    start = time.perf_counter()
     with pytest.raises(DependencyUnavailable) as excinfo:
         breaker.call(calls.append, 1)
-    assert time.perf_counter() - start < 0.001
-    assert calls == []  # the dependency is not even tried
+    assert calls == []  # fails fast: the dependency is not even tried
     assert excinfo.value.retry_after >= 29
     assert excinfo.value.circuit_open
     assert "circuit open" in excinfo.value.message
