@@ -360,6 +360,16 @@ class McpSettings(ServiceSettings, ApiClientMixin):
         check_token("SHIELD_MCP_TOKEN", value)
         return value
 
+    @field_validator("mcp_jwt_jwks_uri")
+    @classmethod
+    def _jwks_is_a_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"https?://[^/\s]+", value):
+            raise ValueError(
+                f"SHIELD_MCP_JWT_JWKS_URI must be the http(s) URL of the provider's JWKS, "
+                f"not {value!r}"
+            )
+        return value
+
     @property
     def jwt_configured(self) -> bool:
         return bool(self.mcp_jwt_jwks_uri or self.mcp_jwt_public_key)
@@ -382,7 +392,24 @@ class McpSettings(ServiceSettings, ApiClientMixin):
                 "SHIELD_MCP_JWT_ISSUER and SHIELD_MCP_JWT_AUDIENCE are required with JWTs: "
                 "without them any token the provider ever signed would do"
             )
+        if self.mcp_jwt_public_key and not self.mcp_jwt_algorithm.upper().startswith("HS"):
+            _check_pem_public_key(self.mcp_jwt_public_key)
         return self
+
+
+def _check_pem_public_key(pem: str) -> None:
+    """A key that does not load would make every JWT fail, silently, at each request."""
+    # Imported here: only shield-mcp's install (the `mcp` extra) has cryptography.
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    try:
+        load_pem_public_key(pem.encode())
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            "SHIELD_MCP_JWT_PUBLIC_KEY is not a PEM public key (the text from "
+            "'-----BEGIN PUBLIC KEY-----' to '-----END PUBLIC KEY-----', newlines kept): "
+            f"{str(exc).splitlines()[0]}"
+        ) from None
 
 
 class LightragSettings(ServiceSettings, EmbeddingMixin):

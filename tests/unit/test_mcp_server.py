@@ -85,3 +85,28 @@ def test_jwts_need_an_issuer_and_an_audience() -> None:
         McpSettings(api_url="http://127.0.0.1:1", mcp_jwt_public_key=keys.public_key)  # type: ignore[arg-type]
     # A JWT provider is enough to listen beyond loopback.
     assert jwt_settings(keys, host="0.0.0.0").jwt_configured
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        ({"mcp_jwt_public_key": "ssh-rsa AAAAB3NzaC1yc2E"}, "is not a PEM public key"),
+        ({"mcp_jwt_public_key": "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n"}, "is not a PEM"),
+        ({"mcp_jwt_jwks_uri": "id.example.org/jwks.json"}, "http\\(s\\) URL of the provider"),
+        (
+            {"mcp_jwt_jwks_uri": "https://id.example.org/jwks", "mcp_jwt_public_key": "x"},
+            "not both",
+        ),
+    ],
+)
+def test_a_jwt_provider_that_could_never_verify_a_token_is_refused(
+    settings: dict[str, str], error: str
+) -> None:
+    # Not at the first request (every JWT refused with no reason given): at the start.
+    with pytest.raises(ValidationError, match=error):
+        McpSettings(
+            api_url="http://127.0.0.1:1",  # type: ignore[arg-type]
+            mcp_jwt_issuer=ISSUER,
+            mcp_jwt_audience=AUDIENCE,
+            **settings,  # type: ignore[arg-type]
+        )

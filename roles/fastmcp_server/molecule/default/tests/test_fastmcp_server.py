@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+from fastmcp.server.auth.providers.jwt import RSAKeyPair
+from pydantic import SecretStr
 
 testinfra_hosts = ["podman://shield-mcp-test"]
 TOKEN = "molecule-mcp-token-0123456789"
+ISSUER, AUDIENCE = "https://id.example.org/realms/molecule", "shield-mcp"  # converge.yml's
 
 
 def test_the_service_runs_as_the_unprivileged_user(host: object) -> None:
@@ -52,3 +58,28 @@ def test_the_unit_is_hardened(host: object) -> None:
     unit = host.file("/etc/systemd/system/shield-mcp.service").content_string  # type: ignore[attr-defined]
     for setting in ("NoNewPrivileges=true", "ProtectSystem=strict", "User=shield"):
         assert setting in unit
+
+
+def metrics_status(host: object, token: str) -> str:
+    return host.run(  # type: ignore[attr-defined,no-any-return]
+        "curl -s -o /dev/null -w '%{http_code}' "
+        f"-H 'Authorization: Bearer {token}' http://127.0.0.1:8000/metrics"
+    ).stdout
+
+
+def test_jwts_of_the_configured_provider_are_accepted(host: object) -> None:
+    # converge.yml made the provider's key pair and gave the role its public key, a PEM of
+    # several lines that must reach the service whole through the environment file.
+    key = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "jwt-provider.pem"
+    provider = RSAKeyPair(
+        private_key=SecretStr(key.read_text()),
+        public_key=key.with_suffix(".pem.pub").read_text(),
+    )
+    env = host.file("/etc/shield/mcp.env").content_string  # type: ignore[attr-defined]
+    assert f'SHIELD_MCP_JWT_ISSUER="{ISSUER}"' in env
+    assert metrics_status(host, provider.create_token(issuer=ISSUER, audience=AUDIENCE)) == "200"
+    assert metrics_status(host, TOKEN) == "200"  # the shared token keeps working
+    for_another_service = provider.create_token(issuer=ISSUER, audience="another-service")
+    assert metrics_status(host, for_another_service) == "401"
+    stranger = RSAKeyPair.generate().create_token(issuer=ISSUER, audience=AUDIENCE)
+    assert metrics_status(host, stranger) == "401"
