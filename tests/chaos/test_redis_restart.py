@@ -94,7 +94,10 @@ def test_jobs_survive_a_redis_restart(
         asker.start()
         wait_stage(client, jobs[0], "embedding")
 
-        redis.stop() if how == "restart" else redis.kill()
+        if how == "restart":
+            redis.stop()
+        else:
+            redis.kill()
         time.sleep(OUTAGE_SECONDS)
         redis.start()
         back = time.monotonic()

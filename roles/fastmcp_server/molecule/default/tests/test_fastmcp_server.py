@@ -70,10 +70,10 @@ def metrics_status(host: object, token: str) -> str:
 def test_jwts_of_the_configured_provider_are_accepted(host: object) -> None:
     # converge.yml made the provider's key pair and gave the role its public key, a PEM of
     # several lines that must reach the service whole through the environment file.
-    key = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "jwt-provider.pem"
+    keys = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
     provider = RSAKeyPair(
-        private_key=SecretStr(key.read_text()),
-        public_key=key.with_suffix(".pem.pub").read_text(),
+        private_key=SecretStr((keys / "jwt-provider.pem").read_text()),
+        public_key=(keys / "jwt-provider.pem.pub").read_text(),
     )
     env = host.file("/etc/shield/mcp.env").content_string  # type: ignore[attr-defined]
     assert f'SHIELD_MCP_JWT_ISSUER="{ISSUER}"' in env
