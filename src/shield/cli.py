@@ -24,7 +24,7 @@ from shield.config import (
     ServiceSettings,
     WorkerSettings,
 )
-from shield.logging import configure_logging, register_secret
+from shield.logging import configure_logging, get_logger
 from shield.resilience import configure_breakers
 
 ENV_PREFIX = "SHIELD_"
@@ -132,6 +132,15 @@ def _settings_or_exit(cls: type[S]) -> S:
     return settings
 
 
+def _start_service(cls: type[S], service: str) -> S:
+    """The settings of a service that is starting, its logging set up, and its effective
+    configuration logged at DEBUG (secrets masked: settings register theirs as they load)."""
+    settings = _settings_or_exit(cls)
+    configure_logging(settings.log_level, settings.log_format, service=service)
+    get_logger(__name__).debug("configuration", **settings.model_dump(mode="json"))
+    return settings
+
+
 def _serve(app: Any, host: str, port: int) -> None:
     """Serve an ASGI app the way every Shield HTTP service is served: our JSON logging, no
     access log (the services log requests themselves), a bounded graceful shutdown."""
@@ -148,9 +157,7 @@ def _serve(app: Any, host: str, port: int) -> None:
 def api(host: str | None, port: int | None) -> None:
     """Run shield-api, the orchestrator API."""
     _listen_on(host, port)
-    settings = _settings_or_exit(ApiSettings)
-    assert isinstance(settings, ApiSettings)
-    configure_logging(settings.log_level, settings.log_format, service="shield-api")
+    settings = _start_service(ApiSettings, "shield-api")
     from shield.api.app import create_app
 
     _serve(create_app(settings), settings.host, settings.port)
@@ -174,11 +181,7 @@ def api(host: str | None, port: int | None) -> None:
 )
 def worker(burst: bool, metrics_port: int | None, metrics_host: str) -> None:
     """Run a shield-worker (an RQ worker for ingest jobs)."""
-    settings = _settings_or_exit(WorkerSettings)
-    assert isinstance(settings, WorkerSettings)
-    configure_logging(settings.log_level, settings.log_format, service="shield-worker")
-    if settings.api_token:
-        register_secret(settings.api_token.get_secret_value())
+    settings = _start_service(WorkerSettings, "shield-worker")
     from shield.worker.main import run_worker
 
     run_worker(settings, burst=burst, metrics_port=metrics_port, metrics_host=metrics_host)
@@ -193,12 +196,8 @@ def worker(burst: bool, metrics_port: int | None, metrics_host: str) -> None:
 def mcp(transport: str, host: str | None, port: int | None) -> None:
     """Run shield-mcp, the MCP server (streamable HTTP at /mcp, or stdio)."""
     _listen_on(host, port)
-    settings = _settings_or_exit(McpSettings)
-    assert isinstance(settings, McpSettings)
     # On stdio, stdout carries the protocol: logs go to stderr (they always do here).
-    configure_logging(settings.log_level, settings.log_format, service="shield-mcp")
-    for secret in (settings.mcp_token, settings.api_token):
-        register_secret(secret.get_secret_value() if secret else None)
+    settings = _start_service(McpSettings, "shield-mcp")
     from shield.mcp.server import build_server
 
     server = build_server(settings)
@@ -216,11 +215,7 @@ def mcp(transport: str, host: str | None, port: int | None) -> None:
 def lightrag(host: str | None, port: int | None) -> None:
     """Run shield-lightrag, the knowledge graph service."""
     _listen_on(host, port)
-    settings = _settings_or_exit(LightragSettings)
-    assert isinstance(settings, LightragSettings)
-    configure_logging(settings.log_level, settings.log_format, service="shield-lightrag")
-    if settings.lightrag_token:
-        register_secret(settings.lightrag_token.get_secret_value())
+    settings = _start_service(LightragSettings, "shield-lightrag")
     from shield.graph.service import create_app
 
     _serve(create_app(settings), settings.host, settings.port)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shield.fields import COLLECTION_NAME_PATTERN
+from shield.logging import register_settings_secrets
+
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "token", "test"}
 MIN_TOKEN_LENGTH = 16
-COLLECTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 
 def is_loopback(host: str) -> bool:
@@ -29,6 +31,11 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def secret_value(secret: SecretStr | None) -> str | None:
+    """The plain value of an optional secret, for the one place that sends it."""
+    return secret.get_secret_value() if secret is not None else None
 
 
 def check_token(name: str, token: SecretStr | None) -> None:
@@ -73,6 +80,10 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Settings know their secrets: each is masked in every log line from here on.
+        register_settings_secrets(self)
 
 
 class RedisMixin(BaseSettings):

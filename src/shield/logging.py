@@ -11,8 +11,10 @@ import re
 import sys
 from collections.abc import Iterable, MutableMapping
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import structlog
+from pydantic import BaseModel, SecretStr
 
 REDACTED = "***"
 _SECRET_KEY = re.compile(r"(token|password|passwd|secret|authorization|api_key|apikey)", re.I)
@@ -24,6 +26,23 @@ def register_secret(value: str | None) -> None:
     """Remember a secret value so that it is masked wherever it appears in a log line."""
     if value and len(value) >= 4:
         _secrets.add(value)
+
+
+def register_settings_secrets(settings: BaseModel) -> None:
+    """Every secret a settings object holds: each `SecretStr` field, and the password inside any
+    URL field (`redis://:password@host`). Settings call this as they are built, so no service
+    has to list its secrets by hand."""
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            register_secret(value.get_secret_value())
+        elif isinstance(value, str) and "://" in value:
+            try:
+                password = urlsplit(value).password
+            except ValueError:  # not a URL after all; the field's own validator says so
+                continue
+            register_secret(unquote(password) if password else None)
+            register_secret(password)
 
 
 def redact_text(text: str) -> str:

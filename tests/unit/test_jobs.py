@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from redis import Redis
 from rq import Queue
@@ -15,7 +14,12 @@ from shield.config import ApiSettings
 from shield.jobs.callbacks import on_job_failure
 from shield.jobs.models import JobState, JobStatus
 from shield.jobs.queue import JobQueue
+from shield.jobs.requests import DocumentIngest
 from shield.jobs.store import JobStore, events_key
+
+
+def text_job(text: str) -> DocumentIngest:
+    return DocumentIngest(kind="document", text=text)
 
 
 def new_queue(redis: Redis, retries: int = 1) -> JobQueue:
@@ -32,7 +36,7 @@ def events(redis: Redis, job_id: str) -> list[JobState]:
 
 def test_every_change_is_an_event_and_final_is_final(redis_client: Redis) -> None:
     queue = new_queue(redis_client)
-    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    state = queue.submit(text_job("abc"), "docs")
     assert queue.store.request(state.job_id) == {"kind": "document", "text": "abc"}
     assert state.request == {"kind": "document", "text_chars": 3}
     state.status, state.stage = JobStatus.RUNNING, "embedding"
@@ -53,7 +57,7 @@ def test_every_change_is_an_event_and_final_is_final(redis_client: Redis) -> Non
 
 def test_cancelling_a_queued_job_takes_it_off_the_queue(redis_client: Redis) -> None:
     queue = new_queue(redis_client)
-    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    state = queue.submit(text_job("abc"), "docs")
     assert queue.size() == 1
     queue.cancel(state)
     assert queue.size() == 0
@@ -66,7 +70,7 @@ def _rq_job(redis: Redis, job_id: str) -> Job:
 
 def test_lost_worker_with_retries_left_requeues(redis_client: Redis) -> None:
     queue = new_queue(redis_client, retries=1)
-    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    state = queue.submit(text_job("abc"), "docs")
     job = _rq_job(redis_client, state.job_id)
     on_job_failure(job, redis_client, AbandonedJobError, AbandonedJobError(), None)
     after = queue.store.get(state.job_id)
@@ -80,7 +84,7 @@ def test_lost_worker_with_retries_left_requeues(redis_client: Redis) -> None:
 
 def test_lost_worker_without_retries_fails_with_the_reason(redis_client: Redis) -> None:
     queue = new_queue(redis_client, retries=0)
-    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    state = queue.submit(text_job("abc"), "docs")
     job = _rq_job(redis_client, state.job_id)
     on_job_failure(job, redis_client, AbandonedJobError, AbandonedJobError(), None)
     after = queue.store.get(state.job_id)
@@ -93,7 +97,7 @@ def test_lost_worker_without_retries_fails_with_the_reason(redis_client: Redis) 
 
 def test_timeouts_say_which_limit(redis_client: Redis) -> None:
     queue = new_queue(redis_client, retries=0)
-    state = queue.submit("document", "docs", {"kind": "document", "text": "abc"})
+    state = queue.submit(text_job("abc"), "docs")
     job = _rq_job(redis_client, state.job_id)
     on_job_failure(job, redis_client, JobTimeoutException, JobTimeoutException("t"), None)
     after = queue.store.get(state.job_id)
@@ -107,25 +111,22 @@ def test_recent_lists_newest_first(redis_client: Redis) -> None:
     queue = new_queue(redis_client)
     ids = []
     for _ in range(3):
-        ids.append(queue.submit("document", "docs", {"kind": "document", "text": "x"}).job_id)
+        ids.append(queue.submit(text_job("x"), "docs").job_id)
         time.sleep(0.01)
     assert [s.job_id for s in queue.store.recent(2)] == ids[::-1][:2]
     assert isinstance(queue.queue, Queue)
 
 
 def test_reaper_fails_jobs_whose_queue_entry_vanished(redis_client: Redis) -> None:
-    from types import SimpleNamespace
-
-    from shield.api.reaper import reap_once
+    from shield.jobs.reaper import reap_once
 
     queue = new_queue(redis_client)
-    kept = queue.submit("document", "docs", {"kind": "document", "text": "kept"})
+    kept = queue.submit(text_job("kept"), "docs")
     lost = JobState(job_id="f" * 32, kind="document", collection="docs")
     queue.store.create(lost, {"kind": "document", "text": "x"}, time.time() - 3600)
-    old_but_queued = queue.submit("document", "docs", {"kind": "document", "text": "old"})
+    old_but_queued = queue.submit(text_job("old"), "docs")
     redis_client.zadd("shield:jobs:active", {old_but_queued.job_id: time.time() - 3600})
-    services: Any = SimpleNamespace(queue=queue, jobs=queue.store, redis=redis_client)
-    reap_once(services)
+    reap_once(queue)
     failed = queue.store.get(lost.job_id)
     assert failed is not None
     assert failed.status == JobStatus.FAILED

@@ -10,19 +10,19 @@ from fastapi import Depends, FastAPI
 
 from shield import __version__
 from shield.api.deps import require_token
-from shield.api.errors import install_error_handlers
 from shield.api.indexer import run_indexer
 from shield.api.middleware import RequestMiddleware
 from shield.api.openapi import error_responses
-from shield.api.reaper import run_reaper
 from shield.api.routes import documents, graph, health, ingest, internal, jobs, search
 from shield.api.routes.ingest import MULTIPART_OVERHEAD_BYTES
 from shield.api.services import Services
 from shield.config import ApiSettings
 from shield.embeddings import Embedder
 from shield.jobs.outcomes import initialise_job_metrics
-from shield.logging import get_logger, register_secret
+from shield.jobs.reaper import run_reaper
+from shield.logging import get_logger
 from shield.vectorstore import VectorStore
+from shield.web.errors import install_error_handlers
 
 log = get_logger(__name__)
 
@@ -34,8 +34,6 @@ def create_app(
     embedder: Embedder | None = None,
 ) -> FastAPI:
     """The app; `store` and `embedder` may be given ready-made (tests, benchmarks)."""
-    for secret in (settings.api_token, settings.qdrant_api_key, settings.embedding_api_key):
-        register_secret(secret.get_secret_value() if secret else None)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -43,7 +41,7 @@ def create_app(
         initialise_job_metrics()
         app.state.services = services
         interval = max(1.0, settings.job_heartbeat_seconds / 3)
-        reaper = asyncio.create_task(run_reaper(services, interval))
+        reaper = asyncio.create_task(run_reaper(services.queue, interval))
         indexer = asyncio.create_task(run_indexer(services))
         log.info(
             "api_started", vector_store=services.store.backend, model=services.embedder.model_name

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shield.api.services import Services
-from shield.errors import Unauthorized
-
-_bearer = HTTPBearer(auto_error=False)
+from shield.web.auth import bearer_guard
 
 
 def get_services(request: Request) -> Services:
@@ -22,20 +18,10 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def require_token(
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """Demand `Authorization: Bearer <SHIELD_API_TOKEN>` whenever a token is configured."""
-    expected = services.settings.api_token
-    if expected is None:
-        return
-    if credentials is None:
-        raise Unauthorized("missing bearer token: send 'Authorization: Bearer <SHIELD_API_TOKEN>'")
-    if not secrets.compare_digest(
-        credentials.credentials.encode(), expected.get_secret_value().encode()
-    ):
-        raise Unauthorized("invalid bearer token")
+# Every route but health and the API's description: `Authorization: Bearer <SHIELD_API_TOKEN>`.
+require_token = bearer_guard(
+    lambda request: get_services(request).settings.api_token, "SHIELD_API_TOKEN"
+)
 
 
 def collection_or_default(services: Services, collection: str | None) -> str:

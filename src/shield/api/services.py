@@ -72,12 +72,7 @@ class Services:
             embedder=embedder,
             index=DocumentIndex(store, embedder, Breaker("api", "vector_store")),
             chunker=Chunker(),
-            lightrag=LightragClient(
-                settings.lightrag_url,
-                settings.lightrag_token.get_secret_value() if settings.lightrag_token else None,
-                settings.lightrag_timeout,
-                Breaker("api", "lightrag"),
-            ),
+            lightrag=LightragClient.from_settings(settings, "api"),
         )
 
     def call_redis(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from shield.config import EmbeddingMixin
+from shield.config import EmbeddingMixin, secret_value
 from shield.embeddings.base import Embedder
 from shield.embeddings.cache import CachedEmbedder
 
 
 def build_embedder(settings: EmbeddingMixin, service: str) -> Embedder:
     inner: Embedder
-    key = settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else None
+    key = secret_value(settings.embedding_api_key)
     if settings.embedding_provider == "local":
         from shield.embeddings.local import LocalEmbedder
 

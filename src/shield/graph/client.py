@@ -7,7 +7,9 @@ from typing import Any
 
 import httpx
 
-from shield.errors import DependencyUnavailable, ShieldError, error_message
+from shield.config import LightragClientMixin
+from shield.errors import ShieldError, error_message
+from shield.net.service_client import ServiceClient, ServiceEndpoint, lightrag_endpoint
 from shield.resilience import Breaker
 
 
@@ -30,56 +32,40 @@ def _relayed(response: httpx.Response) -> ShieldError:
 class LightragClient:
     def __init__(
         self,
-        base_url: str,
-        token: str | None,
-        timeout: float,
+        endpoint: ServiceEndpoint | None,
         breaker: Breaker,
         insert_timeout: float | None = None,
     ) -> None:
-        self.base_url = base_url
-        # An insert runs entity extraction over every chunk: its time grows with the document.
-        self.insert_timeout = insert_timeout or timeout
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._client = (
-            httpx.Client(base_url=base_url, headers=headers, timeout=timeout) if base_url else None
-        )
+        """`endpoint` None: no knowledge graph is deployed; calls say so clearly."""
+        self._service = ServiceClient(endpoint, breaker) if endpoint else None
         self.breaker = breaker
+        # An insert runs entity extraction over every chunk: its time grows with the document.
+        self.insert_timeout = insert_timeout or (endpoint.timeout if endpoint else None)
 
-    def _send(
-        self, method: str, path: str, json: Any, timeout: float | None = None
-    ) -> httpx.Response:
-        assert self._client is not None
-        try:
-            response = self._client.request(
-                method, path, json=json, timeout=timeout or self._client.timeout
-            )
-        except httpx.TimeoutException as exc:
-            raise DependencyUnavailable("lightrag", f"shield-lightrag timed out ({exc})") from exc
-        except httpx.HTTPError as exc:
-            raise DependencyUnavailable(
-                "lightrag", f"shield-lightrag is unreachable ({exc})"
-            ) from exc
-        if response.status_code >= 500:
-            raise DependencyUnavailable(
-                "lightrag",
-                f"shield-lightrag answered {response.status_code}: {error_message(response)}",
-            )
-        return response
+    @classmethod
+    def from_settings(
+        cls,
+        settings: LightragClientMixin,
+        service: str,
+        insert_timeout: float | None = None,
+    ) -> LightragClient:
+        return cls(lightrag_endpoint(settings), Breaker(service, "lightrag"), insert_timeout)
 
     def call(self, method: str, path: str, json: Any = None, timeout: float | None = None) -> Any:
-        if self._client is None:
+        if self._service is None:
             raise GraphNotAvailable(
                 "the knowledge graph is not available: shield-lightrag is not configured "
                 "(SHIELD_LIGHTRAG_URL); vector search (/search, qdrant_find) works without it"
             )
-        response = self.breaker.call(self._send, method, path, json, timeout)
+        extra = {"timeout": timeout} if timeout else {}
+        response = self._service.request(method, path, json=json, **extra)
         if response.status_code >= 400:
             raise _relayed(response)
         return response.json()
 
     @property
     def configured(self) -> bool:
-        return self._client is not None
+        return self._service is not None
 
     def put_document(self, collection: str, doc_id: str, source: str, chunks: list[str]) -> None:
         self.call(
@@ -102,7 +88,7 @@ class LightragClient:
     def forget(self, collection: str, doc_id: str) -> str:
         """Delete a document from the graph: `deleted`, `absent`, `no graph`, or why it failed
         (the vector store's deletion stands either way; deleting again retries the graph)."""
-        if self._client is None:
+        if self._service is None:
             return "no graph"
         try:
             result = self.call("DELETE", f"/collections/{collection}/documents/{doc_id}")
@@ -111,5 +97,5 @@ class LightragClient:
         return "deleted" if result.get("deleted") else "absent"
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
+        if self._service is not None:
+            self._service.close()

@@ -8,7 +8,6 @@ set.
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -16,24 +15,23 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
 
 from shield import __version__
-from shield.api.errors import install_error_handlers
-from shield.config import COLLECTION_NAME_PATTERN, LightragSettings
+from shield.config import LightragSettings, secret_value
 from shield.embeddings import Embedder, build_embedder
-from shield.errors import NotFound, ShieldError, Unauthorized
+from shield.errors import NotFound, ShieldError
+from shield.fields import CollectionName
 from shield.graph.engine import GraphEngine
 from shield.graph.llm import ChatLLM, register_cache_metrics
 from shield.logging import get_logger
 from shield.metrics import LIGHTRAG_OPERATIONS
+from shield.web.auth import bearer_guard
+from shield.web.errors import install_error_handlers
 
 log = get_logger(__name__)
 T = TypeVar("T")
-_bearer = HTTPBearer(auto_error=False)
-Collection = Annotated[str, Field(pattern=COLLECTION_NAME_PATTERN)]
 MAX_CHUNKS = 20_000
 
 
@@ -51,7 +49,7 @@ class GraphQueryBody(BaseModel):
 
     query: str = Field(min_length=1, max_length=4096)
     mode: Literal["naive", "local", "global", "hybrid", "mix"] = "hybrid"
-    collection: Collection = "shield"
+    collection: CollectionName = "shield"
     top_k: int = Field(default=20, ge=1, le=200)
 
 
@@ -77,17 +75,9 @@ def get_engine(request: Request) -> GraphEngine:
     return engine
 
 
-def require_token(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    expected = request.app.state.settings.lightrag_token
-    if expected is None:
-        return
-    if credentials is None or not secrets.compare_digest(
-        credentials.credentials.encode(), expected.get_secret_value().encode()
-    ):
-        raise Unauthorized("send 'Authorization: Bearer <SHIELD_LIGHTRAG_TOKEN>'")
+require_token = bearer_guard(
+    lambda request: request.app.state.settings.lightrag_token, "SHIELD_LIGHTRAG_TOKEN"
+)
 
 
 Engine = Annotated[GraphEngine, Depends(get_engine)]
@@ -100,12 +90,11 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
         folder.mkdir(parents=True, exist_ok=True)
         llm = None
         if settings.llm_provider != "none":
-            key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
             llm = ChatLLM(
                 settings.llm_provider,
                 settings.llm_url,
                 settings.llm_model,
-                key,
+                secret_value(settings.llm_api_key),
                 settings.llm_timeout,
                 settings.llm_retries,
             )
@@ -150,7 +139,7 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
 
     @app.put("/collections/{collection}/documents/{document_id}", dependencies=protected)
     async def put_document(
-        collection: Collection, document_id: str, body: DocumentChunks, graph: Engine
+        collection: CollectionName, document_id: str, body: DocumentChunks, graph: Engine
     ) -> dict[str, Any]:
         started = time.perf_counter()
         await counted("insert", graph.insert(collection, document_id, body.chunks))
@@ -158,7 +147,7 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
 
     @app.get("/collections/{collection}/documents/{document_id}", dependencies=protected)
     async def get_document(
-        collection: Collection, document_id: str, graph: Engine
+        collection: CollectionName, document_id: str, graph: Engine
     ) -> dict[str, Any]:
         if not await graph.holds(collection, document_id):
             raise NotFound(f"the graph of {collection!r} does not hold document {document_id}")
@@ -166,7 +155,7 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
 
     @app.delete("/collections/{collection}/documents/{document_id}", dependencies=protected)
     async def delete_document(
-        collection: Collection, document_id: str, graph: Engine
+        collection: CollectionName, document_id: str, graph: Engine
     ) -> dict[str, Any]:
         deleted = await counted("delete", graph.delete(collection, document_id))
         return {"document_id": document_id, "deleted": deleted}

@@ -13,9 +13,9 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
-from shield.jobs.models import JobError, JobStatus, utcnow
-from shield.jobs.outcomes import record_outcome
+from shield.jobs.models import JobError, JobStatus
 from shield.jobs.store import JobStore
+from shield.jobs.transitions import finish, retry_later
 from shield.logging import get_logger
 
 log = get_logger(__name__)
@@ -51,20 +51,8 @@ def on_job_failure(
         return
     error = describe_failure(job, exc_type, exc)
     if job.retries_left:
-        state.status = JobStatus.QUEUED
-        state.stage = "retrying"
-        state.error = JobError(
-            code=error.code,
-            message=f"attempt {max(state.attempts, 1)} of {state.max_attempts} failed: "
-            f"{error.message}; it will be retried",
-        )
-        outcome = "retried"
+        saved, outcome = retry_later(store, state, error), "retried"
     else:
-        state.status = JobStatus.FAILED
-        state.stage = "failed"
-        state.error = error
-        state.finished_at = utcnow()
-        outcome = "failed"
-    if store.save(state):
-        record_outcome(state, outcome)
+        saved, outcome = finish(store, state, JobStatus.FAILED, error), "failed"
+    if saved:
         log.warning("job_attempt_failed", job_id=job.id, outcome=outcome, error=error.message)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
 
 from redis import Redis
 from rq import Callback, Queue, Retry
@@ -15,20 +14,14 @@ from rq.job import JobStatus as RQStatus
 
 from shield.config import JobMixin
 from shield.errors import Conflict
-from shield.jobs.models import JobError, JobState, JobStatus, utcnow
+from shield.jobs.models import JobError, JobState, JobStatus
 from shield.jobs.outcomes import record_outcome
+from shield.jobs.requests import CrawlIngest, DocumentIngest, UploadIngest, request_summary
 from shield.jobs.store import JobStore
+from shield.jobs.transitions import finish
 
 RUN_INGEST = "shield.worker.tasks.run_ingest"
 ON_FAILURE = "shield.worker.tasks.on_job_failure"
-
-
-def summarize_request(request: dict[str, Any]) -> dict[str, Any]:
-    """What a job's state shows of its request: everything but bulky content, which is sized."""
-    summary = {k: v for k, v in request.items() if k != "text"}
-    if "text" in request:
-        summary["text_chars"] = len(request["text"])
-    return summary
 
 
 class JobQueue:
@@ -40,17 +33,16 @@ class JobQueue:
 
     def submit(
         self,
-        kind: str,
+        request: DocumentIngest | UploadIngest | CrawlIngest,
         collection: str,
-        request: dict[str, Any],
         upload: bytes | None = None,
     ) -> JobState:
         job_id = uuid.uuid4().hex
         state = JobState(
             job_id=job_id,
-            kind=kind,
+            kind=request.kind,
             collection=collection,
-            request=summarize_request(request),
+            request=request_summary(request),
             max_attempts=self.settings.job_retries + 1,
         )
         rq_job = self.queue.create_job(
@@ -67,9 +59,10 @@ class JobQueue:
         )
         # The state and the queue entry are written in one MULTI/EXEC: one round trip, and no
         # moment where one exists without the other.
+        stored = request.model_dump(mode="json", exclude_none=True)
         with self.redis.pipeline() as pipe:
             self.queue.enqueue_job(rq_job, pipeline=pipe)  # RQ starts the MULTI itself
-            self.store.create(state, request, time.time(), pipeline=pipe, upload=upload)
+            self.store.create(state, stored, time.time(), pipeline=pipe, upload=upload)
             created = pipe.execute()[-1]
         if not created:
             raise RuntimeError(f"job {job_id} already exists")
@@ -85,15 +78,11 @@ class JobQueue:
                 rq_job.cancel()
         except NoSuchJobError:
             pass
-        state.status = JobStatus.CANCELLED
-        state.stage = "cancelled"
-        state.finished_at = utcnow()
-        state.error = JobError(code="cancelled", message="cancelled on request")
-        if not self.store.save(state):
+        error = JobError(code="cancelled", message="cancelled on request")
+        if not finish(self.store, state, JobStatus.CANCELLED, error):
             current = self.store.get(state.job_id)
             status = current.status if current else "expired"
             raise Conflict(f"job {state.job_id} has already {status}; it cannot be cancelled")
-        record_outcome(state, "cancelled")
         return state
 
     def size(self) -> int:

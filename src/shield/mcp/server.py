@@ -14,7 +14,6 @@ import binascii
 import contextlib
 import functools
 import json
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
@@ -29,10 +28,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from shield import __version__
-from shield.config import McpSettings
+from shield.config import McpSettings, secret_value
 from shield.errors import DependencyUnavailable
 from shield.mcp.api import ShieldApi
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
+from shield.web.tokens import bearer_token, token_matches
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -52,11 +52,11 @@ class ShieldTokenVerifier(TokenVerifier):
 
     def __init__(self, token: str | None, jwt: TokenVerifier | None = None) -> None:
         super().__init__()
-        self._token = token.encode() if token else None
+        self._token = token
         self._jwt = jwt
 
     async def verify_token(self, token: str) -> AccessToken | None:
-        if self._token is not None and secrets.compare_digest(token.encode(), self._token):
+        if self._token is not None and token_matches(token, self._token):
             return AccessToken(token=token, client_id="shield-mcp-client", scopes=[])
         if self._jwt is not None:
             return await self._jwt.verify_token(token)
@@ -64,7 +64,7 @@ class ShieldTokenVerifier(TokenVerifier):
 
 
 def build_verifier(settings: McpSettings) -> ShieldTokenVerifier | None:
-    token = settings.mcp_token.get_secret_value() if settings.mcp_token else None
+    token = secret_value(settings.mcp_token)
     jwt = None
     if settings.jwt_configured:
         jwt = JWTVerifier(
@@ -276,14 +276,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
 
 def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP:
     verifier = build_verifier(settings)
-    api_token = settings.api_token.get_secret_value() if settings.api_token else None
-    shield = api or ShieldApi(
-        settings.api_url,
-        api_token,
-        settings.api_timeout,
-        settings.api_breaker_failures,
-        settings.api_breaker_recovery_seconds,
-    )
+    shield = api or ShieldApi.from_settings(settings)
     mcp = FastMCP(
         "shield",
         instructions="Search and grow a self-hosted knowledge base: find passages with "
@@ -379,8 +372,8 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
     @mcp.custom_route("/metrics", methods=["GET"])
     async def metrics(request: Request) -> Response:
         if verifier is not None:  # custom routes bypass FastMCP's auth: the same check here
-            scheme, _, given = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or await verifier.verify_token(given) is None:
+            given = bearer_token(request.headers.get("authorization"))
+            if given is None or await verifier.verify_token(given) is None:
                 return JSONResponse(
                     {"error": {"code": "unauthorized", "message": "missing or invalid token"}},
                     status_code=401,

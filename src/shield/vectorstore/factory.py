@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shield.config import ApiSettings
+from shield.config import ApiSettings, secret_value
 from shield.vectorstore.base import VectorStore
 
 
@@ -11,7 +11,7 @@ def open_vector_store(settings: ApiSettings) -> VectorStore:
     if settings.qdrant_url:
         from shield.vectorstore.server import QdrantServerStore
 
-        key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+        key = secret_value(settings.qdrant_api_key)
         return QdrantServerStore.from_url(
             settings.qdrant_url, key, settings.qdrant_timeout, settings.search_hnsw_ef
         )

@@ -14,6 +14,7 @@ from shield.config import WorkerSettings
 from shield.crawl.crawler import CrawlOptions, CrawlSummary, Page, SiteCrawler
 from shield.crawl.fetch import FetchLimits
 from shield.errors import ShieldError
+from shield.jobs.requests import CrawlIngest
 from shield.logging import get_logger
 from shield.net.egress import EgressPolicy
 
@@ -26,19 +27,18 @@ class _Done:
     error: BaseException | None
 
 
-def crawl_options(settings: WorkerSettings, request: dict[str, object]) -> CrawlOptions:
-    allowed = request.get("allowed_domains")
+def crawl_options(settings: WorkerSettings, request: CrawlIngest) -> CrawlOptions:
     return CrawlOptions(
-        url=str(request["url"]),
-        allowed_domains=[str(a) for a in allowed] if isinstance(allowed, list) else None,
-        max_pages=int(str(request.get("max_pages", 50))),
-        max_depth=int(str(request.get("max_depth", 2))),
+        url=request.url,
+        allowed_domains=request.allowed_domains,
+        max_pages=request.max_pages,
+        max_depth=request.max_depth,
         respect_robots=settings.crawl_respect_robots,
         use_sitemaps=settings.crawl_use_sitemaps,
         concurrency=settings.crawl_concurrency,
         per_host_concurrency=settings.crawl_per_host_concurrency,
         per_host_delay=settings.crawl_per_host_delay,
-        engine=str(request.get("engine") or settings.crawl_engine),
+        engine=request.engine or settings.crawl_engine,
         browser_path=settings.crawl_browser_path,
         limits=FetchLimits(
             timeout=settings.crawl_page_timeout, max_bytes=settings.crawl_max_page_bytes

@@ -25,7 +25,7 @@ from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
 
-from shield.config import WorkerSettings
+from shield.config import WorkerSettings, secret_value
 from shield.jobs.outcomes import initialise_job_metrics
 from shield.logging import get_logger
 from shield.worker.metrics_server import serve_metrics
@@ -84,7 +84,7 @@ def run_worker(
     initialise_job_metrics()
     configure(context)
     if metrics_port:
-        token = settings.api_token.get_secret_value() if settings.api_token else None
+        token = secret_value(settings.api_token)
         serve_metrics(metrics_host, metrics_port, token)
     ShieldWorker.heartbeat_seconds = settings.job_heartbeat_seconds
     worked = False

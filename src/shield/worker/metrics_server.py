@@ -6,7 +6,6 @@ from another host (the monitoring one), so this wraps its WSGI app with the toke
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -14,6 +13,8 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from prometheus_client import make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer
+
+from shield.web.tokens import bearer_token, token_matches
 
 StartResponse = Callable[..., Any]
 
@@ -27,11 +28,10 @@ def guarded(
     app: Callable[..., Iterable[bytes]], token: str | None
 ) -> Callable[..., Iterable[bytes]]:
     """`app`, answering 401 to a request without `Authorization: Bearer <token>`."""
-    expected = f"Bearer {token}".encode() if token else None
 
     def checked(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        given = str(environ.get("HTTP_AUTHORIZATION", "")).encode()
-        if expected is not None and not secrets.compare_digest(given, expected):
+        given = bearer_token(environ.get("HTTP_AUTHORIZATION"))
+        if token is not None and not token_matches(given, token):
             start_response(
                 "401 Unauthorized",
                 [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")],

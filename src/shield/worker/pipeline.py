@@ -21,17 +21,10 @@ from shield.documents.models import ChunkIn, DocumentWrite, SourceDocument
 from shield.embeddings import Embedder
 from shield.errors import DependencyUnavailable, InvalidInput, JobCancelled, ShieldError
 from shield.graph.client import LightragClient
-from shield.jobs.models import (
-    ItemResult,
-    JobError,
-    JobProgress,
-    JobResult,
-    JobState,
-    JobStatus,
-    utcnow,
-)
-from shield.jobs.outcomes import record_outcome
+from shield.jobs.models import ItemResult, JobError, JobState, JobStatus
+from shield.jobs.requests import CrawlIngest, DocumentIngest, UploadIngest, parse_job_request
 from shield.jobs.store import JobStore
+from shield.jobs.transitions import JobReporter, begin_attempt, finish
 from shield.logging import get_logger
 from shield.worker.api_client import ApiClient
 from shield.worker.converter import ConverterError, ConverterProcess
@@ -68,7 +61,7 @@ class IngestPipeline:
         chunker: Chunker,
         reader: DocumentReader,
         converter: ConverterProcess,
-        crawls: Callable[[dict[str, Any]], CrawlRun],
+        crawls: Callable[[CrawlIngest], CrawlRun],
         graph: LightragClient,
     ) -> None:
         self.store = store
@@ -80,34 +73,25 @@ class IngestPipeline:
         self.crawls = crawls
         self.graph = graph
 
-    def _check_cancel(self, state: JobState) -> None:
-        if self.store.cancel_requested(state.job_id):
-            raise JobCancelled(state.job_id)
-
-    def _stage(self, state: JobState, stage: str, item: ItemResult | None = None) -> None:
-        state.stage = stage
-        if item is not None:
-            item.status = stage
-        self.store.save(state)
+    @staticmethod
+    def _check_cancel(job: JobReporter) -> None:
+        if job.cancel_requested:
+            raise JobCancelled(job.state.job_id)
 
     def run(self, state: JobState) -> JobState:
-        state.status = JobStatus.RUNNING
-        state.attempts += 1
-        state.started_at = state.started_at or utcnow()
-        state.error = None
-        # A retried attempt starts its counts afresh; stored documents come back `unchanged`.
-        state.result = JobResult()
-        state.progress = JobProgress()
-        self._stage(state, "reading")
+        job = JobReporter(self.store, state)
+        begin_attempt(state)
+        job.stage("reading")
         try:
-            self._check_cancel(state)
-            request = self.store.request(state.job_id)
-            if request is None:
+            self._check_cancel(job)
+            raw = self.store.request(state.job_id)
+            if raw is None:
                 raise InvalidInput("the job's request has expired; submit it again")
-            if request.get("kind") == "crawl":
-                self._crawl(state, request)
+            request = parse_job_request(raw)
+            if isinstance(request, CrawlIngest):
+                self._crawl(job, request)
             else:
-                self._documents(state, request)
+                self._documents(job, request)
         except JobCancelled:
             log.info("job_cancelled", job_id=state.job_id)
             return state  # the API already wrote the final `cancelled` state
@@ -115,7 +99,12 @@ class IngestPipeline:
             return self._finish(state, JobError(code="invalid_input", message=exc.message))
         return self._finish(state, _nothing_stored(state))
 
-    def _documents(self, state: JobState, request: dict[str, Any]) -> None:
+    def _finish(self, state: JobState, error: JobError | None) -> JobState:
+        finish(self.store, state, JobStatus.FAILED if error else JobStatus.SUCCEEDED, error)
+        return state
+
+    def _documents(self, job: JobReporter, request: DocumentIngest | UploadIngest) -> None:
+        state = job.state
         try:
             pending = self.reader.list(state.job_id, request)
         except DependencyUnavailable:
@@ -124,28 +113,32 @@ class IngestPipeline:
             raise InvalidInput(exc.message) from None
         state.result.documents = [ItemResult(source=p.source) for p in pending]
         state.progress.documents_total = len(pending)
-        self.store.save(state)
+        job.save()
         for document, item in zip(pending, state.result.documents, strict=True):
-            self._check_cancel(state)
-            self._ingest_counted(state, document, item)
+            self._check_cancel(job)
+            self._ingest_counted(job, document, item)
 
-    def _ingest_counted(self, state: JobState, document: PendingDocument, item: ItemResult) -> None:
-        self._ingest(state, document, item)
+    def _ingest_counted(
+        self, job: JobReporter, document: PendingDocument, item: ItemResult
+    ) -> None:
+        state = job.state
+        self._ingest(job, document, item)
         if item.status == "failed":
             state.progress.documents_failed += 1
         else:
             state.progress.documents_done += 1
             state.result.chunks += item.chunks if item.status == "stored" else 0
-        self.store.save(state)
+        job.save()
 
-    def _crawl(self, state: JobState, request: dict[str, Any]) -> None:
+    def _crawl(self, job: JobReporter, request: CrawlIngest) -> None:
         """Pages are ingested as they arrive, while the crawl goes on."""
-        self._stage(state, "crawling")
+        state = job.state
+        job.stage("crawling")
         run = self.crawls(request)
         progress = state.progress
         try:
             for page in run.pages():
-                self._check_cancel(state)
+                self._check_cancel(job)
                 item = ItemResult(source=page.url, title=page.title or None)
                 state.result.documents.append(item)
                 progress.pages_discovered = len(run.crawler.frontier.seen)
@@ -153,7 +146,7 @@ class IngestPipeline:
                     item.status, item.error = page.status, page.reason
                     progress.pages_skipped += page.status == "skipped"
                     progress.pages_failed += page.status == "failed"
-                    self.store.save(state)
+                    job.save()
                     continue
                 progress.pages_fetched += 1
                 progress.documents_total += 1
@@ -161,10 +154,10 @@ class IngestPipeline:
                     source=page.url,
                     text=page.markdown,
                     title=page.title,
-                    metadata=request.get("metadata") or {},
+                    metadata=request.metadata or {},
                 )
                 self._ingest_counted(
-                    state, PendingDocument(page.url, functools.partial(_same, document)), item
+                    job, PendingDocument(page.url, functools.partial(_same, document)), item
                 )
         except JobCancelled:
             run.cancel()
@@ -182,30 +175,22 @@ class IngestPipeline:
                 1 for item in state.result.documents if item.status == "skipped"
             )
 
-    def _finish(self, state: JobState, error: JobError | None) -> JobState:
-        state.status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
-        state.stage = "failed" if error else "done"
-        state.error = error
-        state.finished_at = utcnow()
-        if self.store.save(state):
-            record_outcome(state, state.status.value)
-        return state
-
-    def _ingest(self, state: JobState, pending: PendingDocument, item: ItemResult) -> None:
+    def _ingest(self, job: JobReporter, pending: PendingDocument, item: ItemResult) -> None:
         """Ingest one document; its outcome goes into `item`. Only a dependency's failure or a
         cancel escapes: anything wrong with the document itself fails this document alone."""
+        state = job.state
         item.document_id = document_id(state.collection, pending.source)
         try:
-            self._stage(state, "reading", item)
+            job.stage("reading", item)
             document = pending.load()
             item.format = document.format or None
-            if self._unchanged(state, document, item):
+            if self._unchanged(job, document, item):
                 item.status = "unchanged"
                 return
-            chunks = self._chunks(state, document, item)
+            chunks = self._chunks(job, document, item)
             if not chunks:
                 raise InvalidInput("the document has no text to index")
-            self._store(state, document, item, self._embed(state, chunks, item))
+            self._store(job, document, item, self._embed(job, chunks, item))
         except (DependencyUnavailable, JobCancelled):
             raise
         except (ShieldError, ConverterError) as exc:
@@ -213,7 +198,8 @@ class IngestPipeline:
             item.error = exc.message if isinstance(exc, ShieldError) else str(exc)
             log.info("document_failed", source=pending.source, error=item.error)
 
-    def _unchanged(self, state: JobState, document: SourceDocument, item: ItemResult) -> bool:
+    def _unchanged(self, job: JobReporter, document: SourceDocument, item: ItemResult) -> bool:
+        state = job.state
         existing = self.api.get_document(state.collection, item.document_id or "")
         if (
             existing is None
@@ -224,15 +210,16 @@ class IngestPipeline:
         # A file's title comes from its content unless the caller named one.
         if (document.data is None or document.title) and existing.title != document.title:
             return False
-        if not self._graph_holds(state, item):
+        if not self._graph_holds(job, item):
             return False
         item.chunks, item.title = existing.chunks, existing.title
         return True
 
-    def _graph_holds(self, state: JobState, item: ItemResult) -> bool:
+    def _graph_holds(self, job: JobReporter, item: ItemResult) -> bool:
         """Whether the graph already holds a stored document. One whose graph stage failed before
         is ingested again in full so that the graph catches up; a graph that cannot say now is
         left alone (an ingest would only fail its graph stage again)."""
+        state = job.state
         if not self.graph.configured:
             return True
         try:
@@ -242,42 +229,44 @@ class IngestPipeline:
             return True
 
     def _chunks(
-        self, state: JobState, document: SourceDocument, item: ItemResult
+        self, job: JobReporter, document: SourceDocument, item: ItemResult
     ) -> list[dict[str, Any]]:
         if document.data is None:
-            self._stage(state, "chunking", item)
+            job.stage("chunking", item)
             item.title = document.title
             return [{"text": t} for t in self.chunker.split(document.text or "")]
-        self._stage(state, "converting", item)
+        job.stage("converting", item)
         converted = self.converter.convert(document.data, document.filename, document.format)
-        self._check_cancel(state)
+        self._check_cancel(job)
         item.pages = converted["pages"] or None
         item.title = document.title or converted["title"]
         document.title = item.title
-        self._stage(state, "chunking", item)
+        job.stage("chunking", item)
         return list(converted["chunks"])
 
     def _embed(
-        self, state: JobState, chunks: list[dict[str, Any]], item: ItemResult
+        self, job: JobReporter, chunks: list[dict[str, Any]], item: ItemResult
     ) -> list[ChunkIn]:
-        self._stage(state, "embedding", item)
+        state = job.state
+        job.stage("embedding", item)
         embedded: list[ChunkIn] = []
         for start in range(0, len(chunks), EMBED_BATCH):
-            self._check_cancel(state)
+            self._check_cancel(job)
             batch = chunks[start : start + EMBED_BATCH]
             vectors = self.embedder.embed([c["text"] for c in batch])
             embedded.extend(
                 ChunkIn(vector=v.tolist(), **c) for c, v in zip(batch, vectors, strict=True)
             )
             state.progress.chunks_embedded += len(batch)
-            self.store.save(state)
+            job.save()
         return embedded
 
     def _store(
-        self, state: JobState, document: SourceDocument, item: ItemResult, chunks: list[ChunkIn]
+        self, job: JobReporter, document: SourceDocument, item: ItemResult, chunks: list[ChunkIn]
     ) -> None:
-        self._check_cancel(state)  # last chance: a cancelled job writes nothing more
-        self._stage(state, "storing", item)
+        state = job.state
+        self._check_cancel(job)  # last chance: a cancelled job writes nothing more
+        job.stage("storing", item)
         write = DocumentWrite(
             source=document.source,
             title=document.title,
@@ -290,17 +279,17 @@ class IngestPipeline:
         summary = self.api.put_document(state.collection, item.document_id or "", write)
         state.progress.chunks_stored += summary.chunks
         item.status, item.chunks = "stored", summary.chunks
-        self._graph(state, document, item, [c.text for c in chunks])
+        self._graph(job, document, item, [c.text for c in chunks])
 
     def _graph(
-        self, state: JobState, document: SourceDocument, item: ItemResult, texts: list[str]
+        self, job: JobReporter, document: SourceDocument, item: ItemResult, texts: list[str]
     ) -> None:
         """The graph stage: the document is already searchable by vector, so a graph that is
         down or slow fails this stage alone, with the reason, never the document or the job."""
+        state = job.state
         if not self.graph.configured:
             return
-        state.stage = "graph"
-        self.store.save(state)
+        job.stage("graph")
         try:
             self.graph.put_document(
                 state.collection, item.document_id or "", document.source, texts

@@ -18,6 +18,7 @@ from shield.documents.identity import canonical_source, text_source
 from shield.documents.inbox import inbox_files
 from shield.documents.models import SourceDocument
 from shield.errors import InvalidInput, PayloadTooLarge
+from shield.jobs.requests import DocumentIngest, UploadIngest
 from shield.jobs.store import JobStore
 from shield.net.fetch import GuardedFetcher
 from shield.net.urls import canonical_url
@@ -35,26 +36,22 @@ class DocumentReader:
         self.store = store
         self.fetcher = fetcher
 
-    def list(self, job_id: str, request: dict[str, Any]) -> list[PendingDocument]:
-        if request.get("kind") != "document":
-            raise InvalidInput(f"this worker cannot run a {request.get('kind')!r} job")
-        title = request.get("title") or ""
-        metadata = request.get("metadata") or {}
-        if request.get("text") is not None:
-            text = request["text"]
-            source = canonical_source(request.get("source") or "") or text_source(text)
-            doc = SourceDocument(source=source, text=text, title=title, metadata=metadata)
-            return [PendingDocument(source, lambda: doc)]
-        if "upload" in request:
-            upload = request["upload"]
-            name = str(upload["filename"])
+    def list(self, job_id: str, request: DocumentIngest | UploadIngest) -> list[PendingDocument]:
+        title = request.title or ""
+        metadata = request.metadata or {}
+        if isinstance(request, UploadIngest):
+            name = request.upload.filename
             return [PendingDocument(name, lambda: self._uploaded(job_id, name, title, metadata))]
-        if "url" in request:
-            url = canonical_url(request["url"])
+        if request.text is not None:
+            source = canonical_source(request.source or "") or text_source(request.text)
+            doc = SourceDocument(source=source, text=request.text, title=title, metadata=metadata)
+            return [PendingDocument(source, lambda: doc)]
+        if request.url is not None:
+            url = canonical_url(request.url)
             return [PendingDocument(url, lambda: self._fetched(url, title, metadata))]
-        if "path" in request:
+        if request.path is not None:
             files = inbox_files(
-                self.settings.inbox_dir, request["path"], self.settings.inbox_max_files
+                self.settings.inbox_dir, request.path, self.settings.inbox_max_files
             )
             return [
                 PendingDocument(source, _inbox_loader(self, source, path, title, metadata))

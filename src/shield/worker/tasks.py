@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 from redis import Redis
@@ -17,12 +17,12 @@ from shield.embeddings import Embedder, build_embedder
 from shield.errors import InvalidInput
 from shield.graph.client import LightragClient
 from shield.jobs.callbacks import on_job_failure
+from shield.jobs.requests import CrawlIngest
 from shield.jobs.store import JobStore
 from shield.logging import get_logger
 from shield.metrics import ACTIVE_JOBS
 from shield.net.egress import EgressPolicy
 from shield.net.fetch import GuardedFetcher
-from shield.resilience import Breaker
 from shield.worker.api_client import ApiClient
 from shield.worker.converter import ConverterProcess
 from shield.worker.pipeline import IngestPipeline
@@ -47,14 +47,7 @@ class WorkerContext:
     def build(cls, settings: WorkerSettings, embedder: Embedder | None = None) -> WorkerContext:
         redis = Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout)
         store = JobStore(redis, settings.job_ttl_seconds)
-        token = settings.api_token.get_secret_value() if settings.api_token else None
-        api = ApiClient(
-            settings.api_url,
-            token,
-            settings.api_timeout,
-            settings.api_breaker_failures,
-            settings.api_breaker_recovery_seconds,
-        )
+        api = ApiClient.from_settings(settings)
         fetcher = GuardedFetcher(
             EgressPolicy.from_allowlist(settings.crawl_allowlist),
             timeout=settings.fetch_timeout,
@@ -78,12 +71,8 @@ class WorkerContext:
             DocumentReader(settings, store, fetcher),
             converter,
             functools.partial(start_crawl, settings),
-            LightragClient(
-                settings.lightrag_url,
-                settings.lightrag_token.get_secret_value() if settings.lightrag_token else None,
-                settings.lightrag_timeout,
-                Breaker("worker", "lightrag"),
-                insert_timeout=settings.lightrag_insert_timeout,
+            LightragClient.from_settings(
+                settings, "worker", insert_timeout=settings.lightrag_insert_timeout
             ),
         )
         return cls(settings, redis, store, pipeline)
@@ -93,7 +82,7 @@ class WorkerContext:
         self.pipeline.reader.fetcher.close()
 
 
-def start_crawl(settings: WorkerSettings, request: dict[str, Any]) -> CrawlRun:
+def start_crawl(settings: WorkerSettings, request: CrawlIngest) -> CrawlRun:
     # Crawl4AI keeps its state (a log, a cache database) under its base directory; imported
     # here, at the first crawl, after that directory is set.
     os.environ.setdefault("CRAWL4_AI_BASE_DIRECTORY", str(settings.data_dir / "crawl4ai"))

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 
 from shield.api.deps import ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
-from shield.config import COLLECTION_NAME_PATTERN
 from shield.documents.models import DocumentSummary
 from shield.errors import NotFound
+from shield.fields import COLLECTION_NAME_PATTERN
 
 router = APIRouter(tags=["documents"])
 CollectionQuery = Annotated[str | None, Query(pattern=COLLECTION_NAME_PATTERN)]

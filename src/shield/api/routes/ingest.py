@@ -11,16 +11,18 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 
 from shield.api.deps import ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
-from shield.api.schemas import (
-    CollectionName,
-    DocumentIngest,
-    IngestRequest,
-    JobAccepted,
-    check_metadata,
-)
+from shield.api.schemas import JobAccepted
 from shield.api.services import Services
 from shield.documents.formats import SUPPORTED, inspect_file, safe_filename
 from shield.errors import InvalidInput, PayloadTooLarge
+from shield.fields import CollectionName, check_metadata
+from shield.jobs.requests import (
+    CrawlIngest,
+    DocumentIngest,
+    IngestRequest,
+    UploadedFile,
+    UploadIngest,
+)
 
 router = APIRouter(tags=["ingest"])
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -32,11 +34,10 @@ def _accepted(
     request: Request,
     response: Response,
     collection: str,
-    job_request: dict[str, Any],
+    job_request: DocumentIngest | CrawlIngest | UploadIngest,
     upload: bytes | None = None,
 ) -> JobAccepted:
-    kind = str(job_request["kind"])
-    state = services.call_redis(services.queue.submit, kind, collection, job_request, upload)
+    state = services.call_redis(services.queue.submit, job_request, collection, upload)
     status_url = str(request.url_for("get_job", job_id=state.job_id).path)
     response.headers["Location"] = status_url
     return JobAccepted(
@@ -64,7 +65,7 @@ def ingest_async(
             f"{services.settings.max_text_chars} (SHIELD_MAX_TEXT_CHARS)"
         )
     collection = collection_or_default(services, body.collection)
-    return _accepted(services, request, response, collection, body.model_dump(exclude_none=True))
+    return _accepted(services, request, response, collection, body)
 
 
 async def _read_limited(file: UploadFile, limit: int) -> bytes:
@@ -126,13 +127,11 @@ async def ingest_upload(
         max_expanded_bytes=settings.max_expanded_bytes,
         max_compression_ratio=settings.max_compression_ratio,
     )
-    job_request: dict[str, Any] = {
-        "kind": "document",
-        "upload": {"filename": filename, "format": fmt.name, "bytes": len(data)},
-        "metadata": _metadata_field(metadata),
-    }
-    if title:
-        job_request["title"] = title
+    job_request = UploadIngest(
+        upload=UploadedFile(filename=filename, format=fmt.name, bytes=len(data)),
+        title=title or None,
+        metadata=_metadata_field(metadata),
+    )
     return _accepted(
         services,
         request,

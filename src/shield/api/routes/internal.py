@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from shield.api.deps import ServicesDep
-from shield.config import COLLECTION_NAME_PATTERN
 from shield.documents.models import DocumentSummary, DocumentWrite
 from shield.errors import NotFound
+from shield.fields import COLLECTION_NAME_PATTERN
 
 router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
 Collection = Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)]

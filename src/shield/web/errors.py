@@ -1,4 +1,4 @@
-"""Every error leaves the API as `{"error": {"code", "message", ...}}`."""
+"""Every error leaves every Shield service as `{"error": {"code", "message", ...}}`."""
 
 from __future__ import annotations
 

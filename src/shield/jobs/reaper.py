@@ -1,4 +1,4 @@
-"""Keeps jobs honest in the background.
+"""Keeps jobs honest in the background (run by shield-api).
 
 Expires abandoned jobs (their worker died) so that RQ retries them or they fail with the reason,
 fails jobs whose queue entry vanished, and samples the queue depth.
@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-from rq import Queue
 from rq.job import Job
 from rq.registry import StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
-from shield.api.services import Services
-from shield.jobs.models import JobError, JobStatus, utcnow
-from shield.jobs.outcomes import record_outcome
+from shield.jobs.models import JobError, JobStatus
+from shield.jobs.queue import JobQueue
+from shield.jobs.transitions import finish
 from shield.logging import get_logger
 from shield.metrics import QUEUE_SIZE
 
@@ -25,36 +24,32 @@ SCAN_LIMIT = 200
 LOST_AFTER_SECONDS = 60
 
 
-def reap_once(services: Services) -> None:
-    queue: Queue = services.queue.queue
+def reap_once(jobs: JobQueue) -> None:
+    queue, store = jobs.queue, jobs.store
     # Signals only work in the main thread; the reaper runs in a worker thread.
     StartedJobRegistry(queue=queue, death_penalty_class=TimerDeathPenalty).cleanup()
     QUEUE_SIZE.labels(queue.name).set(queue.count)
     # Only unfinished jobs old enough that their queue entry must exist by now.
-    for job_id in services.jobs.active_since_before(time.time() - LOST_AFTER_SECONDS, SCAN_LIMIT):
-        if Job.exists(job_id, connection=services.redis):
+    for job_id in store.active_since_before(time.time() - LOST_AFTER_SECONDS, SCAN_LIMIT):
+        if Job.exists(job_id, connection=jobs.redis):
             continue
-        state = services.jobs.get(job_id)
+        state = store.get(job_id)
         if state is None:
-            services.jobs.forget_active(job_id)  # expired
+            store.forget_active(job_id)  # expired
             continue
         # Its RQ job is gone (Redis lost it, or it expired): it would never run or finish.
-        state.status = JobStatus.FAILED
-        state.stage = "failed"
-        state.finished_at = utcnow()
-        state.error = JobError(
+        error = JobError(
             code="lost",
             message="the job's queue entry was lost (was Redis reset?); submit it again",
         )
-        if services.jobs.save(state):
-            record_outcome(state, "failed")
+        if finish(store, state, JobStatus.FAILED, error):
             log.warning("job_lost", job_id=state.job_id)
 
 
-async def run_reaper(services: Services, interval: float) -> None:
+async def run_reaper(jobs: JobQueue, interval: float) -> None:
     while True:
         try:
-            await asyncio.to_thread(reap_once, services)
+            await asyncio.to_thread(reap_once, jobs)
         except Exception as exc:  # noqa: BLE001 - the reaper must outlive a Redis outage
             log.warning("reaper_failed", error=str(exc))
         await asyncio.sleep(interval)

@@ -1,0 +1,35 @@
+"""Field types that the bodies of every Shield service share: collection names and metadata."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+from pydantic import Field
+
+COLLECTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+MAX_METADATA_BYTES = 16_384
+MAX_METADATA_KEYS = 64
+_METADATA_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+CollectionName = Annotated[
+    str,
+    Field(
+        pattern=COLLECTION_NAME_PATTERN,
+        description="Collection to use (letters, digits, - and _; default from configuration).",
+    ),
+]
+
+
+def check_metadata(value: dict[str, Any] | None) -> dict[str, Any]:
+    """The caller's own fields, kept with every chunk: bounded in keys and size."""
+    value = value or {}
+    if len(value) > MAX_METADATA_KEYS:
+        raise ValueError(f"at most {MAX_METADATA_KEYS} metadata keys")
+    for key in value:
+        if not _METADATA_KEY.match(key):
+            raise ValueError(f"metadata key {key!r} must match {_METADATA_KEY.pattern}")
+    if len(json.dumps(value)) > MAX_METADATA_BYTES:
+        raise ValueError(f"metadata must be at most {MAX_METADATA_BYTES} bytes as JSON")
+    return value

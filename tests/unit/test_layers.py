@@ -1,0 +1,55 @@
+"""The package's layers only import downwards: shared modules never import a service, and no
+service imports another (docs/ARCHITECTURE.md). Lazy imports inside functions count too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+PACKAGE = SRC / "shield"
+# The services: each may import the shared modules and itself, never another service.
+SERVICES = ("shield.api", "shield.worker", "shield.mcp", "shield.graph.service")
+# The command starts every service, so it alone imports them all (lazily, per command).
+ENTRY_POINTS = ("shield.cli", "shield.__main__")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return {name for name in found if name == "shield" or name.startswith("shield.")}
+
+
+def service_of(module: str) -> str | None:
+    return next((s for s in SERVICES if module == s or module.startswith(s + ".")), None)
+
+
+MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m not in ENTRY_POINTS))
+def test_imports_go_only_downwards(module: str) -> None:
+    own = service_of(module)
+    wrong = sorted(
+        imported
+        for imported in imports_of(MODULES[module])
+        if (target := service_of(imported)) is not None and target != own
+    )
+    what = f"the service {own}" if own else "a shared module"
+    assert not wrong, f"{module} ({what}) imports {wrong}"
+
+
+def test_the_layer_rule_sees_every_service() -> None:
+    for service in SERVICES:
+        assert any(m == service or m.startswith(service + ".") for m in MODULES), service
