@@ -22,6 +22,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 configure_logging("WARNING", "console", service="tests")
 
 
+# Tests in these folders start services: `make test-fast` (-m "not slow") leaves them out.
+SLOW_FOLDERS = frozenset({"e2e", "security", "chaos", "load"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests_root = Path(__file__).resolve().parent
+    for item in items:
+        parts = item.path.resolve().relative_to(tests_root).parts
+        if parts and parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

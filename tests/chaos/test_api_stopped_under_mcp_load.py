@@ -12,15 +12,12 @@ from pathlib import Path
 
 import httpx
 import httpx2
-import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import RedisServer, sample
 from tests.e2e.harness import ApiProcess, process_env
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess
-
-pytestmark = pytest.mark.slow
 
 CLIENTS = 8
 RECOVERY_SECONDS = 2  # shield-mcp's breaker half-opens after this

@@ -10,8 +10,6 @@ import signal
 import time
 from pathlib import Path
 
-import pytest
-
 from shield.embeddings.local import LocalEmbedder
 from tests.conftest import RedisServer, free_port
 from tests.e2e.bigdoc import big_document
@@ -24,8 +22,6 @@ from tests.e2e.harness import (
     wait_stage,
     worker_env,
 )
-
-pytestmark = pytest.mark.slow
 
 COLLECTION = "chaos-graph"
 MANUAL = big_document(100, seed=7)  # long enough that its graph stage lasts several seconds

@@ -34,8 +34,6 @@ from tests.e2e.harness import (
     worker_env,
 )
 
-pytestmark = pytest.mark.slow
-
 JOBS = 3
 OUTAGE_SECONDS = 3.0
 RECOVERY_SECONDS = 5.0  # the breakers' (60 s by default)

@@ -17,8 +17,6 @@ from tests.conftest import RedisServer, sample, wait_for
 from tests.e2e.harness import ApiProcess, WorkerProcess, process_env, wait_job
 from tests.fakes.embedding_server import FakeEmbeddingServer
 
-pytestmark = pytest.mark.slow
-
 TIMEOUT = 1.0
 RECOVERY = 3.0
 

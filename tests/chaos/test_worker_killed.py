@@ -7,14 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from redis import Redis
 
 from tests.e2e.bigdoc import big_document
 from tests.e2e.harness import ApiServer, WorkerProcess, wait_job, wait_stage, worker_env
 from tests.e2e.test_job_lifecycle import submit
-
-pytestmark = pytest.mark.slow
 
 
 def test_killed_worker_job_is_retried_by_another(api: ApiServer, tmp_path: Path) -> None:

@@ -12,8 +12,6 @@ import pytest
 from tests.conftest import sample
 from tests.e2e.harness import ApiServer
 
-pytestmark = pytest.mark.slow
-
 
 def assert_error(response: httpx.Response, status: int, code: str, text: str = "") -> None:
     assert response.status_code == status, response.text

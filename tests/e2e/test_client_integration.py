@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import httpx2
-import pytest
 import yaml
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -26,7 +25,6 @@ from tests.conftest import free_port, wait_for
 from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured
 
-pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guides" / "CLIENT_INTEGRATION.md"
 LITELLM = ROOT / ".cache" / "litellm-venv" / "bin" / "litellm"  # made by scripts/bootstrap.sh

@@ -18,7 +18,6 @@ from tests.conftest import wait_for
 from tests.e2e.harness import ApiServer, WorkerProcess, wait_job, worker_env
 from tests.sites import Site, TrapSite, page
 
-pytestmark = pytest.mark.slow
 PAGE_LIMIT = 64 * 1024
 
 

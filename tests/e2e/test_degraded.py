@@ -12,8 +12,6 @@ from shield.embeddings.local import LocalEmbedder
 from tests.conftest import free_port
 from tests.e2e.harness import ApiServer, api_settings
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture
 def api_without_redis(tmp_path: Path, embedder: LocalEmbedder) -> Iterator[ApiServer]:

@@ -21,7 +21,6 @@ from tests.conftest import RedisServer
 from tests.e2e.harness import ApiServer, WorkerProcess, api_settings, wait_job, worker_env
 from tests.e2e.test_ingest_search import sse_states
 
-pytestmark = pytest.mark.slow
 MAX_UPLOAD = 2 * 1024 * 1024
 
 

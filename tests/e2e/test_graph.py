@@ -26,7 +26,6 @@ from tests.e2e.harness import (
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured, with_session
 from tests.graphfacts import build
 
-pytestmark = pytest.mark.slow
 COLLECTION = "gazette"
 
 

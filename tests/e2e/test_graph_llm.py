@@ -11,7 +11,6 @@ import pytest
 from tests.e2e.harness import GraphProcess
 from tests.fakes.llm_server import FakeLLMServer
 
-pytestmark = pytest.mark.slow
 FACT = "Marta Kovac is the harbour master of Port Elira. She schedules the ferry Albatross."
 QUESTION = "Who is the harbour master of Port Elira?"
 

@@ -7,12 +7,9 @@ import json
 import time
 
 import httpx
-import pytest
 
 from tests.conftest import sample
 from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess, wait_job
-
-pytestmark = pytest.mark.slow
 
 MANUAL = """# Zorblax 9000 maintenance manual
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from redis import Redis
 from rq.job import Job
 
@@ -10,8 +9,6 @@ from shield.documents.identity import document_id
 from tests.conftest import wait_for
 from tests.e2e.bigdoc import big_document
 from tests.e2e.harness import ApiServer, WorkerProcess, wait_stage
-
-pytestmark = pytest.mark.slow
 
 
 def submit(api: ApiServer, text: str, source: str) -> str:

@@ -24,8 +24,6 @@ from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess, api_settings, wor
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured, with_session
 from tests.sites import Site, page
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def worker(api: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:

@@ -30,7 +30,6 @@ from tests.e2e.harness import TOKEN, ApiProcess, GraphProcess, WorkerProcess
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured, with_session
 from tests.e2e.promstack import NodeExporter, Prometheus, ScrapeJob
 
-pytestmark = pytest.mark.slow
 PICTURES_DIR = catalogue.ROOT / "docs" / "monitoring"
 
 

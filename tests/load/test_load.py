@@ -15,13 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import RedisServer
 from tests.e2e.harness import TOKEN, ApiProcess, WorkerProcess, process_env
 from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess
-
-pytestmark = pytest.mark.slow
 
 SECONDS = int(os.environ.get("SHIELD_LOAD_SECONDS", "15"))
 RECORD = Path(__file__).parents[2] / "bench" / "results" / "load.json"

@@ -20,8 +20,6 @@ from tests.e2e.harness import TOKEN, GraphProcess, api_settings
 from tests.e2e.mcp_harness import MCP_TOKEN
 from tests.security.conftest import Stack
 
-pytestmark = pytest.mark.slow
-
 OPEN = {"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 OPEN_API = OPEN | {"/readyz"}  # shield-api's readiness is for load balancers
 _PARAMETER = re.compile(r"\{[^}]+\}")

@@ -15,8 +15,6 @@ from tests.e2e.harness import wait_job
 from tests.security.conftest import ALLOWLISTED, Stack
 from tests.sites import Site, page
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture(scope="module")
 def canary() -> Iterator[Site]:

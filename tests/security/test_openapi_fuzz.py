@@ -17,8 +17,6 @@ from shield.embeddings.local import LocalEmbedder
 from tests.conftest import RedisServer
 from tests.e2e.harness import TOKEN, ApiServer, GraphProcess, api_settings
 
-pytestmark = pytest.mark.slow
-
 EXAMPLES_PER_OPERATION = 25
 SEED = 20261121  # the same requests every run; `--seed` another (or none) to explore further
 CONFIG = Path(__file__).with_name("schemathesis.toml")  # what is left out, and why

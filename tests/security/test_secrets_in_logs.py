@@ -9,13 +9,10 @@ import asyncio
 from typing import Any
 
 import httpx
-import pytest
 from mcp import ClientSession
 
 from tests.e2e.mcp_harness import MCP_TOKEN, structured, with_session
 from tests.security.conftest import SECRETS, Stack
-
-pytestmark = pytest.mark.slow
 
 # Secrets a careless caller puts in a request; they must not be logged either.
 CALLER_SECRETS = {
