@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: help bootstrap up down dev-up dev-down test test-fast lint ansible-lint typecheck molecule \
-	molecule-platform molecule-prep monitoring monitoring-pictures bench load clean
+	molecule-platform molecule-prep monitoring monitoring-pictures docs bench load clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -50,7 +50,9 @@ molecule-prep: bootstrap  # what every scenario needs: the image, the collection
 	@scripts/wheelhouse.sh
 
 test: bootstrap lint ansible-lint typecheck ## Everything CI runs: lint, type check, all tests, Molecule
-	$(BIN)/pytest || [ $$? -eq 5 ]  # 5: no tests collected is not a failure
+	@mkdir -p var/coverage
+	# Coverage of the whole suite, the services' own processes included (pyproject.toml).
+	$(BIN)/pytest --cov --cov-report=term || [ $$? -eq 5 ]  # 5: no tests collected is not a failure
 	@$(MAKE) --no-print-directory molecule
 
 test-fast: bootstrap ## The quick loop: unit and contract tests, no end-to-end
@@ -58,6 +60,9 @@ test-fast: bootstrap ## The quick loop: unit and contract tests, no end-to-end
 
 monitoring: bootstrap ## Write the dashboards, the SLO rules and docs/MONITORING.md from their sources
 	$(BIN)/python -m monitoring.generate
+
+docs: bootstrap ## Write docs/API_REFERENCE.md from shield-api's OpenAPI document
+	$(BIN)/python -m shield.api.reference docs/API_REFERENCE.md
 
 monitoring-pictures: bootstrap ## Draw docs/monitoring/*.png from the live monitoring test's Prometheus
 	SHIELD_UPDATE_PICTURES=1 $(BIN)/pytest -q tests/e2e/test_monitoring.py

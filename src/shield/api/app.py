@@ -12,7 +12,7 @@ from shield import __version__
 from shield.api.deps import require_token
 from shield.api.indexer import run_indexer
 from shield.api.middleware import RequestMiddleware
-from shield.api.openapi import error_responses
+from shield.api.openapi import document_validation_errors, error_responses
 from shield.api.routes import documents, graph, health, ingest, internal, jobs, search
 from shield.api.routes.ingest import MULTIPART_OVERHEAD_BYTES
 from shield.api.services import Services
@@ -63,6 +63,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    document_validation_errors(app)
     protected = [Depends(require_token)]
     app.include_router(health.router)
     routers = (ingest, jobs, search, documents, graph, internal)

@@ -4,8 +4,10 @@ fuzzer checking it) knows them all."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -27,6 +29,7 @@ _DESCRIPTIONS = {
     409: "The job has already ended (it cannot be cancelled), or the collection was built "
     "with another embedding model.",
     413: "The body, text or file is larger than the configured limit.",
+    422: "A field is missing, of the wrong type or out of range; `fields` names each one.",
     415: "The file is not in a format Shield reads, or its bytes do not match its extension.",
     503: "A dependency (Redis, the vector store, shield-lightrag) is unavailable or its circuit "
     "breaker is open; `Retry-After` says when to try again.",
@@ -48,3 +51,28 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             response["headers"] = _RETRY_AFTER
         responses[status] = response
     return responses
+
+
+def document_validation_errors(app: FastAPI) -> None:
+    """FastAPI documents its own 422 body (`{"detail": [...]}`); shield-api answers 422 in its
+    one error shape, so the document says that instead."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        for item in schema["paths"].values():
+            for operation in item.values():
+                if "422" in operation.get("responses", {}):
+                    operation["responses"]["422"] = {
+                        "description": _DESCRIPTIONS[422],
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ErrorBody"}
+                            }
+                        },
+                    }
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(unused, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body
 
+from shield.api import examples
 from shield.api.deps import ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.schemas import GraphQuery
@@ -16,9 +17,12 @@ router = APIRouter(tags=["graph"])
 @router.post(
     "/lightrag/query",
     summary="Ask the knowledge graph (LightRAG); the answer says whether an LLM wrote it",
-    responses=error_responses(400, 413),  # and 503 when shield-lightrag is not configured
+    # and 503 when shield-lightrag is not configured
+    responses={**examples.answer(examples.GRAPH_ANSWER), **error_responses(400, 413)},
 )
-def lightrag_query(body: GraphQuery, services: ServicesDep) -> dict[str, Any]:
+def lightrag_query(
+    body: Annotated[GraphQuery, Body(openapi_examples=examples.GRAPH_QUERY)], services: ServicesDep
+) -> dict[str, Any]:
     payload = body.model_dump()
     payload["collection"] = collection_or_default(services, body.collection)
     result: dict[str, Any] = services.lightrag.call("POST", "/query", payload)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shield import __version__
+from shield.api import examples
 from shield.api.deps import ServicesDep, require_token
 from shield.api.openapi import error_responses
 from shield.metrics import QUEUE_SIZE
@@ -19,7 +20,7 @@ from shield.metrics import QUEUE_SIZE
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is alive")
+@router.get("/healthz", summary="The process is alive", responses=examples.answer(examples.HEALTH))
 async def healthz() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
@@ -36,7 +37,10 @@ def _probe(check: Callable[[], Any]) -> dict[str, Any]:
 @router.get(
     "/readyz",
     summary="Every dependency is reachable (503 otherwise)",
-    responses={503: {"description": "A dependency is not reachable; `checks` says which."}},
+    responses={
+        **examples.answer(examples.READY),
+        503: {"description": "A dependency is not reachable; `checks` says which."},
+    },
 )
 def readyz(services: ServicesDep) -> JSONResponse:
     checks = {

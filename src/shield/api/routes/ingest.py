@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile, status
 
+from shield.api import examples
 from shield.api.deps import ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.schemas import JobAccepted
@@ -53,10 +54,13 @@ def _accepted(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
     summary="Queue an ingest job (a document: text, URL or inbox path; or a crawl); answers 202",
-    responses=error_responses(400, 413),
+    responses={**examples.answer(examples.JOB_ACCEPTED, 202), **error_responses(400, 413)},
 )
 def ingest_async(
-    body: IngestRequest, services: ServicesDep, request: Request, response: Response
+    body: Annotated[IngestRequest, Body(openapi_examples=examples.INGEST)],
+    services: ServicesDep,
+    request: Request,
+    response: Response,
 ) -> JobAccepted:
     text = body.text if isinstance(body, DocumentIngest) else None
     if text is not None and len(text) > services.settings.max_text_chars:
@@ -104,7 +108,7 @@ def _metadata_field(raw: str | None) -> dict[str, Any]:
     description=f"Supported extensions: {SUPPORTED}. The file's bytes must match its extension "
     "(415 otherwise); its sanitised name is its source, so uploading a file of the same name "
     "again replaces the document when its content changed and changes nothing when it did not.",
-    responses=error_responses(400, 413, 415),
+    responses={**examples.answer(examples.JOB_ACCEPTED, 202), **error_responses(400, 413, 415)},
 )
 async def ingest_upload(
     services: ServicesDep,

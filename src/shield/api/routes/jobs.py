@@ -11,6 +11,7 @@ import redis
 from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse
 
+from shield.api import examples
 from shield.api.deps import ServicesDep
 from shield.api.openapi import error_responses
 from shield.api.services import STREAM_BLOCK_SECONDS
@@ -29,7 +30,11 @@ def _load(services: ServicesDep, job_id: str) -> JobState:
     return state
 
 
-@router.get("", summary="Recent jobs, newest first")
+@router.get(
+    "",
+    summary="Recent jobs, newest first",
+    responses=examples.answer({"jobs": [examples.JOB_STATE]}),
+)
 def list_jobs(
     services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> dict[str, list[JobState]]:
@@ -40,7 +45,7 @@ def list_jobs(
     "/{job_id}",
     name="get_job",
     summary="A job's status, stage, progress and result",
-    responses=error_responses(404),
+    responses={**examples.answer(examples.JOB_STATE), **error_responses(404)},
 )
 def get_job(job_id: str, services: ServicesDep) -> JobState:
     return _load(services, job_id)
@@ -49,7 +54,7 @@ def get_job(job_id: str, services: ServicesDep) -> JobState:
 @router.delete(
     "/{job_id}",
     summary="Cancel a job; a running job stops storing at once",
-    responses=error_responses(404, 409),
+    responses={**examples.answer(examples.CANCELLED_STATE), **error_responses(404, 409)},
 )
 def cancel_job(job_id: str, services: ServicesDep) -> JobState:
     state = _load(services, job_id)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
+from fastapi import APIRouter, Body
+
+from shield.api import examples
 from shield.api.deps import ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.schemas import SearchHit, SearchRequest, SearchResponse, StoreRequest, StoreResponse
@@ -20,9 +23,11 @@ _HIT_FIELDS = {"text", "document_id", "source"}
     "/search",
     response_model=SearchResponse,
     summary="Semantic search, best first",
-    responses=error_responses(400, 404, 409, 413),
+    responses={**examples.answer(examples.SEARCH_RESPONSE), **error_responses(400, 404, 409, 413)},
 )
-def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
+def search(
+    body: Annotated[SearchRequest, Body(openapi_examples=examples.SEARCH)], services: ServicesDep
+) -> SearchResponse:
     collection = collection_or_default(services, body.collection)
     where = parse_filter(body.filter)
     hits = services.index.search(collection, body.query, body.limit, where)
@@ -45,9 +50,11 @@ def search(body: SearchRequest, services: ServicesDep) -> SearchResponse:
     "/store",
     response_model=StoreResponse,
     summary="Store a piece of text now",
-    responses=error_responses(400, 409, 413),
+    responses={**examples.answer(examples.STORE_RESPONSE), **error_responses(400, 409, 413)},
 )
-def store(body: StoreRequest, services: ServicesDep) -> StoreResponse:
+def store(
+    body: Annotated[StoreRequest, Body(openapi_examples=examples.STORE)], services: ServicesDep
+) -> StoreResponse:
     limit = services.settings.max_store_chars
     if len(body.text) > limit:
         raise PayloadTooLarge(

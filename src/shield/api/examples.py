@@ -1,0 +1,216 @@
+"""Examples of shield-api's bodies and answers, shown in /openapi.json, /docs and
+docs/API_REFERENCE.md. A unit test validates each against the schema of its route, so an example
+cannot drift from the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shield import __version__
+
+_JOB_ID = "5f0e9c2a7b8d4e1f9a3c6b0d2e4f6a8b"
+_DOC_ID = "3b1d6f0a-8c2e-5d4b-9f7a-1e6c0b2d4a8f"
+
+
+def examples(**named: tuple[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """`openapi_examples` of a body: name -> (summary, value)."""
+    return {name: {"summary": summary, "value": value} for name, (summary, value) in named.items()}
+
+
+def answer(example: Any, status: int = 200, description: str = "") -> dict[int | str, Any]:
+    """The `responses=` entry that shows an example of a route's successful answer."""
+    entry: dict[str, Any] = {"content": {"application/json": {"example": example}}}
+    if description:
+        entry["description"] = description
+    return {status: entry}
+
+
+INGEST = examples(
+    text=(
+        "A document given inline",
+        {
+            "kind": "document",
+            "source": "runbooks/disk.md",
+            "title": "Disk full",
+            "text": "# Disk full\nRun `ncdu /var` to see what fills the disk.",
+            "metadata": {"team": "ops"},
+        },
+    ),
+    url=(
+        "A document the worker fetches",
+        {"kind": "document", "url": "https://example.org/guide.pdf", "collection": "handbook"},
+    ),
+    inbox=("A folder of the workers' inbox", {"kind": "document", "path": "policies/"}),
+    crawl=(
+        "A web crawl",
+        {
+            "kind": "crawl",
+            "url": "https://docs.example.org/",
+            "allowed_domains": ["https://api.example.org"],
+            "max_pages": 100,
+            "max_depth": 3,
+        },
+    ),
+)
+
+JOB_ACCEPTED = {
+    "job_id": _JOB_ID,
+    "status": "queued",
+    "status_url": f"/jobs/{_JOB_ID}",
+    "events_url": f"/jobs/{_JOB_ID}/events",
+}
+
+JOB_STATE: dict[str, Any] = {
+    "job_id": _JOB_ID,
+    "kind": "document",
+    "status": "succeeded",
+    "stage": "done",
+    "collection": "shield",
+    "progress": {
+        "documents_total": 1,
+        "documents_done": 1,
+        "documents_failed": 0,
+        "chunks_embedded": 3,
+        "chunks_stored": 3,
+        "pages_discovered": 0,
+        "pages_fetched": 0,
+        "pages_skipped": 0,
+        "pages_failed": 0,
+        "graph_stored": 1,
+        "graph_failed": 0,
+    },
+    "result": {
+        "documents": [
+            {
+                "source": "runbooks/disk.md",
+                "status": "stored",
+                "document_id": _DOC_ID,
+                "title": "Disk full",
+                "format": None,
+                "pages": None,
+                "chunks": 3,
+                "error": None,
+                "graph": "stored",
+                "graph_error": None,
+            }
+        ],
+        "chunks": 3,
+    },
+    "error": None,
+    "attempts": 1,
+    "max_attempts": 3,
+    "created_at": "2026-12-01T09:30:00.120+00:00",
+    "started_at": "2026-12-01T09:30:00.180+00:00",
+    "updated_at": "2026-12-01T09:30:01.450+00:00",
+    "finished_at": "2026-12-01T09:30:01.450+00:00",
+    "request": {
+        "kind": "document",
+        "source": "runbooks/disk.md",
+        "title": "Disk full",
+        "metadata": {"team": "ops"},
+        "text_chars": 52,
+    },
+}
+
+CANCELLED_STATE: dict[str, Any] = {
+    **JOB_STATE,
+    "status": "cancelled",
+    "stage": "cancelled",
+    "error": {"code": "cancelled", "message": "cancelled on request"},
+}
+
+SEARCH = examples(
+    plain=("A question", {"query": "the disk is full", "limit": 5}),
+    filtered=(
+        "Only one team's documents",
+        {"query": "the disk is full", "filter": {"metadata.team": ["ops", "sre"]}},
+    ),
+)
+
+SEARCH_RESPONSE = {
+    "results": [
+        {
+            "id": "9a4c2e1b-7d3f-5b6a-8c0e-2f4d6b8a0c1e",
+            "score": 0.71,
+            "text": "# Disk full\nRun `ncdu /var` to see what fills the disk.",
+            "document_id": _DOC_ID,
+            "source": "runbooks/disk.md",
+            "metadata": {
+                "title": "Disk full",
+                "chunk_index": 0,
+                "chunk_count": 3,
+                "content_hash": "9f2c4e6a8b0d1f3e5a7c9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e",
+                "ingested_at": "2026-12-01T09:30:01.402+00:00",
+                "job_id": _JOB_ID,
+                "collection": "shield",
+                "metadata": {"team": "ops"},
+            },
+        }
+    ]
+}
+
+STORE = examples(
+    note=(
+        "A short text, found by qdrant_find at once",
+        {"text": "The VPN gateway is vpn.example.org", "metadata": {"team": "it"}},
+    )
+)
+
+STORE_RESPONSE = {
+    "id": "7c2e0a4b-1d3f-5e6a-9b8c-0d2f4a6c8e1b",
+    "document_id": "7c2e0a4b-1d3f-5e6a-9b8c-0d2f4a6c8e1b",
+    "source": "text:4f9d2c1a8b7e6d5c",
+    "collection": "shield",
+    "chunks": 1,
+}
+
+COLLECTIONS = {
+    "collections": [
+        {"name": "shield", "points": 1284, "embedding_model": "all-MiniLM-L6-v2", "dimension": 384}
+    ]
+}
+
+DOCUMENT = {
+    "document_id": _DOC_ID,
+    "source": "runbooks/disk.md",
+    "title": "Disk full",
+    "chunks": 3,
+    "content_hash": "9f2c4e6a8b0d1f3e5a7c9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e",
+    "ingested_at": "2026-12-01T09:30:01.402+00:00",
+    "collection": "shield",
+    "job_id": _JOB_ID,
+    "metadata": {"team": "ops"},
+}
+
+DOCUMENTS = {"collection": "shield", "documents": [DOCUMENT]}
+
+DELETED = {"deleted": _DOC_ID, "collection": "shield", "chunks": 3, "graph": "deleted"}
+
+GRAPH_QUERY = examples(
+    question=("A question about entities and relations", {"query": "Who services the boiler?"}),
+    local=(
+        "Entities near the question, in one collection",
+        {"query": "Dana Reyes", "mode": "local", "collection": "facilities", "top_k": 10},
+    ),
+)
+
+GRAPH_ANSWER = {
+    "mode": "hybrid",
+    "llm_generated": False,
+    "answer": "No LLM is configured: the context the knowledge graph retrieved follows.",
+    "entities": [{"entity": "Dana Reyes", "type": "person", "description": "Services the boiler."}],
+    "relations": [{"source": "Dana Reyes", "target": "boiler", "description": "services"}],
+    "chunks": [{"content": "The boiler is serviced by Dana Reyes every March."}],
+    "ms": 41.3,
+}
+
+HEALTH = {"status": "ok", "version": __version__}
+
+READY = {
+    "status": "ready",
+    "checks": {
+        "redis": {"ok": True, "latency_ms": 0.31},
+        "vector_store": {"ok": True, "latency_ms": 0.08},
+        "embedder": {"ok": True, "latency_ms": 0.01},
+    },
+}
