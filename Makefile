@@ -25,8 +25,8 @@ dev-down: ## Stop what `make dev-up` started
 	@scripts/dev-down.sh
 
 lint: bootstrap ## ruff (lint and format check)
-	$(BIN)/ruff check --no-cache src tests bench roles molecule monitoring
-	$(BIN)/ruff format --no-cache --check src tests bench roles molecule monitoring
+	$(BIN)/ruff check --no-cache src tests support bench roles molecule monitoring
+	$(BIN)/ruff format --no-cache --check src tests support bench roles molecule monitoring
 
 ansible-lint: bootstrap ## ansible-lint, production profile, on the roles and playbooks
 	@scripts/ansible-collections.sh

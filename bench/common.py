@@ -1,5 +1,5 @@
 """Shared by the benchmarks: a real-text corpus, cached embeddings, percentiles, and the services
-(Redis, shield-api, shield-worker) started as real processes."""
+(Redis, shield-api, shield-worker) started as real processes by the support package."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
+
+from support.processes import RedisServer
+from support.services import ApiProcess, WorkerProcess, process_env
 
 CACHE = Path(__file__).parent / ".cache"
 RESULTS = Path(__file__).parent / "results"
@@ -93,12 +93,6 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def save(name: str, figures: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     figures = {"machine": {"cpus": os.cpu_count()}, **figures}
@@ -106,73 +100,34 @@ def save(name: str, figures: dict[str, Any]) -> None:
 
 
 class Platform:
-    """Redis, shield-api and `workers` shield-workers as real processes on loopback."""
+    """Redis, shield-api and `workers` shield-workers as real processes on loopback, started by
+    the same support code the tests use."""
 
     def __init__(self, root: Path, workers: int = 1, **env: str) -> None:
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         self.root = root
-        self.redis_port, self.api_port = free_port(), free_port()
-        self.url = f"http://127.0.0.1:{self.api_port}"
-        self.processes: list[subprocess.Popen[bytes]] = []
-        redis = shutil.which("redis-server") or "redis-server"
-        self._spawn(
-            "redis",
-            [
-                redis,
-                "--port",
-                str(self.redis_port),
-                "--save",
-                "",
-                "--dir",
-                str(root),
-                "--appendonly",
-                "yes",
-            ],
-            {},
-        )
+        self.redis = RedisServer(root)
         common = {
-            "SHIELD_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            **process_env(self.redis.url, root / "data"),
             "SHIELD_API_TOKEN": TOKEN,
-            "SHIELD_API_URL": self.url,
-            "SHIELD_DATA_DIR": str(root / "data"),
-            "SHIELD_LOG_LEVEL": "WARNING",
-            "HF_HUB_OFFLINE": "1",
             **env,
         }
-        shield = [sys.executable, "-m", "shield"]
-        self._spawn("api", [*shield, "api", "--port", str(self.api_port)], common)
-        for i in range(workers):
-            self._spawn(f"worker-{i}", [*shield, "worker"], common)
-        self.wait_ready()
-
-    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        log = (self.root / f"{name}.log").open("wb")
-        self.processes.append(
-            subprocess.Popen(argv, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
-        )
+        self.api = ApiProcess(common, root / "api.log")
+        self.url = self.api.url
+        self.workers = [
+            WorkerProcess({**common, "SHIELD_API_URL": self.url}, root / f"worker-{i}.log")
+            for i in range(workers)
+        ]
+        for worker in self.workers:
+            worker.wait_ready(self.redis.url)
 
     def client(self, **kw: Any) -> httpx.Client:
         headers = {"Authorization": f"Bearer {TOKEN}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=120, **kw)
 
-    def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    time.sleep(3)  # let the workers load the model too
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"shield-api did not become ready; see {self.root}/api.log")
-
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for worker in self.workers:
+            worker.stop()
+        self.api.stop()
+        self.redis.stop()

@@ -20,7 +20,7 @@ import httpx
 from bench.common import corpus, median, percentile, save
 from shield.embeddings.local import LocalEmbedder
 from shield.graph.extractor import OfflineExtractor
-from tests.e2e.harness import GraphProcess
+from support.services import GraphProcess
 
 MODES = ("naive", "local", "global", "hybrid", "mix")
 

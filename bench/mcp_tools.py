@@ -26,7 +26,8 @@ import httpx2
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from bench.common import TOKEN, Platform, corpus, free_port, median, percentile, save
+from bench.common import TOKEN, Platform, corpus, median, percentile, save
+from support.processes import free_port
 
 MCP_TOKEN = "bench-mcp-token-0123456789"
 

@@ -15,9 +15,10 @@ import httpx2
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import RedisServer, sample
-from tests.e2e.harness import ApiProcess, process_env
-from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess
+from support.mcp import MCP_TOKEN, McpProcess
+from support.metrics import sample
+from support.processes import RedisServer
+from support.services import ApiProcess, process_env
 
 CLIENTS = 8
 RECOVERY_SECONDS = 2  # shield-mcp's breaker half-opens after this

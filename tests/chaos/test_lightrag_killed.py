@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from shield.embeddings.local import LocalEmbedder
-from tests.conftest import RedisServer, free_port
-from tests.e2e.bigdoc import big_document
-from tests.e2e.harness import (
+from support.bigdoc import big_document
+from support.processes import RedisServer, free_port
+from support.services import (
     ApiServer,
     GraphProcess,
     WorkerProcess,

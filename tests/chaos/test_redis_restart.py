@@ -23,9 +23,10 @@ from shield.resilience import (
     DEFAULT_RECOVERY_TIMEOUT,
     configure_breakers,
 )
-from tests.conftest import RedisServer, sample
-from tests.e2e.bigdoc import big_document
-from tests.e2e.harness import (
+from support.bigdoc import big_document
+from support.metrics import sample
+from support.processes import RedisServer
+from support.services import (
     ApiServer,
     WorkerProcess,
     api_settings,

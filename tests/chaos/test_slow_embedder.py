@@ -13,9 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import RedisServer, sample, wait_for
-from tests.e2e.harness import ApiProcess, WorkerProcess, process_env, wait_job
-from tests.fakes.embedding_server import FakeEmbeddingServer
+from support.fakes.embedding_server import FakeEmbeddingServer
+from support.metrics import sample
+from support.processes import RedisServer, wait_for
+from support.services import ApiProcess, WorkerProcess, process_env, wait_job
 
 TIMEOUT = 1.0
 RECOVERY = 3.0

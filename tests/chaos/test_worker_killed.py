@@ -9,9 +9,8 @@ from pathlib import Path
 
 from redis import Redis
 
-from tests.e2e.bigdoc import big_document
-from tests.e2e.harness import ApiServer, WorkerProcess, wait_job, wait_stage, worker_env
-from tests.e2e.test_job_lifecycle import submit
+from support.bigdoc import big_document
+from support.services import ApiServer, WorkerProcess, submit, wait_job, wait_stage, worker_env
 
 
 def test_killed_worker_job_is_retried_by_another(api: ApiServer, tmp_path: Path) -> None:

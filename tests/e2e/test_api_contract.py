@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import sample
-from tests.e2e.harness import ApiServer
+from support.metrics import sample
+from support.services import ApiServer
 
 
 def assert_error(response: httpx.Response, status: int, code: str, text: str = "") -> None:

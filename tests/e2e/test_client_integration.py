@@ -21,9 +21,9 @@ from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import free_port, wait_for
-from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess
-from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured
+from support.mcp import MCP_TOKEN, McpProcess, structured
+from support.processes import free_port, wait_for
+from support.services import TOKEN, ApiServer, WorkerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guides" / "CLIENT_INTEGRATION.md"

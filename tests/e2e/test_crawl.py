@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,9 +13,9 @@ import pytest
 from shield.crawl.crawler import CrawlOptions, CrawlSummary, Page, SiteCrawler
 from shield.crawl.fetch import FetchLimits
 from shield.net.egress import EgressPolicy
-from tests.conftest import wait_for
-from tests.e2e.harness import ApiServer, WorkerProcess, wait_job, worker_env
-from tests.sites import Site, TrapSite, page
+from support.processes import wait_for
+from support.services import ApiServer, WorkerProcess, wait_job
+from support.sites import Site, TrapSite, page
 
 PAGE_LIMIT = 64 * 1024
 
@@ -135,19 +134,18 @@ def test_without_the_allowlist_even_the_start_page_is_refused(site: TrapSite) ->
 
 
 @pytest.fixture(scope="module")
-def worker(api: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
-    data: Path = tmp_path_factory.mktemp("worker-data")
-    env = {
-        **worker_env(api),
-        "SHIELD_CRAWL_ALLOWLIST": "127.0.0.1",
-        "SHIELD_CRAWL_PAGE_TIMEOUT": "1",
-        "SHIELD_CRAWL_MAX_PAGE_BYTES": str(PAGE_LIMIT),
-        "SHIELD_DATA_DIR": str(data),
-    }
-    process = WorkerProcess(env, tmp_path_factory.mktemp("logs") / "worker.log")
-    process.wait_ready(api.settings.redis_url)
-    yield process
-    process.stop()
+def worker(
+    api: ApiServer,
+    start_worker: Callable[..., WorkerProcess],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> WorkerProcess:
+    return start_worker(
+        api,
+        SHIELD_CRAWL_ALLOWLIST="127.0.0.1",
+        SHIELD_CRAWL_PAGE_TIMEOUT="1",
+        SHIELD_CRAWL_MAX_PAGE_BYTES=str(PAGE_LIMIT),
+        SHIELD_DATA_DIR=str(tmp_path_factory.mktemp("worker-data")),
+    )
 
 
 def test_a_crawl_job_stores_clean_pages_and_reports_every_one(

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from shield.embeddings.local import LocalEmbedder
-from tests.conftest import free_port
-from tests.e2e.harness import ApiServer, api_settings
+from support.processes import free_port
+from support.services import ApiServer, api_settings
 
 
 @pytest.fixture

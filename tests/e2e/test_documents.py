@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,12 +14,10 @@ from typing import Any
 import httpx
 import pytest
 
-from shield.embeddings.local import LocalEmbedder
 from shield.jobs.store import upload_key
-from tests import documents
-from tests.conftest import RedisServer
-from tests.e2e.harness import ApiServer, WorkerProcess, api_settings, wait_job, worker_env
-from tests.e2e.test_ingest_search import sse_states
+from support import documents
+from support.processes import RedisServer
+from support.services import ApiServer, WorkerProcess, sse_states, wait_job
 
 MAX_UPLOAD = 2 * 1024 * 1024
 
@@ -53,32 +51,20 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def api(
-    redis_server: RedisServer, embedder: LocalEmbedder, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ApiServer]:
-    redis_server.client().flushall()
-    settings = api_settings(
-        redis_server.url, tmp_path_factory.mktemp("data"), max_upload_bytes=MAX_UPLOAD
-    )
-    server = ApiServer(settings, embedder)
-    yield server
-    server.stop()
+def api(start_api: Callable[..., ApiServer]) -> ApiServer:
+    return start_api(max_upload_bytes=MAX_UPLOAD)
 
 
 @pytest.fixture(scope="module")
 def worker(
-    api: ApiServer, inbox: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[WorkerProcess]:
-    env = {
-        **worker_env(api),
-        "SHIELD_INBOX_DIR": str(inbox),
-        "SHIELD_CRAWL_ALLOWLIST": "127.0.0.1",  # the test site, and nothing else on loopback
-        "SHIELD_MAX_UPLOAD_BYTES": str(MAX_UPLOAD),
-    }
-    process = WorkerProcess(env, tmp_path_factory.mktemp("logs") / "worker.log")
-    process.wait_ready(api.settings.redis_url)
-    yield process
-    process.stop()
+    api: ApiServer, inbox: Path, start_worker: Callable[..., WorkerProcess]
+) -> WorkerProcess:
+    return start_worker(
+        api,
+        SHIELD_INBOX_DIR=str(inbox),
+        SHIELD_CRAWL_ALLOWLIST="127.0.0.1",  # the test site, and nothing else on loopback
+        SHIELD_MAX_UPLOAD_BYTES=str(MAX_UPLOAD),
+    )
 
 
 def upload(client: httpx.Client, name: str, data: bytes, **form: str) -> httpx.Response:

@@ -4,7 +4,7 @@ and a graph that is down fails only the graph stage."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -13,18 +13,15 @@ import httpx
 import pytest
 from mcp import ClientSession
 
-from shield.embeddings.local import LocalEmbedder
-from tests.conftest import RedisServer, sample
-from tests.e2e.harness import (
+from support.graphfacts import build
+from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
+from support.metrics import sample
+from support.services import (
     ApiServer,
     GraphProcess,
     WorkerProcess,
-    api_settings,
     wait_job,
-    worker_env,
 )
-from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured, with_session
-from tests.graphfacts import build
 
 COLLECTION = "gazette"
 
@@ -37,38 +34,20 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphProcess]:
 
 
 @pytest.fixture(scope="module")
-def api(
-    redis_server: RedisServer,
-    embedder: LocalEmbedder,
-    graph: GraphProcess,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[ApiServer]:
-    redis_server.client().flushall()
-    settings = api_settings(
-        redis_server.url,
-        tmp_path_factory.mktemp("data"),
-        lightrag_url=graph.url,
-        lightrag_token=graph.token,
-    )
-    server = ApiServer(settings, embedder)
-    yield server
-    server.stop()
+def api(start_api: Callable[..., ApiServer], graph: GraphProcess) -> ApiServer:
+    return start_api(lightrag_url=graph.url, lightrag_token=graph.token)
 
 
 @pytest.fixture(scope="module")
 def worker(
-    api: ApiServer, graph: GraphProcess, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[WorkerProcess]:
-    env = {
-        **worker_env(api),
-        "SHIELD_LIGHTRAG_URL": graph.url,
-        "SHIELD_LIGHTRAG_TOKEN": graph.token,
-        "SHIELD_LIGHTRAG_TIMEOUT": "10",
-    }
-    process = WorkerProcess(env, tmp_path_factory.mktemp("logs") / "worker.log")
-    process.wait_ready(api.settings.redis_url)
-    yield process
-    process.stop()
+    api: ApiServer, graph: GraphProcess, start_worker: Callable[..., WorkerProcess]
+) -> WorkerProcess:
+    return start_worker(
+        api,
+        SHIELD_LIGHTRAG_URL=graph.url,
+        SHIELD_LIGHTRAG_TOKEN=graph.token,
+        SHIELD_LIGHTRAG_TIMEOUT="10",
+    )
 
 
 def ingest(client: httpx.Client, source: str, text: str) -> dict[str, Any]:

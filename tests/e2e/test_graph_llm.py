@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import GraphProcess
-from tests.fakes.llm_server import FakeLLMServer
+from support.fakes.llm_server import FakeLLMServer
+from support.services import GraphProcess
 
 FACT = "Marta Kovac is the harbour master of Port Elira. She schedules the ferry Albatross."
 QUESTION = "Who is the harbour master of Port Elira?"

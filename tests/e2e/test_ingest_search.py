@@ -3,13 +3,12 @@ re-ingest changes nothing -> changed content replaces it -> delete -> gone."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import httpx
 
-from tests.conftest import sample
-from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess, wait_job
+from support.metrics import sample
+from support.services import TOKEN, ApiServer, WorkerProcess, sse_states, wait_job
 
 MANUAL = """# Zorblax 9000 maintenance manual
 
@@ -19,26 +18,6 @@ The Zorblax 9000 is cooled by a closed loop of blue glycol. Replace the glycol e
 ## Power
 The unit draws 32 amperes at start-up and needs a dedicated circuit.
 """
-
-
-def sse_states(api: ApiServer, events_url: str) -> tuple[list[dict[str, object]], list[str]]:
-    """Read the job's SSE stream to its end; returns every state it carried and the event ids."""
-    states: list[dict[str, object]] = []
-    ids: list[str] = []
-    with (
-        api.client() as client,
-        client.stream("GET", events_url, timeout=60) as response,
-    ):
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        deadline = time.monotonic() + 90
-        for line in response.iter_lines():
-            assert time.monotonic() < deadline, f"the stream did not end: {states[-1:]}"
-            if line.startswith("data:"):
-                states.append(json.loads(line.removeprefix("data:").strip()))
-            elif line.startswith("id:"):
-                ids.append(line.removeprefix("id:").strip())
-    return states, ids
 
 
 def ingest(client: httpx.Client, text: str, source: str, **extra: object) -> dict[str, object]:

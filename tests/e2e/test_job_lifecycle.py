@@ -6,18 +6,9 @@ from redis import Redis
 from rq.job import Job
 
 from shield.documents.identity import document_id
-from tests.conftest import wait_for
-from tests.e2e.bigdoc import big_document
-from tests.e2e.harness import ApiServer, WorkerProcess, wait_stage
-
-
-def submit(api: ApiServer, text: str, source: str) -> str:
-    with api.client() as client:
-        response = client.post(
-            "/ingest-async", json={"kind": "document", "text": text, "source": source}
-        )
-        assert response.status_code == 202, response.text
-        return str(response.json()["job_id"])
+from support.bigdoc import big_document
+from support.processes import wait_for
+from support.services import ApiServer, WorkerProcess, submit, wait_stage
 
 
 def test_cancel_running_and_queued_jobs_store_nothing(

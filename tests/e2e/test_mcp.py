@@ -8,7 +8,7 @@ import base64
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +18,26 @@ from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from mcp import ClientSession
 
 from shield.embeddings.local import LocalEmbedder
-from tests import documents
-from tests.conftest import RedisServer, free_port, sample
-from tests.e2e.harness import TOKEN, ApiServer, WorkerProcess, api_settings, worker_env
-from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured, with_session
-from tests.sites import Site, page
+from support import documents
+from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
+from support.metrics import sample
+from support.processes import RedisServer, free_port
+from support.services import TOKEN, ApiServer, WorkerProcess, api_settings
+from support.sites import Site, page
 
 
 @pytest.fixture(scope="module")
-def worker(api: ApiServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+def worker(
+    api: ApiServer,
+    start_worker: Callable[..., WorkerProcess],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> WorkerProcess:
     """A worker that may crawl the test sites on 127.0.0.1, and nothing else on loopback."""
-    env = {
-        **worker_env(api),
-        "SHIELD_CRAWL_ALLOWLIST": "127.0.0.1",
-        "SHIELD_DATA_DIR": str(tmp_path_factory.mktemp("worker-data")),
-    }
-    process = WorkerProcess(env, tmp_path_factory.mktemp("logs") / "worker.log")
-    process.wait_ready(api.settings.redis_url)
-    yield process
-    process.stop()
+    return start_worker(
+        api,
+        SHIELD_CRAWL_ALLOWLIST="127.0.0.1",
+        SHIELD_DATA_DIR=str(tmp_path_factory.mktemp("worker-data")),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -25,10 +25,10 @@ import pytest
 from mcp import ClientSession
 
 from monitoring.generate import catalogue, pictures
-from tests.conftest import RedisServer
-from tests.e2e.harness import TOKEN, ApiProcess, GraphProcess, WorkerProcess
-from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess, structured, with_session
-from tests.e2e.promstack import NodeExporter, Prometheus, ScrapeJob
+from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
+from support.processes import RedisServer
+from support.promstack import NodeExporter, Prometheus, ScrapeJob
+from support.services import TOKEN, ApiProcess, GraphProcess, WorkerProcess
 
 PICTURES_DIR = catalogue.ROOT / "docs" / "monitoring"
 

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import RedisServer
-from tests.e2e.harness import TOKEN, ApiProcess, WorkerProcess, process_env
-from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess
+from support.mcp import MCP_TOKEN, McpProcess
+from support.processes import RedisServer
+from support.services import TOKEN, ApiProcess, WorkerProcess, process_env
 
 SECONDS = int(os.environ.get("SHIELD_LOAD_SECONDS", "15"))
 RECORD = Path(__file__).parents[2] / "bench" / "results" / "load.json"

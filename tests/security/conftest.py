@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RedisServer
-from tests.e2e.harness import TOKEN, ApiProcess, GraphProcess, WorkerProcess, process_env
-from tests.e2e.mcp_harness import MCP_TOKEN, McpProcess
+from support.mcp import MCP_TOKEN, McpProcess
+from support.processes import RedisServer
+from support.services import TOKEN, ApiProcess, GraphProcess, WorkerProcess, process_env
 
 REDIS_PASSWORD = "redis-password-5f0c2b9d41e7"
 ALLOWLISTED = "127.0.0.3"  # an intranet site the worker may crawl; the rest of loopback is not

@@ -16,8 +16,8 @@ from shield.api.app import create_app as create_api
 from shield.config import LightragSettings, McpSettings
 from shield.graph.service import create_app as create_graph
 from shield.mcp.server import build_server
-from tests.e2e.harness import TOKEN, GraphProcess, api_settings
-from tests.e2e.mcp_harness import MCP_TOKEN
+from support.mcp import MCP_TOKEN
+from support.services import TOKEN, GraphProcess, api_settings
 from tests.security.conftest import Stack
 
 OPEN = {"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}

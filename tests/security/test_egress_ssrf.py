@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.harness import wait_job
+from support.services import wait_job
+from support.sites import Site, page
 from tests.security.conftest import ALLOWLISTED, Stack
-from tests.sites import Site, page
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from shield.embeddings.local import LocalEmbedder
-from tests.conftest import RedisServer
-from tests.e2e.harness import TOKEN, ApiServer, GraphProcess, api_settings
+from support.processes import RedisServer
+from support.services import TOKEN, ApiServer, GraphProcess, api_settings
 
 EXAMPLES_PER_OPERATION = 25
 SEED = 20261121  # the same requests every run; `--seed` another (or none) to explore further

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from mcp import ClientSession
 
-from tests.e2e.mcp_harness import MCP_TOKEN, structured, with_session
+from support.mcp import MCP_TOKEN, structured, with_session
 from tests.security.conftest import SECRETS, Stack
 
 # Secrets a careless caller puts in a request; they must not be logged either.

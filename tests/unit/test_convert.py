@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from shield.documents.convert import ConversionFailed, ConvertOptions, convert
-from tests import documents
+from support import documents
 
 
 @pytest.mark.parametrize("fmt", documents.FORMATS)

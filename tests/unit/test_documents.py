@@ -6,7 +6,7 @@ from tokenizers import Tokenizer
 
 from shield.documents.chunking import Chunker, tokenizer_file
 from shield.documents.identity import document_id, point_id, text_source
-from tests.e2e.bigdoc import big_document
+from support.bigdoc import big_document
 
 
 def test_identity_is_stable_and_scoped_by_collection() -> None:

@@ -15,7 +15,7 @@ from shield.embeddings.cache import CachedEmbedder
 from shield.embeddings.local import LocalEmbedder
 from shield.embeddings.remote import OllamaEmbedder, OpenAIEmbedder
 from shield.errors import DependencyUnavailable
-from tests.fakes.embedding_server import DIMENSION, FakeEmbeddingServer, fake_vector
+from support.fakes.embedding_server import DIMENSION, FakeEmbeddingServer, fake_vector
 
 
 def test_local_model_gives_unit_vectors_that_capture_meaning(embedder: LocalEmbedder) -> None:

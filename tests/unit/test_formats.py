@@ -8,7 +8,7 @@ import pytest
 
 from shield.documents.formats import format_for, inspect_file, safe_filename
 from shield.errors import UnsupportedMedia
-from tests import documents
+from support import documents
 
 LIMITS = {"max_expanded_bytes": 64 * 1024 * 1024, "max_compression_ratio": 200}
 

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import uvicorn
 from shield.api.app import create_app
 from shield.config import ApiSettings
 from shield.embeddings import Embedder
-from tests.conftest import free_port, wait_for
+from support.processes import free_port, stop_process, wait_for, wait_healthy
 
 TOKEN = "test-token-0123456789abcdef"
 
@@ -48,33 +47,6 @@ class ApiServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(30)
-
-
-def wait_healthy(
-    process: subprocess.Popen[bytes], url: str, log: Callable[[], str], name: str, timeout: float
-) -> None:
-    """Until `url`/healthz answers 200; fails at once, with the log, if the process exited."""
-
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"{name} exited:\n{log()[-3000:]}")
-        try:
-            return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_for(healthy, timeout, f"{name} to start")
-
-
-def stop_process(process: subprocess.Popen[bytes], grace: float) -> None:
-    """SIGTERM, then after `grace` seconds SIGKILL to its whole process group."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
 
 
 class WorkerProcess:
@@ -269,3 +241,32 @@ class ApiProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def submit(api: ApiServer, text: str, source: str) -> str:
+    with api.client() as client:
+        response = client.post(
+            "/ingest-async", json={"kind": "document", "text": text, "source": source}
+        )
+        assert response.status_code == 202, response.text
+        return str(response.json()["job_id"])
+
+
+def sse_states(api: ApiServer, events_url: str) -> tuple[list[dict[str, object]], list[str]]:
+    """Read the job's SSE stream to its end; returns every state it carried and the event ids."""
+    states: list[dict[str, object]] = []
+    ids: list[str] = []
+    with (
+        api.client() as client,
+        client.stream("GET", events_url, timeout=60) as response,
+    ):
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        deadline = time.monotonic() + 90
+        for line in response.iter_lines():
+            assert time.monotonic() < deadline, f"the stream did not end: {states[-1:]}"
+            if line.startswith("data:"):
+                states.append(json.loads(line.removeprefix("data:").strip()))
+            elif line.startswith("id:"):
+                ids.append(line.removeprefix("id:").strip())
+    return states, ids

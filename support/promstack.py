@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import yaml
 
-from tests.conftest import free_port, wait_for
+from support.processes import free_port, wait_for
 
 
 def _binary(name: str) -> str:

@@ -17,8 +17,8 @@ import httpx2
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import free_port
-from tests.e2e.harness import TOKEN
+from support.processes import free_port
+from support.services import TOKEN
 
 MCP_TOKEN = "mcp-token-abcdefghijklmnop"
 
@@ -64,11 +64,16 @@ class McpProcess:
         self._log.close()
 
 
-def with_session(url: str, token: str, body: Callable[[ClientSession], Awaitable[Any]]) -> Any:
+def with_session(
+    url: str, token: str, body: Callable[[ClientSession], Awaitable[Any]], timeout: float = 60
+) -> Any:
+    """Runs `body` in an initialised session of the official MCP client with shield-mcp at
+    `url` (its /mcp endpoint), sending `token`."""
+
     async def run() -> Any:
         headers = {"Authorization": f"Bearer {token}"}
         async with (
-            httpx2.AsyncClient(headers=headers, timeout=60) as http,
+            httpx2.AsyncClient(headers=headers, timeout=timeout) as http,
             streamable_http_client(f"{url}/mcp", http_client=http) as (read, write),
             ClientSession(read, write) as session,
         ):
