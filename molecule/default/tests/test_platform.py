@@ -8,19 +8,19 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-import httpx2
 import pytest
+import yaml
 from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
+
+from support.mcp import structured, with_session
 
 testinfra_hosts = ["podman://shield-p-api"]
-MCP_URL = "http://127.0.0.1:18000/mcp"
+MCP_URL = "http://127.0.0.1:18000"  # shield-mcp, published on this machine
 
 
 def secret(name: str) -> str:
@@ -29,27 +29,32 @@ def secret(name: str) -> str:
     return (inventory / ".secrets" / name).read_text().strip()
 
 
-def with_session(body: Callable[[ClientSession], Awaitable[Any]]) -> Any:
-    async def run() -> Any:
-        headers = {"Authorization": f"Bearer {secret('mcp-token')}"}
-        async with (
-            httpx2.AsyncClient(headers=headers, timeout=120) as http,
-            streamable_http_client(MCP_URL, http_client=http) as (read, write),
-            ClientSession(read, write) as session,
-        ):
-            await session.initialize()
-            return await body(session)
-
-    return asyncio.run(run())
+def given_api_token() -> str:
+    """The API token the scenario gives once, as an operator would from Ansible Vault."""
+    vault = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "vars" / "vault.yml"
+    return str(yaml.safe_load(vault.read_text())["shield_api_token"])
 
 
-def structured(result: Any) -> dict[str, Any]:
-    assert not result.is_error, result.content
-    return dict(result.structured_content or json.loads(result.content[0].text))
+@pytest.mark.parametrize(
+    ("container", "path", "line"),
+    [
+        ("shield-p-api", "/etc/shield/api.env", 'SHIELD_API_TOKEN="{}"'),
+        ("shield-p-mcp", "/etc/shield/mcp.env", 'SHIELD_API_TOKEN="{}"'),
+        ("shield-p-worker", "/etc/shield/worker.env", 'SHIELD_API_TOKEN="{}"'),
+        ("shield-p-monitor", "/etc/prometheus/tokens/api.token", "{}"),
+    ],
+)
+def test_the_api_token_given_once_reaches_every_client(
+    host: Any, container: str, path: str, line: str
+) -> None:
+    content = host.get_host(f"podman://{container}").file(path).content_string
+    assert line.format(given_api_token()) in content.splitlines()
+    inventory = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory"
+    assert not (inventory / ".secrets" / "api-token").exists(), "a role generated its own token"
 
 
 def test_mcp_refuses_a_client_without_the_token() -> None:
-    response = httpx.post(MCP_URL, json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
+    response = httpx.post(f"{MCP_URL}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
     assert response.status_code == 401
 
 
@@ -86,7 +91,7 @@ def test_store_ingest_find_and_ask_the_graph_over_the_network() -> None:
         )
         return {"stored": stored, "state": state, "found": found, "graph": graph}
 
-    out = with_session(body)
+    out = with_session(MCP_URL, secret("mcp-token"), body, timeout=120)
     assert out["state"]["status"] == "succeeded", out["state"]
     assert "Saltmere Star" in out["found"]["results"][0]["text"], out["found"]
     assert any("depot gate" in hit["text"] for hit in out["found"]["results"])
@@ -159,10 +164,26 @@ def test_prometheus_scrapes_every_service_across_the_network(host: Any) -> None:
     rules = [rule for group in api("rules")["groups"] for rule in group["rules"]]
     assert rules
     assert all(rule["health"] == "ok" for rule in rules)
+    # A job of its own (the test does not rely on another test's ingest having run first),
+    # counted by the worker and scraped across the network within a scrape or two.
+    headers = f"-H 'Authorization: Bearer {given_api_token()}' -H 'content-type: application/json'"
+    body = json.dumps({"kind": "document", "text": "Gauges count jobs.", "source": "metrics.md"})
+    accepted = json.loads(
+        host.check_output(f"curl -fsS {headers} http://127.0.0.1:8080/ingest-async -d '{body}'")
+    )
+    for _ in range(120):
+        state = json.loads(
+            host.check_output(f"curl -fsS {headers} http://127.0.0.1:8080{accepted['status_url']}")
+        )
+        if state["status"] in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.5)
+    assert state["status"] == "succeeded", state
     query = "query?query=" + quote(
         'sum(shield_jobs_total{job="shield-worker", status="succeeded"})'
     )
-    for _ in range(30):  # the ingest above, counted by the worker, within a scrape or two
+    served: list[Any] = []
+    for _ in range(60):
         served = api(query)["result"]
         if served and float(served[0]["value"][1]) >= 1:
             break
