@@ -49,6 +49,11 @@ def _schema_name(schema: dict[str, Any]) -> str:
     return f"{kind} ({', '.join(bounds)})" if bounds else str(kind)
 
 
+def _meaning(description: str, default: str) -> str:
+    """A table cell: the description, then the default, if any."""
+    return " ".join(part for part in (_cell(description), default.strip()) if part)
+
+
 def _number(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
@@ -85,9 +90,7 @@ def _parameters(operation: dict[str, Any]) -> list[str]:
         lines.append(
             f"| `{param['name']}` | {param['in']} | {_cell(_schema_name(schema))} | "
             f"{'yes' if param.get('required') else 'no'} | "
-            f"{_cell(param.get('description') or _description(schema))}{default} |".replace(
-                "|  (", "| ("
-            )
+            f"{_meaning(param.get('description') or _description(schema), default)} |"
         )
     return [*lines, ""]
 
@@ -104,7 +107,7 @@ def _fields(schema: dict[str, Any], components: dict[str, Any]) -> list[str]:
         default = f" (default `{json.dumps(prop['default'])}`)" if "default" in prop else ""
         lines.append(
             f"| `{name}` | {_cell(_schema_name(prop))} | {'yes' if name in required else 'no'} | "
-            f"{_cell(_description(prop))}{default} |".replace("|  (", "| (")
+            f"{_meaning(_description(prop), default)} |"
         )
     return [*lines, ""]
 
