@@ -16,6 +16,7 @@ import httpx
 import pytest
 import yaml
 from mcp import ClientSession
+from testinfra.host import Host
 
 from support.mcp import structured, with_session
 
@@ -45,7 +46,7 @@ def given_api_token() -> str:
     ],
 )
 def test_the_api_token_given_once_reaches_every_client(
-    host: Any, container: str, path: str, line: str
+    host: Host, container: str, path: str, line: str
 ) -> None:
     content = host.get_host(f"podman://{container}").file(path).content_string
     assert line.format(given_api_token()) in content.splitlines()
@@ -113,7 +114,7 @@ def test_store_ingest_find_and_ask_the_graph_over_the_network() -> None:
         ("shield-p-worker", "prometheus-node-exporter"),
     ],
 )
-def test_each_group_runs_its_own_service_hardened(host: Any, container: str, unit: str) -> None:
+def test_each_group_runs_its_own_service_hardened(host: Host, container: str, unit: str) -> None:
     other = host.get_host(f"podman://{container}")
     assert other.service(unit).is_running
     assert other.service(unit).is_enabled
@@ -123,7 +124,7 @@ def test_each_group_runs_its_own_service_hardened(host: Any, container: str, uni
     print(rating.stdout.strip().splitlines()[-1])  # the figure, in the verifier's output
 
 
-def test_redis_answers_on_the_network_only_with_its_password(host: Any) -> None:
+def test_redis_answers_on_the_network_only_with_its_password(host: Host) -> None:
     probe = (
         "import socket; s = socket.create_connection(('shield-p-redis', 6379), 5); "
         "s.sendall(b'PING\\r\\n'); print(s.recv(200).decode())"
@@ -132,7 +133,7 @@ def test_redis_answers_on_the_network_only_with_its_password(host: Any) -> None:
     assert answer.startswith("-NOAUTH"), answer
 
 
-def test_prometheus_scrapes_every_service_across_the_network(host: Any) -> None:
+def test_prometheus_scrapes_every_service_across_the_network(host: Host) -> None:
     """Prometheus on the monitoring host, configured from the inventory, reaches each service
     with its token and each host's node exporter; Shield's rules evaluate."""
     monitor = host.get_host("podman://shield-p-monitor")

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
+from testinfra.host import Host
+
+from support.hostchecks import assert_file
 
 testinfra_hosts = ["podman://shield-grafana"]
 DASHBOARDS = sorted((Path(__file__).parents[5] / "monitoring" / "dashboards").glob("*.json"))
 PASSWORD = "molecule-grafana-password-0123"
 
 
-def test_no_grafana_was_installed_or_pretended(host: Any) -> None:
+def test_no_grafana_was_installed_or_pretended(host: Host) -> None:
     assert not host.package("grafana").is_installed
     assert not host.file("/etc/apt/sources.list.d/grafana.sources").exists
 
 
-def test_prometheus_is_the_default_data_source(host: Any) -> None:
+def test_prometheus_is_the_default_data_source(host: Host) -> None:
     provisioned = host.file("/etc/grafana/provisioning/datasources/shield.yml")
     assert (provisioned.group, provisioned.mode) == ("grafana", 0o640)
     (source,) = yaml.safe_load(provisioned.content_string)["datasources"]
@@ -31,7 +33,7 @@ def test_prometheus_is_the_default_data_source(host: Any) -> None:
 
 @pytest.mark.parametrize("dashboard", DASHBOARDS, ids=lambda path: path.name)
 def test_every_dashboard_is_provisioned_as_it_is_in_the_repository(
-    host: Any, dashboard: Path
+    host: Host, dashboard: Path
 ) -> None:
     installed = host.file(f"/var/lib/grafana/dashboards/shield/{dashboard.name}")
     assert (installed.group, installed.mode) == ("grafana", 0o640)
@@ -42,9 +44,9 @@ def test_every_dashboard_is_provisioned_as_it_is_in_the_repository(
     assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards/shield"
 
 
-def test_the_admin_password_is_kept_from_other_users(host: Any) -> None:
+def test_the_admin_password_is_kept_from_other_users(host: Host) -> None:
+    assert_file(host, "/etc/grafana/shield.env", "root", "grafana", 0o640)
     settings = host.file("/etc/grafana/shield.env")
-    assert (settings.user, settings.group, settings.mode) == ("root", "grafana", 0o640)
     assert f"GF_SECURITY_ADMIN_PASSWORD={PASSWORD}" in settings.content_string
     assert "GF_ANALYTICS_REPORTING_ENABLED=false" in settings.content_string
     assert "GF_LOG_LEVEL=warn" in settings.content_string

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from testinfra.host import Host
+
+from support.hostchecks import assert_listens_on_loopback_only, assert_runs_as
 
 testinfra_hosts = ["podman://shield-node-exporter"]
 
 
-def test_it_runs_as_prometheus_and_starts_at_boot(host: Any) -> None:
-    service = host.service("prometheus-node-exporter")
-    assert service.is_running
-    assert service.is_enabled
-    pid = host.check_output("systemctl show --property MainPID --value prometheus-node-exporter")
-    assert host.file(f"/proc/{pid}").user == "prometheus"
+def test_it_runs_as_prometheus_and_starts_at_boot(host: Host) -> None:
+    assert_runs_as(host, "prometheus-node-exporter", "prometheus")
 
 
-def test_it_listens_on_loopback_only(host: Any) -> None:
-    assert host.socket("tcp://127.0.0.1:9100").is_listening
-    assert not host.socket("tcp://0.0.0.0:9100").is_listening
+def test_it_listens_on_loopback_only(host: Host) -> None:
+    assert_listens_on_loopback_only(host, 9100)
 
 
-def test_it_reports_memory_disks_and_the_units_asked_for(host: Any) -> None:
+def test_it_reports_memory_disks_and_the_units_asked_for(host: Host) -> None:
     metrics = host.check_output("curl -fsS http://127.0.0.1:9100/metrics")
     assert "node_memory_MemAvailable_bytes " in metrics
     assert "node_filesystem_avail_bytes{" in metrics

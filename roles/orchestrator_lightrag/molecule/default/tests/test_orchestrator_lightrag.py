@@ -3,33 +3,24 @@ modes, the token on everything but /healthz, and a document through the real, of
 
 from __future__ import annotations
 
-import json
-import shlex
 from typing import Any
 
 import pytest
+from testinfra.host import Host
+
+from support.hostchecks import assert_file, assert_runs_as, assert_secrets_kept_out, call_json
 
 testinfra_hosts = ["podman://shield-lightrag-test"]
 TOKEN = "molecule-lightrag-token-0123456789"
 URL = "http://127.0.0.1:8090"
 
 
-def call(host: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    command = (
-        f"curl -fsS -X {method} -H 'Authorization: Bearer {TOKEN}' "
-        f"-H 'content-type: application/json' {URL}{path}"
-    )
-    if body is not None:
-        command += f" -d {shlex.quote(json.dumps(body))}"
-    return json.loads(host.check_output(command))
+def call(host: Host, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    return call_json(host, method, f"{URL}{path}", TOKEN, body)
 
 
-def test_the_service_runs_as_the_unprivileged_user(host: Any) -> None:
-    service = host.service("shield-lightrag")
-    assert service.is_running
-    assert service.is_enabled
-    pid = host.check_output("systemctl show -p MainPID --value shield-lightrag")
-    assert host.check_output(f"stat -c %U /proc/{pid}") == "shield"
+def test_the_service_runs_as_the_unprivileged_user(host: Host) -> None:
+    assert_runs_as(host, "shield-lightrag", "shield")
 
 
 @pytest.mark.parametrize(
@@ -40,13 +31,11 @@ def test_the_service_runs_as_the_unprivileged_user(host: Any) -> None:
         ("/etc/systemd/system/shield-lightrag.service", "root", "root", 0o644),
     ],
 )
-def test_files_and_modes(host: Any, path: str, owner: str, group: str, mode: int) -> None:
-    target = host.file(path)
-    assert target.exists
-    assert (target.user, target.group, target.mode) == (owner, group, mode)
+def test_files_and_modes(host: Host, path: str, owner: str, group: str, mode: int) -> None:
+    assert_file(host, path, owner, group, mode)
 
 
-def test_it_listens_and_guards_everything_but_health(host: Any) -> None:
+def test_it_listens_and_guards_everything_but_health(host: Host) -> None:
     assert host.socket("tcp://0.0.0.0:8090").is_listening
     assert '"ok"' in host.check_output(f"curl -fsS {URL}/healthz")
     for path in ("/metrics", "/readyz"):
@@ -57,7 +46,7 @@ def test_it_listens_and_guards_everything_but_health(host: Any) -> None:
     assert "shield_lightrag_operations_total" in metrics
 
 
-def test_a_document_goes_into_the_graph_and_answers_a_query(host: Any) -> None:
+def test_a_document_goes_into_the_graph_and_answers_a_query(host: Host) -> None:
     chunks = [
         "Mira Holt keeps the lighthouse on Gannet Rock. "
         "The ferry Saltmere Star brings Mira Holt her supplies every Tuesday."
@@ -78,6 +67,7 @@ def test_a_document_goes_into_the_graph_and_answers_a_query(host: Any) -> None:
     assert state.user == "shield"
 
 
-def test_the_token_stays_out_of_the_unit_and_the_journal(host: Any) -> None:
-    assert TOKEN not in host.file("/etc/systemd/system/shield-lightrag.service").content_string
-    assert TOKEN not in host.check_output("journalctl -u shield-lightrag --no-pager")
+def test_the_token_stays_out_of_the_unit_and_the_journal(host: Host) -> None:
+    assert_secrets_kept_out(
+        host, "/etc/systemd/system/shield-lightrag.service", "shield-lightrag", TOKEN
+    )

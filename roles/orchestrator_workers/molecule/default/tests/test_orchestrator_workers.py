@@ -10,6 +10,16 @@ import time
 from typing import Any
 
 import pytest
+from testinfra.host import Host
+
+from support.hostchecks import (
+    assert_file,
+    assert_listens_on_loopback_only,
+    assert_runs_as,
+    assert_secrets_kept_out,
+    call_json,
+    http_status,
+)
 
 testinfra_hosts = ["podman://shield-workers-test"]
 TOKEN = "molecule-api-token-0123456789"
@@ -23,29 +33,19 @@ SCRIPT_PAGE = (
 )
 
 
-def api(host: Any, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    command = (
-        f"curl -sS -X {method} -H 'Authorization: Bearer {TOKEN}' "
-        f"-H 'content-type: application/json' http://127.0.0.1:8080{path}"
-    )
-    if body is not None:
-        command += f" -d {shlex.quote(json.dumps(body))}"
-    return json.loads(host.check_output(command))
+def api(host: Host, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    return call_json(host, method, f"http://127.0.0.1:8080{path}", TOKEN, body)
 
 
 @pytest.mark.parametrize("instance", [1, 2])
-def test_each_worker_runs_as_the_unprivileged_user(host: Any, instance: int) -> None:
-    service = host.service(f"shield-worker@{instance}")
-    assert service.is_running
-    assert service.is_enabled
-    pid = host.check_output(f"systemctl show -p MainPID --value shield-worker@{instance}")
-    assert host.check_output(f"stat -c %U /proc/{pid}") == "shield"
+def test_each_worker_runs_as_the_unprivileged_user(host: Host, instance: int) -> None:
+    assert_runs_as(host, f"shield-worker@{instance}", "shield")
     # With the browser on, the sandbox is looser (namespaces, a deny-list): still 3.0 at most.
     rating = host.run(f"systemd-analyze security --threshold=30 shield-worker@{instance}")
     assert rating.rc == 0, rating.stdout[-3000:]
 
 
-def test_both_workers_registered_with_the_queue(host: Any) -> None:
+def test_both_workers_registered_with_the_queue(host: Host) -> None:
     workers = host.check_output(
         f"REDISCLI_AUTH={REDIS_PASSWORD} redis-cli --no-auth-warning smembers rq:workers"
     ).split()
@@ -62,25 +62,22 @@ def test_both_workers_registered_with_the_queue(host: Any) -> None:
         ("/srv/inbox", "root", "shield", 0o750),
     ],
 )
-def test_files_and_modes(host: Any, path: str, owner: str, group: str, mode: int) -> None:
-    target = host.file(path)
-    assert target.exists
-    assert (target.user, target.group, target.mode) == (owner, group, mode)
+def test_files_and_modes(host: Host, path: str, owner: str, group: str, mode: int) -> None:
+    assert_file(host, path, owner, group, mode)
 
 
 @pytest.mark.parametrize("port", [9111, 9112])
-def test_each_worker_serves_its_metrics_on_loopback(host: Any, port: int) -> None:
-    assert host.socket(f"tcp://127.0.0.1:{port}").is_listening
-    assert not host.socket(f"tcp://0.0.0.0:{port}").is_listening
+def test_each_worker_serves_its_metrics_on_loopback(host: Host, port: int) -> None:
+    assert_listens_on_loopback_only(host, port)
     url = f"http://127.0.0.1:{port}/metrics"
     # They demand the API token, so they may also listen where a monitoring host reaches them.
-    assert host.check_output(f"curl -s -o /dev/null -w '%{{http_code}}' {url}") == "401"
+    assert http_status(host, url) == "401"
     metrics = host.check_output(f"curl -fsS -H 'Authorization: Bearer {TOKEN}' {url}")
     assert "shield_active_jobs" in metrics
     assert "process_resident_memory_bytes" in metrics
 
 
-def test_a_browser_crawl_renders_javascript_and_its_page_is_found(host: Any) -> None:
+def test_a_browser_crawl_renders_javascript_and_its_page_is_found(host: Host) -> None:
     host.run("mkdir -p /srv/site")
     host.run(f"printf '%s' {shlex.quote(SCRIPT_PAGE)} > /srv/site/index.html")
     host.run(
@@ -108,9 +105,7 @@ def test_a_browser_crawl_renders_javascript_and_its_page_is_found(host: Any) -> 
         host.run("systemctl stop shield-test-site")
 
 
-def test_the_secrets_stay_out_of_the_unit_and_the_journal(host: Any) -> None:
-    unit = host.file("/etc/systemd/system/shield-worker@.service").content_string
-    assert TOKEN not in unit
-    journal = host.check_output("journalctl -u 'shield-worker@*' --no-pager")
-    assert TOKEN not in journal
-    assert REDIS_PASSWORD not in journal
+def test_the_secrets_stay_out_of_the_unit_and_the_journal(host: Host) -> None:
+    assert_secrets_kept_out(
+        host, "/etc/systemd/system/shield-worker@.service", "shield-worker@*", TOKEN, REDIS_PASSWORD
+    )

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from testinfra.host import Host
+
+from support.hostchecks import assert_file, assert_listens_on_loopback_only, assert_runs_as
 
 testinfra_hosts = ["podman://shield-prometheus"]
 TOKEN = "molecule-api-token-0123456789"
@@ -16,7 +19,7 @@ RULES = sorted((Path(__file__).parents[5] / "monitoring" / "rules").glob("*.yml"
 RUNBOOKS = "https://git.example.com/ops/shield/-/blob/main/docs/RUNBOOK.md#"
 
 
-def _api(host: Any, path: str) -> Any:
+def _api(host: Host, path: str) -> Any:
     body = json.loads(host.check_output(f"curl -fsS http://127.0.0.1:9090/api/v1/{path}"))
     assert body["status"] == "success"
     return body["data"]
@@ -31,27 +34,22 @@ def _until(check: Any, timeout: float = 60) -> Any:
         time.sleep(1)
 
 
-def test_it_runs_as_prometheus_on_loopback_only(host: Any) -> None:
-    assert host.service("prometheus").is_running
-    assert host.service("prometheus").is_enabled
-    pid = host.check_output("systemctl show --property MainPID --value prometheus")
-    assert host.file(f"/proc/{pid}").user == "prometheus"
-    assert host.socket("tcp://127.0.0.1:9090").is_listening
-    assert not host.socket("tcp://0.0.0.0:9090").is_listening
+def test_it_runs_as_prometheus_on_loopback_only(host: Host) -> None:
+    assert_runs_as(host, "prometheus", "prometheus")
+    assert_listens_on_loopback_only(host, 9090)
 
 
-def test_the_configuration_passes_promtool_and_the_retention_is_set(host: Any) -> None:
+def test_the_configuration_passes_promtool_and_the_retention_is_set(host: Host) -> None:
     host.run_test("promtool check config /etc/prometheus/prometheus.yml")
     assert _api(host, "status/flags")["storage.tsdb.retention.time"] == "30d"
 
 
-def test_the_token_is_readable_by_prometheus_alone(host: Any) -> None:
-    token = host.file("/etc/prometheus/tokens/api.token")
-    assert (token.user, token.group, token.mode) == ("root", "prometheus", 0o640)
-    assert token.content_string == TOKEN
+def test_the_token_is_readable_by_prometheus_alone(host: Host) -> None:
+    assert_file(host, "/etc/prometheus/tokens/api.token", "root", "prometheus", 0o640)
+    assert host.file("/etc/prometheus/tokens/api.token").content_string == TOKEN
 
 
-def test_scrape_jobs_come_from_the_inventory(host: Any) -> None:
+def test_scrape_jobs_come_from_the_inventory(host: Host) -> None:
     config = yaml.safe_load(host.file("/etc/prometheus/prometheus.yml").content_string)
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert set(jobs) == {"shield-api", "shield-worker", "node", "prometheus", "alertmanager"}
@@ -76,7 +74,7 @@ def test_scrape_jobs_come_from_the_inventory(host: Any) -> None:
     assert seen["shield-api"] == "down", seen  # nothing runs there
 
 
-def test_every_rule_of_the_repository_is_loaded_and_evaluates(host: Any) -> None:
+def test_every_rule_of_the_repository_is_loaded_and_evaluates(host: Host) -> None:
     expected = {
         rule.get("alert") or rule["record"]
         for path in RULES
@@ -99,7 +97,7 @@ def test_every_rule_of_the_repository_is_loaded_and_evaluates(host: Any) -> None
     assert all(link.startswith(RUNBOOKS) for link in links), links
 
 
-def test_alerts_reach_alertmanager(host: Any) -> None:
+def test_alerts_reach_alertmanager(host: Host) -> None:
     assert len(_api(host, "alertmanagers")["activeAlertmanagers"]) == 1
     # shield-api's target is down: its alert is pending at once (it fires after 2 minutes).
     alerts = _until(
