@@ -19,10 +19,10 @@ down: ## Remove what `make up` created
 	@scripts/down.sh
 
 dev-up: bootstrap ## Run the services from this checkout as plain processes (for development)
-	@scripts/dev-up.sh
+	@$(BIN)/python -m support.devstack up
 
 dev-down: ## Stop what `make dev-up` started
-	@scripts/dev-down.sh
+	@$(BIN)/python -m support.devstack down
 
 lint: bootstrap ## ruff (lint and format check)
 	$(BIN)/ruff check --no-cache src tests support bench roles molecule monitoring

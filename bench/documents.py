@@ -9,146 +9,28 @@ in the same run.
 from __future__ import annotations
 
 import argparse
-import html
-import io
 import tempfile
-import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import docx
-import openpyxl
-import pptx
-from fpdf import FPDF
 
 from bench.common import Platform, corpus, median, save
 from shield.documents.convert import ConvertOptions, convert, warm_up
 from shield.embeddings.local import LocalEmbedder
+from support.documents import EXTENSIONS, WRITERS, Document, Section, write
 
-Section = tuple[str, list[str], list[tuple[str, str]]]  # heading, paragraphs, table rows
-EXTENSIONS = {"asciidoc": "adoc"}
+FORMATS = [fmt for fmt in WRITERS if fmt != "csv"]  # a table, not a document of sections
 
 
-def sections(texts: list[str], count: int, offset: int) -> list[Section]:
-    out: list[Section] = []
+def document(texts: list[str], count: int, offset: int) -> Document:
+    """`count` sections of three corpus paragraphs and a small table each."""
+    sections = []
     for i in range(count):
-        paras = texts[offset + i * 3 : offset + i * 3 + 3]
+        paras = tuple(texts[offset + i * 3 : offset + i * 3 + 3])
         rows = [(f"key {i}.{r}", " ".join(paras[r].split()[:4])) for r in range(3)]
-        out.append((f"Section {i + 1}: {' '.join(paras[0].split()[:5])}", paras, rows))
-    return out
-
-
-def _latin(text: str) -> str:
-    return text.encode("latin-1", "replace").decode("latin-1")  # the PDF core fonts' charset
-
-
-def _pdf(doc: list[Section]) -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    for heading, paras, rows in doc:
-        pdf.set_font("Helvetica", "B", 16)
-        pdf.multi_cell(0, 8, text=_latin(heading), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", size=10)
-        for para in paras:
-            # Wrapped beforehand: the corpus has URLs longer than a line.
-            text = textwrap.fill(_latin(para), 90)
-            pdf.multi_cell(0, 5, text=text, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(2)
-        with pdf.table() as table:
-            for row in rows:
-                cells = table.row()
-                for value in row:
-                    cells.cell(_latin(value))
-    return bytes(pdf.output())
-
-
-def _docx(doc: list[Section]) -> bytes:
-    document = docx.Document()
-    for heading, paras, rows in doc:
-        document.add_heading(heading, 1)
-        for para in paras:
-            document.add_paragraph(para)
-        table = document.add_table(rows=0, cols=2)
-        for row in rows:
-            cells = table.add_row().cells
-            cells[0].text, cells[1].text = row
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def _pptx(doc: list[Section]) -> bytes:
-    deck = pptx.Presentation()
-    for heading, paras, _rows in doc:
-        slide = deck.slides.add_slide(deck.slide_layouts[1])
-        slide.shapes.title.text = heading
-        slide.placeholders[1].text = "\n".join(paras)
-    out = io.BytesIO()
-    deck.save(out)
-    return out.getvalue()
-
-
-def _xlsx(doc: list[Section]) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["Section", "Key", "Value", "Text"])
-    for heading, paras, rows in doc:
-        for (key, value), para in zip(rows, paras, strict=True):
-            sheet.append([heading, key, value, para])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _html(doc: list[Section]) -> bytes:
-    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"]
-    for heading, paras, rows in doc:
-        parts.append(f"<h2>{html.escape(heading)}</h2>")
-        parts.extend(f"<p>{html.escape(p)}</p>" for p in paras)
-        cells = "".join(
-            f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>" for a, b in rows
-        )
-        parts.append(f"<table>{cells}</table>")
-    return ("".join(parts) + "</body></html>").encode()
-
-
-def _md(doc: list[Section]) -> bytes:
-    parts = []
-    for heading, paras, rows in doc:
-        table = "\n".join(f"| {a} | {b} |" for a, b in rows)
-        parts.append(
-            f"## {heading}\n\n" + "\n\n".join(paras) + f"\n\n| K | V |\n|---|---|\n{table}\n"
-        )
-    return "\n".join(parts).encode()
-
-
-def _asciidoc(doc: list[Section]) -> bytes:
-    parts = []
-    for heading, paras, rows in doc:
-        table = "\n".join(f"|{a} |{b}" for a, b in rows)
-        parts.append(
-            f"== {heading}\n\n" + "\n\n".join(paras) + f"\n\n|===\n|K |V\n\n{table}\n|===\n"
-        )
-    return "\n".join(parts).encode()
-
-
-def _txt(doc: list[Section]) -> bytes:
-    return "\n\n".join(f"{h}\n\n" + "\n\n".join(p) for h, p, _ in doc).encode()
-
-
-WRITERS: dict[str, Callable[[list[Section]], bytes]] = {
-    "pdf": _pdf,
-    "docx": _docx,
-    "pptx": _pptx,
-    "xlsx": _xlsx,
-    "html": _html,
-    "md": _md,
-    "asciidoc": _asciidoc,
-    "txt": _txt,
-}
+        heading = f"Section {i + 1}: {' '.join(paras[0].split()[:5])}"
+        sections.append(Section(heading, paras, (("Key", "Value"), *rows)))
+    return Document(f"Benchmark document at {offset}", tuple(sections))
 
 
 def conversion_figures(
@@ -211,15 +93,15 @@ def main() -> None:
     parser.add_argument("--sections", type=int, default=40, help="sections per document")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    texts = corpus((args.rounds + 2) * len(WRITERS) * args.sections * 3)
+    texts = corpus((args.rounds + 2) * len(FORMATS) * args.sections * 3)
     options = ConvertOptions()
     warm_up(options)
 
     def file_set(round_no: int) -> dict[str, bytes]:
-        base = round_no * len(WRITERS) * args.sections * 3
+        base = round_no * len(FORMATS) * args.sections * 3
         return {
-            fmt: write(sections(texts, args.sections, base + i * args.sections * 3))
-            for i, (fmt, write) in enumerate(WRITERS.items())
+            fmt: write(fmt, document(texts, args.sections, base + i * args.sections * 3))
+            for i, fmt in enumerate(FORMATS)
         }
 
     print(

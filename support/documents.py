@@ -1,11 +1,14 @@
-"""Documents of every supported format, written by the tests themselves: real text, a title,
-headings and a table, each about its own subject so a search can tell them apart."""
+"""Documents of every supported format, written here rather than kept as files: one model (a
+title, sections of paragraphs and a table) and a writer per format. The tests' samples are each
+about their own subject, so a search can tell them apart; the benchmarks write long ones."""
 
 from __future__ import annotations
 
 import html
 import io
+import textwrap
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import docx
@@ -84,126 +87,194 @@ SUBJECTS = {
 }
 
 
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    paragraphs: tuple[str, ...] = ()
+    rows: tuple[tuple[str, str], ...] = ()  # a two-column table, its first row the header
+    new_page: bool = False  # in a PDF, the section starts a page
+
+
+@dataclass(frozen=True)
+class Document:
+    """What every writer below renders in its format: a title, then sections."""
+
+    title: str
+    sections: tuple[Section, ...]
+
+
 def filename(fmt: str, stem: str | None = None) -> str:
     return f"{stem or fmt + '-sample'}.{EXTENSIONS.get(fmt, fmt)}"
 
 
 def make(fmt: str, *, extra: str = "", pages: int = 2) -> bytes:
-    """A document in `fmt` about its subject; `extra` adds a sentence (a new version)."""
+    """A document in `fmt` about its subject; `extra` adds a sentence (a new version). A PDF
+    has `pages` pages."""
     subject = SUBJECTS[fmt]
     body = f"{subject.sentence} {extra}".strip()
-    return _WRITERS[fmt](subject, body, pages)
+    sections = [Section("Overview", (body,)), Section("Details", rows=(HEADER, *subject.rows))]
+    if fmt == "pdf":
+        sections += [
+            Section(
+                f"{subject.title}, part {page}", (f"Page {page} continues the notes.",), (), True
+            )
+            for page in range(2, pages + 1)
+        ]
+    return write(fmt, Document(subject.title, tuple(sections)))
 
 
-def _pdf(subject: Subject, body: str, pages: int) -> bytes:
+def write(fmt: str, document: Document) -> bytes:
+    return WRITERS[fmt](document)
+
+
+HEADER = ("Item", "Value")
+
+
+def _latin(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")  # the PDF core fonts' charset
+
+
+def _pdf(document: Document) -> bytes:
     pdf = FPDF()
-    for page in range(pages):
-        pdf.add_page()
-        pdf.set_font("Helvetica", "B", 20)
-        pdf.cell(text=subject.title if page == 0 else f"{subject.title}, part {page + 1}")
-        pdf.ln(14)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 20)
+    pdf.cell(text=_latin(document.title))
+    pdf.ln(14)
+    for section in document.sections:
+        if section.new_page:
+            pdf.add_page()
+        pdf.set_font("Helvetica", "B", 16)
+        pdf.multi_cell(0, 8, text=_latin(section.heading), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", size=11)
-        pdf.multi_cell(0, 6, text=body if page == 0 else f"Page {page + 1} continues the notes.")
-        pdf.ln(4)
-        if page == 0:
+        for paragraph in section.paragraphs:
+            # Wrapped beforehand: a paragraph may hold a URL longer than a line.
+            text = textwrap.fill(_latin(paragraph), 90)
+            pdf.multi_cell(0, 6, text=text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+        if section.rows:
             with pdf.table() as table:
-                for row in (("Item", "Value"), *subject.rows):
+                for row in section.rows:
                     cells = table.row()
                     for value in row:
-                        cells.cell(value)
+                        cells.cell(_latin(value))
     return bytes(pdf.output())
 
 
-def _docx(subject: Subject, body: str, _pages: int) -> bytes:
-    document = docx.Document()
-    document.add_heading(subject.title, 0)
-    document.add_heading("Overview", 1)
-    document.add_paragraph(body)
-    document.add_heading("Details", 1)
-    table = document.add_table(rows=0, cols=2)
-    for row in (("Item", "Value"), *subject.rows):
-        cells = table.add_row().cells
-        cells[0].text, cells[1].text = row
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+def _docx(document: Document) -> bytes:
+    out = docx.Document()
+    out.add_heading(document.title, 0)
+    for section in document.sections:
+        out.add_heading(section.heading, 1)
+        for paragraph in section.paragraphs:
+            out.add_paragraph(paragraph)
+        if section.rows:
+            table = out.add_table(rows=0, cols=2)
+            for row in section.rows:
+                cells = table.add_row().cells
+                cells[0].text, cells[1].text = row
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
 
 
-def _pptx(subject: Subject, body: str, _pages: int) -> bytes:
+def _pptx(document: Document) -> bytes:
     deck = pptx.Presentation()
-    title = deck.slides.add_slide(deck.slide_layouts[0])
-    title.shapes.title.text = subject.title
-    slide = deck.slides.add_slide(deck.slide_layouts[1])
-    slide.shapes.title.text = "Overview"
-    slide.placeholders[1].text = body
-    slide = deck.slides.add_slide(deck.slide_layouts[5])
-    slide.shapes.title.text = "Details"
-    rows = (("Item", "Value"), *subject.rows)
-    shape = slide.shapes.add_table(len(rows), 2, Inches(1), Inches(2), Inches(6), Inches(2))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            shape.table.cell(r, c).text = value
-    out = io.BytesIO()
-    deck.save(out)
-    return out.getvalue()
+    deck.slides.add_slide(deck.slide_layouts[0]).shapes.title.text = document.title
+    for section in document.sections:
+        # A slide per section: title and text, or a title-only slide that holds the table.
+        slide = deck.slides.add_slide(deck.slide_layouts[1 if section.paragraphs else 5])
+        slide.shapes.title.text = section.heading
+        if section.paragraphs:
+            slide.placeholders[1].text = "\n".join(section.paragraphs)
+        if section.rows:
+            top = Inches(5) if section.paragraphs else Inches(2)
+            shape = slide.shapes.add_table(
+                len(section.rows), 2, Inches(1), top, Inches(6), Inches(2)
+            )
+            for r, row in enumerate(section.rows):
+                for c, value in enumerate(row):
+                    shape.table.cell(r, c).text = value
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
 
 
-def _xlsx(subject: Subject, body: str, _pages: int) -> bytes:
+def _xlsx(document: Document) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "Inventory"
-    sheet.append(["Item", "Value"])
-    for row in subject.rows:
-        sheet.append(list(row))
-    sheet.append(["Note", body])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet.title = "Notes"
+    for section in document.sections:
+        for row in section.rows:
+            sheet.append(list(row))
+        for paragraph in section.paragraphs:
+            sheet.append([section.heading, paragraph])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
-def _table_html(subject: Subject) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>" for a, b in subject.rows
-    )
-    return f"<table><tr><th>Item</th><th>Value</th></tr>{rows}</table>"
+def _table_html(rows: tuple[tuple[str, str], ...]) -> str:
+    def row(cell: str, values: tuple[str, str]) -> str:
+        return "<tr>" + "".join(f"<{cell}>{html.escape(v)}</{cell}>" for v in values) + "</tr>"
+
+    header, *body = rows
+    return "<table>" + row("th", header) + "".join(row("td", r) for r in body) + "</table>"
 
 
-def _html(subject: Subject, body: str, _pages: int) -> bytes:
-    return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{subject.title}</title></head>"
-        f"<body><h1>{subject.title}</h1><h2>Overview</h2><p>{html.escape(body)}</p>"
-        f"<h2>Details</h2>{_table_html(subject)}</body></html>"
-    ).encode()
+def _html(document: Document) -> bytes:
+    title = html.escape(document.title)
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"]
+    parts.append(f"<body><h1>{title}</h1>")
+    for section in document.sections:
+        parts.append(f"<h2>{html.escape(section.heading)}</h2>")
+        parts.extend(f"<p>{html.escape(p)}</p>" for p in section.paragraphs)
+        if section.rows:
+            parts.append(_table_html(section.rows))
+    return ("".join(parts) + "</body></html>").encode()
 
 
-def _md(subject: Subject, body: str, _pages: int) -> bytes:
-    rows = "\n".join(f"| {a} | {b} |" for a, b in subject.rows)
-    return (
-        f"# {subject.title}\n\n## Overview\n\n{body}\n\n## Details\n\n"
-        f"| Item | Value |\n| --- | --- |\n{rows}\n"
-    ).encode()
+def _md(document: Document) -> bytes:
+    parts = [f"# {document.title}\n"]
+    for section in document.sections:
+        parts.append(f"## {section.heading}\n")
+        parts.extend(f"{p}\n" for p in section.paragraphs)
+        if section.rows:
+            (first, second), *body = section.rows
+            rows = "".join(f"| {a} | {b} |\n" for a, b in body)
+            parts.append(f"| {first} | {second} |\n| --- | --- |\n{rows}")
+    return "\n".join(parts).encode()
 
 
-def _asciidoc(subject: Subject, body: str, _pages: int) -> bytes:
-    rows = "\n".join(f"|{a} |{b}" for a, b in subject.rows)
-    return (
-        f"= {subject.title}\n\n== Overview\n\n{body}\n\n== Details\n\n"
-        f"|===\n|Item |Value\n\n{rows}\n|===\n"
-    ).encode()
+def _asciidoc(document: Document) -> bytes:
+    parts = [f"= {document.title}\n"]
+    for section in document.sections:
+        parts.append(f"== {section.heading}\n")
+        parts.extend(f"{p}\n" for p in section.paragraphs)
+        if section.rows:
+            (first, second), *body = section.rows
+            rows = "".join(f"|{a} |{b}\n" for a, b in body)
+            parts.append(f"|===\n|{first} |{second}\n\n{rows}|===\n")
+    return "\n".join(parts).encode()
 
 
-def _txt(subject: Subject, body: str, _pages: int) -> bytes:
-    rows = "\n".join(f"{a}: {b}" for a, b in subject.rows)
-    return f"{subject.title}\n\nOverview\n\n{body}\n\nDetails\n\n{rows}\n".encode()
+def _txt(document: Document) -> bytes:
+    parts = [document.title]
+    for section in document.sections:
+        parts.append(section.heading)
+        parts.extend(section.paragraphs)
+        if section.rows:
+            parts.append("\n".join(f"{a}: {b}" for a, b in section.rows[1:]))
+    return ("\n\n".join(parts) + "\n").encode()
 
 
-def _csv(subject: Subject, body: str, _pages: int) -> bytes:
-    rows = "\n".join(f"{a},{b}" for a, b in subject.rows)
-    return f"place,crop\n{rows}\nnote,{body}\n".encode()
+def _csv(document: Document) -> bytes:
+    rows = [row for section in document.sections for row in section.rows]
+    notes = [(s.heading, p) for s in document.sections for p in s.paragraphs]
+    return "".join(f"{a},{b}\n" for a, b in rows + notes).encode()
 
 
-_WRITERS = {
+WRITERS: dict[str, Callable[[Document], bytes]] = {
     "pdf": _pdf,
     "docx": _docx,
     "pptx": _pptx,
