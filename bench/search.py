@@ -28,11 +28,12 @@ import numpy as np
 
 from bench.common import RESULTS, TOKEN, Platform, median, percentile, save, search_dataset
 from shield.documents.identity import content_hash, document_id
-from shield.documents.index import DocumentIndex
+from shield.documents.index import DocumentIndex, Search
 from shield.documents.models import ChunkIn, DocumentWrite
 from shield.embeddings.base import Embedder
 from shield.resilience import Breaker
 from shield.vectorstore import Match
+from shield.vectorstore.base import SearchMode
 from shield.vectorstore.edge import EdgeVectorStore
 
 CHUNKS_PER_DOCUMENT = 10
@@ -79,7 +80,8 @@ def search_latency(
                 latencies = []
                 for query in queries:
                     start = time.perf_counter()
-                    index.search_vector("bench", query.tolist(), 10, where)
+                    search = Search(query="", mode=SearchMode.DENSE, limit=10, where=where)
+                    index.search("bench", search, vector=query.tolist())
                     latencies.append((time.perf_counter() - start) * 1000)
                 p50s.append(percentile(latencies, 50))
                 p99s.append(percentile(latencies, 99))

@@ -13,6 +13,7 @@ import numpy as np
 from shield.api.indexer import index_if_due
 from shield.config import ApiSettings
 from shield.vectorstore import PointRecord
+from shield.vectorstore.base import SearchMode, StoreQuery
 from shield.vectorstore.edge import EdgeVectorStore
 
 
@@ -40,5 +41,6 @@ def test_indexes_when_enough_points_wait_and_writes_are_quiet(tmp_path: Path) ->
     services.settings = ApiSettings(index_min_points=5000, index_idle_seconds=60)
     assert index_if_due(services) is True
     assert store.pending_index_points() == 0
-    assert store.search("docs", vectors[42].tolist(), 1)[0].score > 0.99
+    query = StoreQuery(SearchMode.DENSE, vector=vectors[42].tolist(), limit=1)
+    assert store.search("docs", query)[0].score > 0.99
     store.close()

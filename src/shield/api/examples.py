@@ -121,13 +121,26 @@ CANCELLED_STATE: dict[str, Any] = {
 
 SEARCH = examples(
     plain=("A question", {"query": "the disk is full", "limit": 5}),
+    by_document=(
+        "The best passage of each document, second page",
+        {"query": "the disk is full", "group_by": "document", "limit": 5, "offset": 5},
+    ),
+    exact=(
+        "A code or a name: lexical (BM25) alone",
+        {"query": "ERR-4471", "mode": "lexical"},
+    ),
     filtered=(
-        "Only one team's documents",
-        {"query": "the disk is full", "filter": {"metadata.team": ["ops", "sre"]}},
+        "Only one team's documents, good matches only",
+        {
+            "query": "the disk is full",
+            "filter": {"metadata.team": ["ops", "sre"]},
+            "score_threshold": 0.5,
+        },
     ),
 )
 
 SEARCH_RESPONSE = {
+    "mode": "hybrid",
     "results": [
         {
             "id": "9a4c2e1b-7d3f-5b6a-8c0e-2f4d6b8a0c1e",
@@ -135,8 +148,11 @@ SEARCH_RESPONSE = {
             "text": "# Disk full\nRun `ncdu /var` to see what fills the disk.",
             "document_id": _DOC_ID,
             "source": "runbooks/disk.md",
+            "title": "Disk full",
+            "headings": ["Disk full"],
             "metadata": {
                 "title": "Disk full",
+                "headings": ["Disk full"],
                 "chunk_index": 0,
                 "chunk_count": 3,
                 "content_hash": "9f2c4e6a8b0d1f3e5a7c9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e",
@@ -146,14 +162,23 @@ SEARCH_RESPONSE = {
                 "metadata": {"team": "ops"},
             },
         }
-    ]
+    ],
 }
 
 STORE = examples(
     note=(
         "A short text, found by qdrant_find at once",
         {"text": "The VPN gateway is vpn.example.org", "metadata": {"team": "it"}},
-    )
+    ),
+    several=(
+        "Several texts in one call, each its own document",
+        {
+            "texts": [
+                {"text": "The VPN gateway is vpn.example.org", "source": "notes/vpn"},
+                {"text": "Printers are on floor 2", "metadata": {"team": "it"}},
+            ]
+        },
+    ),
 )
 
 STORE_RESPONSE = {

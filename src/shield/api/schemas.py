@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shield.fields import CollectionName, check_metadata
+from shield.vectorstore.base import SearchMode
+
+#: Results a search may skip.
+MAX_OFFSET = 10_000
+#: Texts one /store call may carry.
+MAX_STORE_BATCH = 100
 
 
 class _Strict(BaseModel):
@@ -35,12 +41,40 @@ class JobAccepted(BaseModel):
 class SearchRequest(_Strict):
     query: str = Field(min_length=1, max_length=4096)
     collection: CollectionName | None = None
-    limit: int = Field(default=10, ge=1, le=100)
+    mode: SearchMode | None = Field(
+        default=None,
+        description="hybrid: the lexical (BM25) and the dense ranking, fused; dense: the "
+        "embedding model's alone; lexical: BM25's alone (exact words, codes, names). Default: "
+        "hybrid, or dense for a collection built before the lexical index until it is reindexed.",
+    )
+    limit: int = Field(default=10, ge=1, le=100, description="Results (documents when grouped).")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Results skipped first.")
+    score_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Leave out results scoring below it: a cosine similarity (at most 1) in "
+        "dense mode, a fused score (at most 2) in hybrid mode, a BM25 score in lexical mode.",
+    )
+    group_by: Literal["document"] | None = Field(
+        default=None, description='"document": the best passage of each document.'
+    )
     filter: dict[str, Any] | None = Field(
         default=None,
         description='Conditions that must all hold, e.g. {"source": "a.md", '
         '"metadata.team": ["red", "blue"]}.',
     )
+
+    @model_validator(mode="after")
+    def _threshold_in_range(self) -> SearchRequest:
+        mode = self.mode or SearchMode.HYBRID
+        highest = {SearchMode.DENSE: 1.0, SearchMode.HYBRID: 2.0}.get(mode)
+        if self.score_threshold is not None and highest and self.score_threshold > highest:
+            raise ValueError(
+                f"score_threshold {self.score_threshold} is out of range: a {mode} score is at "
+                f"most {highest:g}"
+            )
+        return self
 
 
 class SearchHit(BaseModel):
@@ -49,20 +83,49 @@ class SearchHit(BaseModel):
     text: str
     document_id: str
     source: str
+    title: str = Field(description="The document's title, where it has one.")
+    headings: list[str] = Field(description="The passage's heading path, outermost first.")
     metadata: dict[str, Any]
 
 
 class SearchResponse(BaseModel):
+    mode: SearchMode = Field(description="The mode that ran.")
     results: list[SearchHit]
 
 
-class StoreRequest(_Strict):
+class StoreItem(_Strict):
     text: str = Field(min_length=1)
     metadata: dict[str, Any] | None = None
     source: str | None = Field(default=None, max_length=2048)
-    collection: CollectionName | None = None
 
     _metadata = field_validator("metadata")(check_metadata)
+
+
+class StoreRequest(StoreItem):
+    """One text (`text`, `source`, `metadata`), or several in `texts`."""
+
+    text: str | None = Field(default=None, min_length=1)  # type: ignore[assignment]
+    texts: list[StoreItem] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_STORE_BATCH,
+        description=f"Several texts, each its own document (at most {MAX_STORE_BATCH}).",
+    )
+    collection: CollectionName | None = None
+
+    @model_validator(mode="after")
+    def _one_or_several(self) -> StoreRequest:
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("give either text (one) or texts (several), not both")
+        if self.texts is not None and (self.source is not None or self.metadata is not None):
+            raise ValueError("with texts, give each text its own source and metadata")
+        return self
+
+    def items(self) -> list[StoreItem]:
+        if self.texts is not None:
+            return self.texts
+        assert self.text is not None
+        return [StoreItem(text=self.text, metadata=self.metadata, source=self.source)]
 
 
 class StoreResponse(BaseModel):
@@ -71,3 +134,8 @@ class StoreResponse(BaseModel):
     source: str
     collection: str
     chunks: int
+
+
+class StoreBatchResponse(BaseModel):
+    collection: str
+    documents: list[StoreResponse]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from shield.documents.identity import canonical_source, document_id, point_id
 from shield.documents.models import DocumentSummary, DocumentWrite
@@ -18,13 +19,34 @@ from shield.errors import Conflict, InvalidInput, NotFound
 from shield.metrics import INGESTED_CHUNKS
 from shield.resilience import Breaker
 from shield.vectorstore import Match, PointRecord, ScoredRecord, VectorStore
-from shield.vectorstore.base import check_compatible
+from shield.vectorstore.base import SearchMode, StoreQuery, check_compatible
 
 #: Filter keys a caller may use; anything under `metadata.` is the caller's own.
 FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash")
 MAX_DOCUMENTS_LISTED = 10_000
 #: Fields indexed on their first use in a filter, per collection (a filter still works beyond).
 MAX_FILTER_INDEXES = 32
+#: How far a search grouped by document reaches for distinct documents.
+MAX_GROUPED_PASSAGES = 2000
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search as a caller asks it (the API's and the MCP tool's parameters)."""
+
+    query: str
+    mode: SearchMode | None = None  # the collection's best: hybrid, or dense before a reindex
+    limit: int = 10
+    offset: int = 0
+    score_threshold: float | None = None
+    where: Sequence[Match] = ()
+    group_by: Literal["document"] | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    mode: SearchMode  # the mode that ran
+    hits: list[ScoredRecord]
 
 
 def now_iso() -> str:
@@ -60,7 +82,7 @@ class DocumentIndex:
         self.breaker = breaker
         self.last_write = time.monotonic()
         self._indexed: dict[str, set[str]] = {}
-        self._compatible: set[str] = set()
+        self._lexical: dict[str, bool] = {}  # per collection, once it is known compatible
 
     # -- collections -------------------------------------------------------------------------
 
@@ -175,29 +197,69 @@ class DocumentIndex:
     # -- search ------------------------------------------------------------------------------
 
     def search(
-        self, collection: str, query: str, limit: int, where: Sequence[Match]
-    ) -> list[ScoredRecord]:
-        self._searchable(collection)  # before spending time on the embedding
-        return self.search_vector(collection, self.embedder.embed_one(query), limit, where)
+        self, collection: str, search: Search, vector: Sequence[float] | None = None
+    ) -> Found:
+        """Best first; with `group_by="document"` the best passage of each document, `limit`
+        documents after skipping `offset`. `vector` is the query's embedding if the caller has
+        it already (it is computed here otherwise, for the modes that need it)."""
+        lexical = self._searchable(collection)  # before spending time on the embedding
+        mode = search.mode or (SearchMode.HYBRID if lexical else SearchMode.DENSE)
+        if search.where:
+            self._index_filter_fields(collection, search.where)
+        if vector is None and mode != SearchMode.LEXICAL:
+            vector = self.embedder.embed_one(search.query)
+        if search.group_by is None:
+            return Found(mode, self._query(collection, mode, search, vector, search.limit))
+        return Found(mode, self._best_per_document(collection, mode, search, vector))
 
-    def search_vector(
-        self, collection: str, vector: Sequence[float], limit: int, where: Sequence[Match]
+    def _query(
+        self,
+        collection: str,
+        mode: SearchMode,
+        search: Search,
+        vector: Sequence[float] | None,
+        limit: int,
+        offset: int | None = None,
     ) -> list[ScoredRecord]:
-        """Everything a search does after embedding the query."""
-        self._searchable(collection)
-        if where:
-            self._index_filter_fields(collection, where)
-        return self.breaker.call(self.store.search, collection, vector, limit, where)
+        query = StoreQuery(
+            mode=mode,
+            vector=vector,
+            text=search.query,
+            limit=limit,
+            offset=search.offset if offset is None else offset,
+            score_threshold=search.score_threshold,
+            where=search.where,
+        )
+        return self.breaker.call(self.store.search, collection, query)
 
-    def _searchable(self, collection: str) -> None:
-        """The collection exists and was built with our model (checked once; it cannot change)."""
-        if collection in self._compatible:
-            return
+    def _best_per_document(
+        self, collection: str, mode: SearchMode, search: Search, vector: Sequence[float] | None
+    ) -> list[ScoredRecord]:
+        """Passages are fetched best first, several per wanted document, and each document
+        keeps its first; more are fetched while too few documents came back."""
+        wanted = search.offset + search.limit
+        fetch = min(MAX_GROUPED_PASSAGES, wanted * 4)
+        while True:
+            hits = self._query(collection, mode, search, vector, fetch, 0)
+            best: dict[str, ScoredRecord] = {}
+            for hit in hits:
+                best.setdefault(str(hit.payload.get("document_id", hit.id)), hit)
+            if len(best) >= wanted or len(hits) < fetch or fetch >= MAX_GROUPED_PASSAGES:
+                return list(best.values())[search.offset : wanted]
+            fetch = min(MAX_GROUPED_PASSAGES, fetch * 4)
+
+    def _searchable(self, collection: str) -> bool:
+        """The collection exists and was built with our model (checked once; it cannot change);
+        whether it has a lexical index."""
+        lexical = self._lexical.get(collection)
+        if lexical is not None:
+            return lexical
         info = self.breaker.call(self.store.get_collection, collection)
         if info is None:
             raise NotFound(f"collection {collection!r} does not exist", collection=collection)
         check_compatible(info, self.embedder.model_name, self.embedder.dimension)
-        self._compatible.add(collection)
+        self._lexical[collection] = info.lexical is not None
+        return info.lexical is not None
 
     def _index_filter_fields(self, collection: str, where: Sequence[Match]) -> None:
         """Index a field the first time someone filters on it: a filter on an unindexed field

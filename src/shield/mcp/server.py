@@ -23,7 +23,7 @@ from fastmcp.exceptions import ToolError
 from fastmcp.server.auth import AccessToken, TokenVerifier
 from fastmcp.server.auth.providers.jwt import JWTVerifier
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import Field
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -43,6 +43,12 @@ Collection = Annotated[
 Metadata = Annotated[
     dict[str, Any] | None, Field(description="Your own fields, kept with every chunk.")
 ]
+
+
+class StoreText(BaseModel):
+    text: str = Field(min_length=1, description="The text to remember.")
+    source: str | None = Field(default=None, description="Where it comes from (its identity).")
+    metadata: Metadata = None
 
 
 class ShieldTokenVerifier(TokenVerifier):
@@ -298,25 +304,63 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
     async def qdrant_find(
         query: Annotated[str, Field(description="What to look for, in plain words.")],
         collection: Collection = None,
-        limit: Annotated[int, Field(ge=1, le=100, description="Results, best first.")] = 10,
+        limit: Annotated[
+            int, Field(ge=1, le=100, description="Results, best first (documents when grouped).")
+        ] = 10,
+        mode: Annotated[
+            Literal["hybrid", "dense", "lexical"] | None,
+            Field(
+                description="hybrid (default): meaning and exact words together; dense: meaning "
+                "alone; lexical: exact words alone, for codes, names and rare terms."
+            ),
+        ] = None,
+        group_by: Annotated[
+            Literal["document"] | None,
+            Field(description='"document": only the best passage of each document.'),
+        ] = None,
+        offset: Annotated[
+            int, Field(ge=0, le=10_000, description="Results to skip, for the next page.")
+        ] = 0,
+        score_threshold: Annotated[
+            float | None, Field(ge=0, description="Leave out results scoring below it.")
+        ] = None,
         filter: Annotated[
             dict[str, Any] | None,
             Field(description='Conditions that must all hold, e.g. {"metadata.team": "ops"}.'),
         ] = None,
     ) -> dict[str, Any]:
-        """Semantic search over the knowledge base; returns passages with their source."""
-        body = _drop_none(query=query, collection=collection, limit=limit, filter=filter)
+        """Search the knowledge base by meaning and by exact words; returns passages with their
+        source, title and heading path."""
+        body = _drop_none(
+            query=query,
+            collection=collection,
+            limit=limit,
+            mode=mode,
+            group_by=group_by,
+            offset=offset or None,
+            score_threshold=score_threshold,
+            filter=filter,
+        )
         result: dict[str, Any] = await shield.call("POST", "/search", json=body)
         return result
 
     @tool("qdrant_store", writes=True)
     async def qdrant_store(
-        text: Annotated[str, Field(description="The text to remember.")],
+        text: Annotated[str | None, Field(description="The text to remember.")] = None,
         metadata: Metadata = None,
         collection: Collection = None,
+        texts: Annotated[
+            list[StoreText] | None,
+            Field(
+                description="Several texts at once instead of `text`, each with its own source "
+                "and metadata (at most 100).",
+                max_length=100,
+            ),
+        ] = None,
     ) -> dict[str, Any]:
-        """Store a piece of text now, so that qdrant_find can find it."""
-        body = _drop_none(text=text, metadata=metadata, collection=collection)
+        """Store a piece of text now (or several), so that qdrant_find can find it."""
+        items = [item.model_dump(exclude_none=True) for item in texts] if texts else None
+        body = _drop_none(text=text, metadata=metadata, collection=collection, texts=items)
         result: dict[str, Any] = await shield.call("POST", "/store", json=body)
         return result
 

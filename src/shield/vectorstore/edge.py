@@ -4,8 +4,9 @@ Qdrant Edge is the real Qdrant engine (HNSW, payload indexes, WAL) as a library;
 docs/adr/0001-embedded-vector-store.md for why it is the default. Layout:
 
     <root>/.lock                              held while this process owns the store
-    <root>/<collection>/collection.json       embedding model and dimension
+    <root>/<collection>/collection.json       embedding model, dimension, search settings
     <root>/<collection>/shard/                the Qdrant Edge shard
+    <root>/<collection>/shard.reindex/        the shard being rebuilt with a lexical index
 """
 
 from __future__ import annotations
@@ -16,26 +17,62 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import qdrant_edge as qe
 
 from shield.vectorstore.base import (
+    DEFAULT_FUSION,
     DEFAULT_HNSW_EF,
     INTEGER_INDEXES,
     KEYWORD_INDEXES,
+    PREFETCH,
     CollectionInfo,
+    Fusion,
     Match,
+    NoLexicalIndex,
     PointRecord,
+    Progress,
     ScoredRecord,
+    SearchMode,
     StoreError,
+    StoreQuery,
     Value,
     VectorStore,
 )
+from shield.vectorstore.lexical import (
+    DEFAULT_LEXICAL,
+    LEXICAL_VECTOR,
+    LexicalConfig,
+    LexicalEncoder,
+    SparseTerms,
+)
 
 META_FILE = "collection.json"
+SHARD, REBUILT, REPLACED = "shard", "shard.reindex", "shard.old"
+#: Points copied per step of a reindex.
+REINDEX_PAGE = 512
+_FUSION = {Fusion.DBSF: qe.Fusion.Dbsf(), Fusion.RRF: qe.Fusion.Rrf(k=60)}
+_SCHEMAS = {
+    "keyword": qe.PayloadSchemaType.Keyword,
+    "integer": qe.PayloadSchemaType.Integer,
+    "bool": qe.PayloadSchemaType.Bool,
+}
+
+
+def _sparse(terms: SparseTerms) -> qe.SparseVector:
+    return qe.SparseVector(list(terms.indices), list(terms.values))
+
+
+def _config(dimension: int, lexical: LexicalConfig | None) -> qe.EdgeConfig:
+    sparse = {LEXICAL_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)}
+    return qe.EdgeConfig(
+        vectors=qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine),
+        sparse_vectors=sparse if lexical else None,
+    )
 
 
 def _filter(where: Sequence[Match]) -> qe.Filter | None:
@@ -51,6 +88,13 @@ def _filter(where: Sequence[Match]) -> qe.Filter | None:
                 qe.FieldCondition(key=match.key, match=qe.MatchAny(values))  # type: ignore[arg-type]
             )
     return qe.Filter(must=conditions)
+
+
+def _dense(vector: Any) -> list[float]:
+    """The unnamed dense vector of a record, whether or not it has named vectors beside it."""
+    if isinstance(vector, dict):
+        vector = vector[""]
+    return [float(x) for x in vector]
 
 
 class EdgeVectorStore(VectorStore):
@@ -73,6 +117,8 @@ class EdgeVectorStore(VectorStore):
         self._lock_file.flush()
         self._shards: dict[str, qe.EdgeShard] = {}
         self._meta: dict[str, CollectionInfo] = {}
+        self._encoders: dict[LexicalConfig, LexicalEncoder] = {}
+        self._write_locks: dict[str, threading.Lock] = {}
         self._guard = threading.RLock()
 
     # -- collections -------------------------------------------------------------------------
@@ -80,29 +126,34 @@ class EdgeVectorStore(VectorStore):
     def _dir(self, name: str) -> Path:
         return self.root / name
 
-    def create_collection(self, name: str, embedding_model: str, dimension: int) -> None:
+    def create_collection(
+        self,
+        name: str,
+        embedding_model: str,
+        dimension: int,
+        lexical: LexicalConfig | None = DEFAULT_LEXICAL,
+        fusion: Fusion = DEFAULT_FUSION,
+    ) -> None:
         with self._guard:
             directory = self._dir(name)
             if (directory / META_FILE).exists():
                 raise StoreError(f"collection {name!r} already exists")
-            config = qe.EdgeConfig(
-                vectors=qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)
-            )
-            shard = qe.EdgeShard.create(str(directory / "shard"), config)
+            shard = qe.EdgeShard.create(str(directory / SHARD), _config(dimension, lexical))
             for key in KEYWORD_INDEXES:
-                shard.update(
-                    qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword)
-                )
+                shard.update(qe.UpdateOperation.create_field_index(key, _SCHEMAS["keyword"]))
             for key in INTEGER_INDEXES:
-                shard.update(
-                    qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Integer)
-                )
+                shard.update(qe.UpdateOperation.create_field_index(key, _SCHEMAS["integer"]))
             shard.flush()
-            meta = {"embedding_model": embedding_model, "dimension": dimension}
-            tmp = directory / (META_FILE + ".tmp")
-            tmp.write_text(json.dumps(meta))
-            tmp.replace(directory / META_FILE)  # the collection exists once this file does
+            info = CollectionInfo(name, embedding_model, dimension, 0, lexical, fusion)
+            self._write_meta(info)  # the collection exists once this file does
             self._shards[name] = shard
+
+    def _write_meta(self, info: CollectionInfo) -> None:
+        directory = self._dir(info.name)
+        tmp = directory / (META_FILE + ".tmp")
+        tmp.write_text(json.dumps(info.settings()))
+        tmp.replace(directory / META_FILE)
+        self._meta[info.name] = info
 
     def _read_meta(self, name: str) -> dict[str, Any] | None:
         path = self._dir(name) / META_FILE
@@ -117,19 +168,49 @@ class EdgeVectorStore(VectorStore):
             if shard is None:
                 if self._read_meta(name) is None:
                     raise StoreError(f"collection {name!r} does not exist")
+                directory = self._dir(name)
+                if not (directory / SHARD).exists() and (directory / REPLACED).exists():
+                    (directory / REPLACED).rename(directory / SHARD)  # a reindex was cut short
                 try:
-                    shard = qe.EdgeShard.load(str(self._dir(name) / "shard"))
+                    shard = qe.EdgeShard.load(str(directory / SHARD))
                 except Exception as exc:
                     raise StoreError(f"cannot open collection {name!r}: {exc}") from exc
                 self._shards[name] = shard
             return shard
+
+    def _settings(self, name: str) -> CollectionInfo:
+        """The collection's recorded settings (its point count left at 0)."""
+        info = self._meta.get(name)
+        if info is None:
+            meta = self._read_meta(name)
+            if meta is None:
+                raise StoreError(f"collection {name!r} does not exist")
+            info = self._meta[name] = CollectionInfo.from_settings(name, meta, 0)
+        return info
+
+    def _encoder(self, name: str) -> LexicalEncoder | None:
+        lexical = self._settings(name).lexical
+        if lexical is None:
+            return None
+        encoder = self._encoders.get(lexical)
+        if encoder is None:
+            encoder = self._encoders[lexical] = LexicalEncoder(lexical)
+        return encoder
+
+    @contextmanager
+    def _writing(self, name: str) -> Iterator[None]:
+        """Writes to one collection wait while it is reindexed."""
+        with self._guard:
+            lock = self._write_locks.setdefault(name, threading.Lock())
+        with lock:
+            yield
 
     def get_collection(self, name: str) -> CollectionInfo | None:
         meta = self._read_meta(name)
         if meta is None:
             return None
         points = self._shard(name).count(qe.CountRequest(exact=True))
-        return CollectionInfo(name, str(meta["embedding_model"]), int(meta["dimension"]), points)
+        return CollectionInfo.from_settings(name, meta, points)
 
     def list_collections(self) -> list[CollectionInfo]:
         names = sorted(p.parent.name for p in self.root.glob(f"*/{META_FILE}"))
@@ -142,35 +223,67 @@ class EdgeVectorStore(VectorStore):
             shard = self._shards.pop(name, None)
             if shard is not None:
                 shard.close()
+            self._meta.pop(name, None)
             (self._dir(name) / META_FILE).unlink()
             shutil.rmtree(self._dir(name))
             return True
 
     # -- points ------------------------------------------------------------------------------
 
+    def _point(self, point: PointRecord, encoder: LexicalEncoder | None) -> qe.Point:
+        dense = [float(x) for x in point.vector]
+        if encoder is None:
+            return qe.Point(uuid.UUID(point.id), dense, point.payload)
+        lexical = _sparse(encoder.document(str(point.payload.get("text", ""))))
+        return qe.Point(uuid.UUID(point.id), {"": dense, LEXICAL_VECTOR: lexical}, point.payload)
+
     def upsert(self, name: str, points: Sequence[PointRecord]) -> None:
         if not points:
             return
-        batch = [qe.Point(uuid.UUID(p.id), [float(x) for x in p.vector], p.payload) for p in points]
-        self._shard(name).update(qe.UpdateOperation.upsert_points(batch))
+        encoder = self._encoder(name)
+        batch = [self._point(p, encoder) for p in points]
+        with self._writing(name):
+            self._shard(name).update(qe.UpdateOperation.upsert_points(batch))
 
     def delete_points(self, name: str, ids: Sequence[str]) -> None:
         if ids:
-            self._shard(name).update(qe.UpdateOperation.delete_points([uuid.UUID(i) for i in ids]))
+            with self._writing(name):
+                operation = qe.UpdateOperation.delete_points([uuid.UUID(i) for i in ids])
+                self._shard(name).update(operation)
 
     def delete_matching(self, name: str, where: Sequence[Match]) -> None:
         flt = _filter(where)
         if flt is None:
             raise ValueError("refusing to delete every point: give at least one condition")
-        self._shard(name).update(qe.UpdateOperation.delete_points_by_filter(flt))
+        with self._writing(name):
+            self._shard(name).update(qe.UpdateOperation.delete_points_by_filter(flt))
 
-    def search(
-        self, name: str, vector: Sequence[float], limit: int, where: Sequence[Match] = ()
-    ) -> list[ScoredRecord]:
+    def search(self, name: str, query: StoreQuery) -> list[ScoredRecord]:
+        encoder = self._encoder(name) if query.mode != SearchMode.DENSE else None
+        if query.mode != SearchMode.DENSE and encoder is None:
+            raise NoLexicalIndex(name)
+        dense = lexical = None
+        if query.vector is not None:
+            dense = qe.Query.Nearest([float(x) for x in query.vector])
+        if encoder is not None:
+            lexical = qe.Query.Nearest(_sparse(encoder.query(query.text or "")), LEXICAL_VECTOR)
+        flt = _filter(query.where)
+        prefetches = None
+        scoring: Any = dense if query.mode == SearchMode.DENSE else lexical
+        if query.mode == SearchMode.HYBRID:
+            depth = max(PREFETCH, query.offset + query.limit)
+            prefetches = [
+                qe.Prefetch(limit=depth, query=dense, filter=flt, params=self._params),
+                qe.Prefetch(limit=depth, query=lexical, filter=flt),
+            ]
+            scoring = _FUSION[self._settings(name).fusion]
         request = qe.QueryRequest(
-            limit=limit,
-            query=qe.Query.Nearest([float(x) for x in vector]),
-            filter=_filter(where),
+            limit=query.limit,
+            offset=query.offset,
+            query=scoring,
+            prefetches=prefetches,
+            filter=flt,
+            score_threshold=query.score_threshold,
             with_payload=True,
             params=self._params,
         )
@@ -178,6 +291,63 @@ class EdgeVectorStore(VectorStore):
             ScoredRecord(str(hit.id), float(hit.score), dict(hit.payload or {}))
             for hit in self._shard(name).query(request)
         ]
+
+    def add_lexical_index(self, name: str, progress: Progress | None = None) -> None:
+        settings = self._settings(name)
+        if settings.lexical is not None:
+            return
+        lexical = DEFAULT_LEXICAL
+        encoder = LexicalEncoder(lexical)
+        directory = self._dir(name)
+        with self._writing(name):
+            old = self._shard(name)
+            shutil.rmtree(directory / REBUILT, ignore_errors=True)  # from a reindex cut short
+            new = qe.EdgeShard.create(
+                str(directory / REBUILT), _config(settings.dimension, lexical)
+            )
+            for key, index in old.info().payload_schema.items():
+                new.update(qe.UpdateOperation.create_field_index(key, index.data_type))
+            total = int(old.count(qe.CountRequest(exact=True)))
+            done, offset = 0, None
+            while True:
+                records, offset = old.scroll(
+                    qe.ScrollRequest(
+                        offset=offset, limit=REINDEX_PAGE, with_payload=True, with_vector=True
+                    )
+                )
+                points = [
+                    self._point(
+                        PointRecord(str(r.id), _dense(r.vector), dict(r.payload or {})), encoder
+                    )
+                    for r in records
+                ]
+                if points:
+                    new.update(qe.UpdateOperation.upsert_points(points))
+                done += len(points)
+                if progress is not None:
+                    progress(done, total)
+                if offset is None:
+                    break
+            new.optimize()
+            new.flush()
+            new.close()
+            with self._guard:
+                # Swapped while nothing else opens the shard; a crash between the two renames
+                # leaves shard.old, which _shard() puts back.
+                self._shards.pop(name).close()
+                (directory / SHARD).rename(directory / REPLACED)
+                (directory / REBUILT).rename(directory / SHARD)
+                self._write_meta(
+                    CollectionInfo(
+                        name,
+                        settings.embedding_model,
+                        settings.dimension,
+                        0,
+                        lexical,
+                        settings.fusion,
+                    )
+                )
+                shutil.rmtree(directory / REPLACED)
 
     def scroll(
         self, name: str, where: Sequence[Match] = (), limit: int = 100
@@ -202,12 +372,8 @@ class EdgeVectorStore(VectorStore):
         return set(self._shard(name).info().payload_schema)
 
     def create_index(self, name: str, key: str, kind: str) -> None:
-        schema = {
-            "keyword": qe.PayloadSchemaType.Keyword,
-            "integer": qe.PayloadSchemaType.Integer,
-            "bool": qe.PayloadSchemaType.Bool,
-        }[kind]
-        self._shard(name).update(qe.UpdateOperation.create_field_index(key, schema))
+        with self._writing(name):
+            self._shard(name).update(qe.UpdateOperation.create_field_index(key, _SCHEMAS[kind]))
 
     # -- maintenance -------------------------------------------------------------------------
 

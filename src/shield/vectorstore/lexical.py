@@ -1,0 +1,83 @@
+"""The lexical index of a collection: BM25 as Qdrant's sparse vectors with the IDF modifier.
+
+Qdrant Edge's own `Bm25` model turns a text into term weights (its tokenizer, English stopwords
+and Snowball stemmer); the store keeps them as the sparse vector `bm25` beside the dense one and
+computes the IDF itself, so both backends rank alike. A collection records the settings it was
+built with: a document's weights depend on them, so they cannot change under it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any
+
+import qdrant_edge as qe
+
+#: The sparse vector's name in every collection that has a lexical index.
+LEXICAL_VECTOR = "bm25"
+
+
+@dataclass(frozen=True)
+class SparseTerms:
+    """Term ids (hashes of the stemmed tokens) and their weights."""
+
+    indices: tuple[int, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LexicalConfig:
+    """BM25's parameters. `avg_len` is the expected length of a chunk in tokens after stopwords:
+    Shield's chunks hold at most 200 model tokens, about 60 such words; measured on CISI, 50 to
+    70 rank best and the library's 256 costs 0.04 nDCG@10 (docs/guides/RETRIEVAL.md)."""
+
+    model: str = "bm25"
+    language: str = "english"
+    avg_len: float = 64.0
+    k: float = 1.2
+    b: float = 0.75
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LexicalConfig:
+        return cls(
+            model=str(data["model"]),
+            language=str(data["language"]),
+            avg_len=float(data["avg_len"]),
+            k=float(data["k"]),
+            b=float(data["b"]),
+        )
+
+
+class LexicalEncoder:
+    def __init__(self, config: LexicalConfig) -> None:
+        self.config = config
+
+    @cached_property
+    def _model(self) -> qe.Bm25:
+        config = self.config
+        return qe.Bm25(
+            qe.Bm25Config(k=config.k, b=config.b, avg_len=config.avg_len, language=config.language)
+        )
+
+    def document(self, text: str) -> SparseTerms:
+        """A passage's weights: term frequency, saturated and normalised by length (BM25)."""
+        vector = self._model.embed_document(text)
+        return SparseTerms(tuple(vector.indices), tuple(vector.values))
+
+    def query(self, text: str) -> SparseTerms:
+        """A query's weights: how often each term occurs in it, as in Lucene's BM25, where a
+        repeated term counts again (the library's own query weights are 1 each; on CISI counting
+        ranks 0.398 nDCG@10 against 0.331). Each word goes through the model's own tokenizer."""
+        counts: Counter[int] = Counter()
+        for word in text.split():
+            counts.update(self._model.embed_query(word).indices)
+        return SparseTerms(tuple(counts), tuple(float(n) for n in counts.values()))
+
+
+#: Collections created from now on have this lexical index.
+DEFAULT_LEXICAL = LexicalConfig()
