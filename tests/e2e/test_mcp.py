@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import sys
 import time
@@ -67,6 +68,43 @@ def test_tools_are_listed_with_their_schemas(mcp_server: McpProcess) -> None:
     schema = tools["qdrant_find"].input_schema
     assert schema["required"] == ["query"]
     assert "description" in schema["properties"]["query"]
+    for name in ("mode", "group_by", "offset", "score_threshold"):
+        assert "description" in schema["properties"][name], name
+    assert "lexical" in json.dumps(schema["properties"]["mode"])
+    store = tools["qdrant_store"].input_schema
+    assert "required" not in store  # text, or several texts
+    assert store["properties"]["texts"]["anyOf"][0]["maxItems"] == 100
+
+
+def test_several_texts_stored_at_once_and_found_by_exact_words(mcp_server: McpProcess) -> None:
+    texts = [
+        {"text": "Spare part QX-7731 is on shelf four.", "source": "shelf-notes"},
+        {"text": "The pump seal must be replaced when it leaks.", "metadata": {"team": "ops"}},
+        {"text": "Seals wear out faster in cold water."},
+    ]
+
+    async def body(session: ClientSession) -> dict[str, Any]:
+        stored = structured(
+            await session.call_tool("qdrant_store", {"texts": texts, "collection": "mcp-batch"})
+        )
+        query = {"query": "which seal is QX-7731", "collection": "mcp-batch"}
+        lexical = structured(await session.call_tool("qdrant_find", {**query, "mode": "lexical"}))
+        grouped = structured(
+            await session.call_tool(
+                "qdrant_find", {**query, "group_by": "document", "limit": 2, "offset": 1}
+            )
+        )
+        bad = await session.call_tool("qdrant_find", {**query, "mode": "fuzzy"})
+        return {"stored": stored, "lexical": lexical, "grouped": grouped, "bad": bad}
+
+    out = with_session(mcp_server.url, MCP_TOKEN, body)
+    assert len(out["stored"]["documents"]) == 3
+    assert out["stored"]["documents"][0]["source"] == "shelf-notes"
+    assert out["lexical"]["mode"] == "lexical"
+    assert out["lexical"]["results"][0]["source"] == "shelf-notes"
+    assert out["grouped"]["mode"] == "hybrid"
+    assert len({hit["document_id"] for hit in out["grouped"]["results"]}) == 2
+    assert out["bad"].is_error
 
 
 def test_store_ingest_and_find_through_mcp(mcp_server: McpProcess) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 import redis
@@ -39,6 +40,9 @@ class Services:
     index: DocumentIndex
     chunker: Chunker
     lightrag: LightragClient
+    # Collections being reindexed by this process, and by which job.
+    reindexing: dict[str, str] = field(default_factory=dict)
+    reindexing_guard: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(

@@ -19,7 +19,7 @@ from shield.errors import Conflict, InvalidInput, NotFound
 from shield.metrics import INGESTED_CHUNKS
 from shield.resilience import Breaker
 from shield.vectorstore import Match, PointRecord, ScoredRecord, VectorStore
-from shield.vectorstore.base import SearchMode, StoreQuery, check_compatible
+from shield.vectorstore.base import Progress, SearchMode, StoreQuery, check_compatible
 
 #: Filter keys a caller may use; anything under `metadata.` is the caller's own.
 FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash")
@@ -193,6 +193,19 @@ class DocumentIndex:
             (_summary(r.payload, counts.get(r.payload["document_id"], 0)) for r in firsts),
             key=lambda d: d.source,
         )
+
+    def has_lexical_index(self, collection: str) -> bool:
+        info = self.breaker.call(self.store.get_collection, collection)
+        if info is None:
+            raise NotFound(f"collection {collection!r} does not exist", collection=collection)
+        return info.lexical is not None
+
+    def add_lexical_index(self, collection: str, progress: Progress | None = None) -> None:
+        """Give a collection built before the lexical index one (its embeddings are kept)."""
+        try:
+            self.breaker.call(self.store.add_lexical_index, collection, progress)
+        finally:
+            self._lexical.pop(collection, None)
 
     # -- search ------------------------------------------------------------------------------
 

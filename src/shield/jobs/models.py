@@ -59,6 +59,9 @@ class JobProgress(BaseModel):
     pages_failed: int = 0
     graph_stored: int = 0
     graph_failed: int = 0
+    # Reindexing: the collection's points, and how many have their lexical vector so far.
+    points_total: int = 0
+    points_done: int = 0
 
 
 class JobResult(BaseModel):

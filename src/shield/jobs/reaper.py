@@ -31,17 +31,20 @@ def reap_once(jobs: JobQueue) -> None:
     QUEUE_SIZE.labels(queue.name).set(queue.count)
     # Only unfinished jobs old enough that their queue entry must exist by now.
     for job_id in store.active_since_before(time.time() - LOST_AFTER_SECONDS, SCAN_LIMIT):
-        if Job.exists(job_id, connection=jobs.redis):
+        if Job.exists(job_id, connection=jobs.redis) or store.alive(job_id):
             continue
         state = store.get(job_id)
         if state is None:
             store.forget_active(job_id)  # expired
             continue
-        # Its RQ job is gone (Redis lost it, or it expired): it would never run or finish.
-        error = JobError(
-            code="lost",
-            message="the job's queue entry was lost (was Redis reset?); submit it again",
+        # Its RQ job is gone (Redis lost it, or it expired), or the shield-api that ran it
+        # stopped: it would never run or finish.
+        message = (
+            "shield-api stopped while it ran; the collection was left as it was, submit it again"
+            if state.kind == "reindex"
+            else "the job's queue entry was lost (was Redis reset?); submit it again"
         )
+        error = JobError(code="lost", message=message)
         if finish(store, state, JobStatus.FAILED, error):
             log.warning("job_lost", job_id=state.job_id)
 

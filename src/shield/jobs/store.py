@@ -64,6 +64,11 @@ def events_key(job_id: str) -> str:
     return KEY_PREFIX + job_id + ":events"
 
 
+def heartbeat_key(job_id: str) -> str:
+    """Present while shield-api itself runs the job (a reindex), which has no queue entry."""
+    return KEY_PREFIX + job_id + ":heartbeat"
+
+
 def upload_key(job_id: str) -> str:
     """An uploaded file's bytes, kept until its job reaches a final state."""
     return KEY_PREFIX + job_id + ":upload"
@@ -153,6 +158,13 @@ class JobStore:
     def forget_active(self, job_id: str) -> None:
         """Drop an id whose state has expired from the active set."""
         self.redis.zrem(ACTIVE_KEY, job_id)
+
+    def heartbeat(self, job_id: str, seconds: int) -> None:
+        self.redis.set(heartbeat_key(job_id), "1", ex=seconds)
+
+    def alive(self, job_id: str) -> bool:
+        """Whether a job without a queue entry is still being run."""
+        return bool(self.redis.exists(heartbeat_key(job_id)))
 
     def request_cancel(self, job_id: str) -> None:
         self.redis.set(CANCEL_PREFIX + job_id, "1", ex=self.ttl)

@@ -7,6 +7,7 @@ embedding model and dimension.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -270,7 +271,14 @@ class QdrantServerStore(VectorStore):
             self._copy(name, scratch, encoder, report)
             self.client.delete_collection(name)
             self._create(rebuilt, indexes)
-            self._copy(scratch, name, None, lambda done: report(total + done))
+
+            # From here on the job runs to its end: a cancel or a failed report cannot stop it
+            # with the collection half copied back.
+            def settle(done: int) -> None:
+                with contextlib.suppress(Exception):
+                    report(total + done)
+
+            self._copy(scratch, name, None, settle)
             self.client.delete_collection(scratch)
             self._settings_cache.pop(name, None)
 

@@ -1,14 +1,16 @@
-"""Documents and collections in the vector store: list, look up, delete."""
+"""Documents and collections in the vector store: list, look up, delete, reindex."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from shield.api import examples
 from shield.api.deps import ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
+from shield.api.reindexing import submit_reindex
+from shield.api.schemas import JobAccepted
 from shield.documents.models import DocumentSummary
 from shield.errors import NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
@@ -24,6 +26,34 @@ CollectionQuery = Annotated[str | None, Query(pattern=COLLECTION_NAME_PATTERN)]
 )
 def list_collections(services: ServicesDep) -> dict[str, list[dict[str, Any]]]:
     return {"collections": services.index.collections()}
+
+
+@router.post(
+    "/collections/{collection}/reindex",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
+    summary="Add the lexical index to a collection built before it (a job)",
+    responses={**examples.answer(examples.JOB_ACCEPTED, 202), **error_responses(404, 409)},
+)
+def reindex_collection(
+    collection: Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)],
+    services: ServicesDep,
+    request: Request,
+    response: Response,
+) -> JobAccepted:
+    """Computes each passage's BM25 vector from its stored text and keeps its embedding, so the
+    collection answers `hybrid` and `lexical` searches afterwards; `dense` searches keep working
+    meanwhile and writes to the collection wait. A collection that has the index already is done
+    at once."""
+    state = submit_reindex(services, collection)
+    status_url = str(request.url_for("get_job", job_id=state.job_id).path)
+    response.headers["Location"] = status_url
+    return JobAccepted(
+        job_id=state.job_id,
+        status=state.status.value,
+        status_url=status_url,
+        events_url=str(request.url_for("job_events", job_id=state.job_id).path),
+    )
 
 
 @router.get(
