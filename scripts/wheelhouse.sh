@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=${1:-.cache/wheelhouse}
-extras='api,worker,mcp,lightrag,local-embeddings'
+extras='api,worker,mcp,lightrag,local-embeddings,eval'
 target_only=(async-timeout==5.0.1)
 host_python=3.11.2  # Debian 12's
 mkdir -p "$dest"

@@ -1,4 +1,4 @@
-"""The `shield` command: run a service, check a configuration."""
+"""The `shield` command: run a service, check a configuration, evaluate search."""
 
 from __future__ import annotations
 
@@ -19,11 +19,13 @@ from shield import __version__
 from shield.config import (
     SERVICE_SETTINGS,
     ApiSettings,
+    ClientSettings,
     LightragSettings,
     McpSettings,
     ServiceSettings,
     WorkerSettings,
 )
+from shield.fields import SearchMode
 from shield.logging import configure_logging, get_logger
 from shield.resilience import configure_breakers
 
@@ -219,6 +221,56 @@ def lightrag(host: str | None, port: int | None) -> None:
     from shield.graph.service import create_app
 
     _serve(create_app(settings), settings.host, settings.port)
+
+
+@main.command("eval")
+@click.option(
+    "--dataset",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="A BEIR-format folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.",
+)
+@click.option("--collection", help="The scratch collection (default eval-<dataset>-<random>).")
+@click.option("--keep", is_flag=True, help="Keep the collection afterwards.")
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice([m.value for m in SearchMode]),
+    help="Modes to measure (repeatable; default all three).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate(
+    dataset: Path, collection: str | None, keep: bool, modes: tuple[str, ...], as_json: bool
+) -> None:
+    """Measure search on labelled queries: nDCG@10, Recall@10, Recall@100 and MRR@10 per mode,
+    beside BM25 over whole documents. Talks to SHIELD_API_URL with SHIELD_API_TOKEN."""
+    try:
+        from shield.evaluation.command import run_evaluation
+    except ImportError as exc:  # pragma: no cover - depends on what is installed
+        raise click.ClickException(
+            f"shield eval needs its extra ({exc.name} is missing): pip install 'shield[eval]'"
+        ) from None
+    from shield.errors import ShieldError
+    from shield.evaluation.beir import DatasetError
+
+    settings = _client_settings_or_exit()
+    chosen = [SearchMode(m) for m in modes] or list(SearchMode)
+    try:
+        run_evaluation(settings, dataset, collection, keep, chosen, as_json)
+    except DatasetError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ShieldError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+def _client_settings_or_exit() -> ClientSettings:
+    try:
+        return ClientSettings()
+    except ValidationError as error:
+        for line in friendly_errors(error):
+            click.echo(f"shield: {line}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -470,6 +470,14 @@ class LightragSettings(ServiceSettings, EmbeddingMixin):
         return self
 
 
+class ClientSettings(ApiClientMixin):
+    """The `shield` commands that call a running shield-api (`shield eval`): where it is
+    (SHIELD_API_URL) and the token it demands (SHIELD_API_TOKEN)."""
+
+    def model_post_init(self, context: Any, /) -> None:
+        register_settings_secrets(self)
+
+
 SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "api": ApiSettings,
     "worker": WorkerSettings,

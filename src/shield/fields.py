@@ -1,7 +1,9 @@
-"""Field types that the bodies of every Shield service share: collection names and metadata."""
+"""Field types that the bodies of every Shield service share: collection names, metadata and
+search modes."""
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from typing import Annotated, Any
@@ -12,6 +14,13 @@ COLLECTION_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 MAX_METADATA_BYTES = 16_384
 MAX_METADATA_KEYS = 64
 _METADATA_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class SearchMode(enum.StrEnum):
+    HYBRID = "hybrid"  # the lexical and the dense ranking, fused
+    DENSE = "dense"  # the embedding model's
+    LEXICAL = "lexical"  # BM25's
+
 
 CollectionName = Annotated[
     str,

@@ -12,8 +12,9 @@ import numpy as np
 
 from shield.api.indexer import index_if_due
 from shield.config import ApiSettings
+from shield.fields import SearchMode
 from shield.vectorstore import PointRecord
-from shield.vectorstore.base import SearchMode, StoreQuery
+from shield.vectorstore.base import StoreQuery
 from shield.vectorstore.edge import EdgeVectorStore
 
 

@@ -211,6 +211,8 @@ DOCUMENTS = {"collection": "shield", "documents": [DOCUMENT]}
 
 DELETED = {"deleted": _DOC_ID, "collection": "shield", "chunks": 3, "graph": "deleted"}
 
+COLLECTION_DELETED = {"deleted": "scratch", "documents": 12, "graph": {"deleted": 12}}
+
 GRAPH_QUERY = examples(
     question=("A question about entities and relations", {"query": "Who services the boiler?"}),
     local=(

@@ -7,8 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shield.fields import CollectionName, check_metadata
-from shield.vectorstore.base import SearchMode
+from shield.fields import CollectionName, SearchMode, check_metadata
 
 #: Results a search may skip.
 MAX_OFFSET = 10_000

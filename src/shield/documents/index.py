@@ -16,10 +16,11 @@ from shield.documents.identity import canonical_source, document_id, point_id
 from shield.documents.models import DocumentSummary, DocumentWrite
 from shield.embeddings import Embedder
 from shield.errors import Conflict, InvalidInput, NotFound
+from shield.fields import SearchMode
 from shield.metrics import INGESTED_CHUNKS
 from shield.resilience import Breaker
 from shield.vectorstore import Match, PointRecord, ScoredRecord, VectorStore
-from shield.vectorstore.base import Progress, SearchMode, StoreQuery, check_compatible
+from shield.vectorstore.base import Progress, StoreQuery, check_compatible
 
 #: Filter keys a caller may use; anything under `metadata.` is the caller's own.
 FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash")
@@ -193,6 +194,14 @@ class DocumentIndex:
             (_summary(r.payload, counts.get(r.payload["document_id"], 0)) for r in firsts),
             key=lambda d: d.source,
         )
+
+    def delete_collection(self, collection: str) -> list[str]:
+        """Remove a collection and every point in it; returns the ids of its documents."""
+        documents = [d.document_id for d in self.list_documents(collection)]  # 404 if missing
+        self.breaker.call(self.store.delete_collection, collection)
+        self._lexical.pop(collection, None)
+        self._indexed.pop(collection, None)
+        return documents
 
     def has_lexical_index(self, collection: str) -> bool:
         info = self.breaker.call(self.store.get_collection, collection)

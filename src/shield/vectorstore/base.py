@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shield.errors import Conflict, ShieldError
+from shield.fields import SearchMode
 from shield.vectorstore.lexical import DEFAULT_LEXICAL, LexicalConfig
 
 Value = str | int | bool
@@ -30,12 +31,6 @@ class StoreError(ShieldError):
 
     status_code = 503
     code = "vector_store_error"
-
-
-class SearchMode(enum.StrEnum):
-    HYBRID = "hybrid"  # both rankings, fused
-    DENSE = "dense"  # the embedding model's
-    LEXICAL = "lexical"  # BM25's
 
 
 class Fusion(enum.StrEnum):

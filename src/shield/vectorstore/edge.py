@@ -24,6 +24,7 @@ from typing import Any
 
 import qdrant_edge as qe
 
+from shield.fields import SearchMode
 from shield.vectorstore.base import (
     DEFAULT_FUSION,
     DEFAULT_HNSW_EF,
@@ -37,7 +38,6 @@ from shield.vectorstore.base import (
     PointRecord,
     Progress,
     ScoredRecord,
-    SearchMode,
     StoreError,
     StoreQuery,
     Value,

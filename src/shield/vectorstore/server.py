@@ -16,6 +16,7 @@ from typing import Any
 
 from qdrant_client import QdrantClient, models
 
+from shield.fields import SearchMode
 from shield.vectorstore.base import (
     DEFAULT_FUSION,
     DEFAULT_HNSW_EF,
@@ -29,7 +30,6 @@ from shield.vectorstore.base import (
     PointRecord,
     Progress,
     ScoredRecord,
-    SearchMode,
     StoreError,
     StoreQuery,
     Value,

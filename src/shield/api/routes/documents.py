@@ -28,6 +28,25 @@ def list_collections(services: ServicesDep) -> dict[str, list[dict[str, Any]]]:
     return {"collections": services.index.collections()}
 
 
+@router.delete(
+    "/collections/{collection}",
+    summary="Delete a collection: every document, and each one's part of the graph",
+    responses={**examples.answer(examples.COLLECTION_DELETED), **error_responses(404)},
+)
+def delete_collection(
+    collection: Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)], services: ServicesDep
+) -> dict[str, Any]:
+    """The vector store's collection goes at once; with a knowledge graph, each document is
+    then forgotten there (`graph` counts how that went)."""
+    documents = services.index.delete_collection(collection)
+    graph: dict[str, int] = {}
+    if services.lightrag.configured:
+        for document_id in documents:
+            outcome = services.lightrag.forget(collection, document_id).split(":")[0]
+            graph[outcome] = graph.get(outcome, 0) + 1
+    return {"deleted": collection, "documents": len(documents), "graph": graph}
+
+
 @router.post(
     "/collections/{collection}/reindex",
     status_code=status.HTTP_202_ACCEPTED,
