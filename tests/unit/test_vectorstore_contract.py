@@ -288,3 +288,16 @@ def test_an_interrupted_reindex_leaves_the_collection_as_it_was(tmp_path: Path) 
     assert len(again.search("old", StoreQuery(SearchMode.LEXICAL, text="XK-4471"))) == 2
     assert sorted(p.name for p in shard.parent.iterdir()) == ["collection.json", "shard"]
     again.close()
+
+
+def test_a_query_of_stopwords_alone_finds_nothing_lexically_and_hybrid_still_answers(
+    store: VectorStore,
+) -> None:
+    store.ensure_collection("docs", "m", DIM)
+    store.upsert("docs", _passages())
+    probe = _passages()[0].vector
+    assert store.search("docs", StoreQuery(SearchMode.LEXICAL, text="the of and", limit=3)) == []
+    hybrid = store.search(
+        "docs", StoreQuery(SearchMode.HYBRID, vector=probe, text="the of and", limit=3)
+    )
+    assert hybrid[0].id == _passages()[0].id  # the dense ranking alone decides
