@@ -328,7 +328,8 @@ class EdgeVectorStore(VectorStore):
                     progress(done, total)
                 if offset is None:
                     break
-            new.optimize()
+            # Not optimized here: building the index holds the GIL and would stall shield-api;
+            # its background indexer does it when writes are quiet, as after any bulk load.
             new.flush()
             new.close()
             with self._guard:
