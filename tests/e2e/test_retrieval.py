@@ -219,3 +219,31 @@ def test_a_collection_built_before_the_lexical_index_is_reindexed(api: ApiServer
         assert client.post("/collections/missing/reindex").status_code == 404
         done = wait_job(client, client.post("/collections/legacy/reindex").json()["job_id"])
         assert done["status"] == "succeeded"  # nothing left to do
+
+
+def test_a_collection_is_created_with_its_fusion_and_listed_with_its_indexes(
+    api: ApiServer,
+) -> None:
+    with api.client() as client:
+        created = client.post("/collections", json={"name": "ranked", "fusion": "rrf"})
+        assert created.status_code == 201, created.text
+        assert (created.json()["fusion"], created.json()["lexical"]) == ("rrf", True)
+        assert client.post("/collections", json={"name": "ranked"}).status_code == 409
+        refused = client.post("/collections", json={"name": "other", "fusion": "weighted"})
+        assert refused.status_code == 422
+        assert "'dbsf' or 'rrf'" in refused.text
+        client.post("/store", json={"collection": "ranked", "texts": NOTES[:3]})
+        found = client.post("/search", json={"collection": "ranked", "query": "QX-7731"}).json()
+        assert found["mode"] == "hybrid"
+        assert found["results"][0]["source"] == "a"
+        # RRF's scores are reciprocal ranks: 1/61 + 1/61 for a passage first in both.
+        assert found["results"][0]["score"] <= 2 / 61 + 1e-6
+        listed = {c["name"]: c for c in client.get("/collections").json()["collections"]}
+        assert listed["ranked"]["fusion"] == "rrf"
+        assert listed["ranked"]["points"] == 3
+        assert client.delete("/collections/ranked").json() == {
+            "deleted": "ranked",
+            "documents": 3,
+            "graph": {},
+        }
+        assert client.delete("/collections/ranked").status_code == 404

@@ -1,4 +1,5 @@
-"""Read-only mode registers no tool that writes; calls past the concurrency limit are refused."""
+"""Every tool's annotations say what it does; read-only mode registers no tool that writes;
+calls past the concurrency limit are refused."""
 
 from __future__ import annotations
 
@@ -26,6 +27,48 @@ def test_read_only_mode_has_no_write_tools() -> None:
     read_only = tool_names(read_only=True)
     assert not WRITE_TOOLS & read_only
     assert {"qdrant_find", "get_job_status", "list_documents", "list_collections"} <= read_only
+
+
+# What each tool does, as a client must be told: (read only, may replace or remove, the same
+# call twice does no more than once, reaches the web).
+BEHAVIOUR = {
+    "qdrant_find": (True, False, True, False),
+    "get_job_status": (True, False, True, False),
+    "list_documents": (True, False, True, False),
+    "list_collections": (True, False, True, False),
+    "lightrag_query": (True, False, True, False),
+    "qdrant_store": (False, True, True, False),  # a text of the same source is replaced
+    "ingest_doc": (False, True, True, True),  # fetches URLs; an unchanged document stays as it is
+    "crawl_web": (False, True, False, True),  # each call is a new crawl of a site that changes
+    "delete_document": (False, True, True, False),
+}
+
+
+def test_every_tool_says_what_it_does_in_its_annotations() -> None:
+    tools = asyncio.run(build_server(McpSettings()).list_tools())
+    assert {tool.name for tool in tools} == set(BEHAVIOUR)
+    for tool in tools:
+        hints = tool.annotations
+        assert hints is not None, tool.name
+        assert hints.title, tool.name
+        assert tool.title == hints.title, tool.name
+        said = (
+            hints.read_only_hint,
+            hints.destructive_hint,
+            hints.idempotent_hint,
+            hints.open_world_hint,
+        )
+        assert said == BEHAVIOUR[tool.name], tool.name
+    assert {name for name, (reads, *_) in BEHAVIOUR.items() if not reads} == WRITE_TOOLS
+
+
+def test_a_read_only_server_offers_nothing_destructive() -> None:
+    tools = asyncio.run(build_server(McpSettings(read_only=True)).list_tools())
+    assert tools
+    for tool in tools:
+        assert tool.annotations is not None
+        assert tool.annotations.read_only_hint is True, tool.name
+        assert tool.annotations.destructive_hint is False, tool.name
 
 
 def test_calls_past_the_limit_are_refused_at_once() -> None:

@@ -191,9 +191,21 @@ STORE_RESPONSE = {
 
 COLLECTIONS = {
     "collections": [
-        {"name": "shield", "points": 1284, "embedding_model": "all-MiniLM-L6-v2", "dimension": 384}
+        {
+            "name": "shield",
+            "points": 1284,
+            "embedding_model": "all-MiniLM-L6-v2",
+            "dimension": 384,
+            "lexical": True,
+            "fusion": "dbsf",
+        }
     ]
 }
+
+COLLECTION_CREATE = examples(
+    default=("Both indexes, the measured default fusion", {"name": "runbooks"}),
+    rrf=("Hybrid searches fused by rank alone", {"name": "tickets", "fusion": "rrf"}),
+)
 
 DOCUMENT = {
     "document_id": _DOC_ID,

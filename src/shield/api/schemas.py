@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shield.fields import CollectionName, SearchMode, check_metadata
+from shield.vectorstore.base import DEFAULT_FUSION, Fusion
 
 #: Results a search may skip.
 MAX_OFFSET = 10_000
@@ -74,6 +75,15 @@ class SearchRequest(_Strict):
                 f"most {highest:g}"
             )
         return self
+
+
+class CollectionCreate(_Strict):
+    name: CollectionName
+    fusion: Fusion = Field(
+        default=DEFAULT_FUSION,
+        description="How hybrid searches fuse the lexical and the dense ranking: dbsf "
+        "(scores normalised by their spread, then summed; measured best) or rrf (ranks only).",
+    )
 
 
 class SearchHit(BaseModel):

@@ -20,7 +20,13 @@ from shield.fields import SearchMode
 from shield.metrics import INGESTED_CHUNKS
 from shield.resilience import Breaker
 from shield.vectorstore import Match, PointRecord, ScoredRecord, VectorStore
-from shield.vectorstore.base import Progress, StoreQuery, check_compatible
+from shield.vectorstore.base import (
+    CollectionInfo,
+    Fusion,
+    Progress,
+    StoreQuery,
+    check_compatible,
+)
 
 #: Filter keys a caller may use; anything under `metadata.` is the caller's own.
 FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash")
@@ -93,15 +99,17 @@ class DocumentIndex:
             raise NotFound(f"collection {collection!r} does not exist", collection=collection)
 
     def collections(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": c.name,
-                "points": c.points,
-                "embedding_model": c.embedding_model,
-                "dimension": c.dimension,
-            }
-            for c in self.breaker.call(self.store.list_collections)
-        ]
+        return [_described(c) for c in self.breaker.call(self.store.list_collections)]
+
+    def create_collection(self, collection: str, fusion: Fusion) -> dict[str, Any]:
+        """A new, empty collection with both indexes and the given fusion; 409 if it exists."""
+        if self.breaker.call(self.store.get_collection, collection) is not None:
+            raise Conflict(f"collection {collection!r} exists already", collection=collection)
+        model, dimension = self.embedder.model_name, self.embedder.dimension
+        self.breaker.call(self.store.create_collection, collection, model, dimension, fusion=fusion)
+        info = self.breaker.call(self.store.get_collection, collection)
+        assert info is not None
+        return _described(info)
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -305,6 +313,17 @@ class DocumentIndex:
                 continue  # mixed types: leave it to a scan
             self.breaker.call(self.store.create_index, collection, match.key, kind)
             known.add(match.key)
+
+
+def _described(info: CollectionInfo) -> dict[str, Any]:
+    return {
+        "name": info.name,
+        "points": info.points,
+        "embedding_model": info.embedding_model,
+        "dimension": info.dimension,
+        "lexical": info.lexical is not None,
+        "fusion": info.fusion.value,
+    }
 
 
 def _summary(payload: dict[str, Any], chunks: int) -> DocumentSummary:

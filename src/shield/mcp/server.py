@@ -22,6 +22,7 @@ from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
 from fastmcp.server.auth import AccessToken, TokenVerifier
 from fastmcp.server.auth.providers.jwt import JWTVerifier
+from mcp.types import ToolAnnotations
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -162,10 +163,35 @@ def _drop_none(**values: Any) -> dict[str, Any]:
 ToolRegistrar = Callable[..., Callable[[Callable[..., Any]], None]]
 
 
+def _reads(title: str) -> ToolAnnotations:
+    """Looks, changes nothing: a client may call it without asking."""
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=True,
+        destructive_hint=False,
+        idempotent_hint=True,
+        open_world_hint=False,
+    )
+
+
+def _writes(title: str, *, replaces: bool, idempotent: bool, open_world: bool) -> ToolAnnotations:
+    """Changes the knowledge base; `replaces`: may overwrite or remove what is there (a document
+    of the same source is replaced); `open_world`: reaches the web on the caller's behalf."""
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=False,
+        destructive_hint=replaces,
+        idempotent_hint=idempotent,
+        open_world_hint=open_world,
+    )
+
+
 def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
     """The tools that queue work (crawls, documents) and follow it."""
 
-    @tool("crawl_web", writes=True)
+    @tool(
+        "crawl_web", _writes("Crawl a web site", replaces=True, idempotent=False, open_world=True)
+    )
     async def crawl_web(
         url: Annotated[str, Field(description="The start page (http or https).")],
         allowed_domains: Annotated[
@@ -208,7 +234,9 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         result: dict[str, Any] = await shield.call("POST", "/ingest-async", json=body)
         return result
 
-    @tool("ingest_doc", writes=True)
+    @tool(
+        "ingest_doc", _writes("Ingest a document", replaces=True, idempotent=True, open_world=True)
+    )
     async def ingest_doc(
         text: Annotated[
             str | None, Field(description="The document's text (Markdown welcome).")
@@ -269,7 +297,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         result: dict[str, Any] = await shield.call("POST", "/ingest-async", json=body)
         return result
 
-    @tool("get_job_status")
+    @tool("get_job_status", _reads("A job's status"))
     async def get_job_status(
         job_id: Annotated[str, Field(description="The job_id an ingest tool returned.")],
     ) -> dict[str, Any]:
@@ -292,15 +320,17 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
 
     limiter = CallLimiter(settings.max_concurrent_calls)
 
-    def tool(name: str, *, writes: bool = False) -> Callable[[Callable[..., Any]], None]:
+    def tool(name: str, annotations: ToolAnnotations) -> Callable[[Callable[..., Any]], None]:
         def register(fn: Callable[..., Any]) -> None:
-            if writes and settings.read_only:
+            if not annotations.read_only_hint and settings.read_only:
                 return
-            mcp.tool(name=name)(measured(name, limiter)(fn))
+            mcp.tool(name=name, title=annotations.title, annotations=annotations)(
+                measured(name, limiter)(fn)
+            )
 
         return register
 
-    @tool("qdrant_find")
+    @tool("qdrant_find", _reads("Search the knowledge base"))
     async def qdrant_find(
         query: Annotated[str, Field(description="What to look for, in plain words.")],
         collection: Collection = None,
@@ -344,7 +374,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         result: dict[str, Any] = await shield.call("POST", "/search", json=body)
         return result
 
-    @tool("qdrant_store", writes=True)
+    @tool("qdrant_store", _writes("Store text", replaces=True, idempotent=True, open_world=False))
     async def qdrant_store(
         text: Annotated[str | None, Field(description="The text to remember.")] = None,
         metadata: Metadata = None,
@@ -366,7 +396,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
 
     _add_ingest_tools(tool, shield)
 
-    @tool("lightrag_query")
+    @tool("lightrag_query", _reads("Ask the knowledge graph"))
     async def lightrag_query(
         query: Annotated[str, Field(description="A question, in plain words.")],
         mode: Annotated[
@@ -384,14 +414,17 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         result: dict[str, Any] = await shield.call("POST", "/lightrag/query", json=body)
         return result
 
-    @tool("list_documents")
+    @tool("list_documents", _reads("List documents"))
     async def list_documents(collection: Collection = None) -> dict[str, Any]:
         """The documents in a collection, with their sources and chunk counts."""
         params = _drop_none(collection=collection)
         result: dict[str, Any] = await shield.call("GET", "/documents", params=params)
         return result
 
-    @tool("delete_document", writes=True)
+    @tool(
+        "delete_document",
+        _writes("Delete a document", replaces=True, idempotent=True, open_world=False),
+    )
     async def delete_document(
         document_id: Annotated[str, Field(description="The document_id to delete.")],
         collection: Collection = None,
@@ -403,7 +436,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         )
         return result
 
-    @tool("list_collections")
+    @tool("list_collections", _reads("List collections"))
     async def list_collections() -> dict[str, Any]:
         """Collections with their size and embedding model."""
         result: dict[str, Any] = await shield.call("GET", "/collections")

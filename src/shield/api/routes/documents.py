@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
 from shield.api import examples
 from shield.api.deps import ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.reindexing import submit_reindex
-from shield.api.schemas import JobAccepted
+from shield.api.schemas import CollectionCreate, JobAccepted
 from shield.documents.models import DocumentSummary
 from shield.errors import NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
@@ -26,6 +26,23 @@ CollectionQuery = Annotated[str | None, Query(pattern=COLLECTION_NAME_PATTERN)]
 )
 def list_collections(services: ServicesDep) -> dict[str, list[dict[str, Any]]]:
     return {"collections": services.index.collections()}
+
+
+@router.post(
+    "/collections",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an empty collection, choosing how its hybrid searches fuse",
+    responses={
+        **examples.answer(examples.COLLECTIONS["collections"][0], 201),
+        **error_responses(409),
+    },
+)
+def create_collection(
+    body: Annotated[CollectionCreate, Body(openapi_examples=examples.COLLECTION_CREATE)],
+    services: ServicesDep,
+) -> dict[str, Any]:
+    """A collection is also made by the first document stored in it, with the defaults."""
+    return services.index.create_collection(body.name, body.fusion)
 
 
 @router.delete(
