@@ -52,7 +52,9 @@ def test_no_generated_request_makes_a_server_error_or_breaks_the_schema(
         "--exclude-checks=positive_data_acceptance,use_after_free",  # see CONFIG for why
         f"--max-examples={EXAMPLES_PER_OPERATION}",
         f"--seed={SEED}",
-        "--workers=2",
+        # One worker: two run Hypothesis in threads, and on Python 3.11 its parsing of a
+        # filter's source then fails now and then ("AST constructor recursion depth mismatch").
+        "--workers=1",
         "--request-timeout=30",
         "--generation-database=none",
         "--no-color",
@@ -62,7 +64,10 @@ def test_no_generated_request_makes_a_server_error_or_breaks_the_schema(
     run = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     (tmp_path / "schemathesis.txt").write_text(run.stdout + run.stderr)
     assert run.returncode == 0, run.stdout[:6000] + "\n[...]\n" + run.stdout[-6000:]
-    assert "Tested: 15" in run.stdout, run.stdout[-3000:]  # every operation was exercised
+    selected = re.search(r"Selected: (\d+)/\d+", run.stdout)
+    assert selected is not None, run.stdout[-3000:]
+    assert int(selected[1]) >= 18, run.stdout[-3000:]  # every route but the event stream
+    assert f"Tested: {selected[1]}" in run.stdout, run.stdout[-3000:]  # each one exercised
     counts = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
     assert counts is not None, run.stdout[-3000:]
     generated, passed = int(counts[1]), int(counts[2])

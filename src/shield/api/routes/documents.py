@@ -34,7 +34,7 @@ def list_collections(services: ServicesDep) -> dict[str, list[dict[str, Any]]]:
     summary="Create an empty collection, choosing how its hybrid searches fuse",
     responses={
         **examples.answer(examples.COLLECTIONS["collections"][0], 201),
-        **error_responses(409),
+        **error_responses(400, 409),
     },
 )
 def create_collection(
