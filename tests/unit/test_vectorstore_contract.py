@@ -301,3 +301,27 @@ def test_a_query_of_stopwords_alone_finds_nothing_lexically_and_hybrid_still_ans
         "docs", StoreQuery(SearchMode.HYBRID, vector=probe, text="the of and", limit=3)
     )
     assert hybrid[0].id == _passages()[0].id  # the dense ranking alone decides
+
+
+def test_a_reindex_stopped_half_way_leaves_the_collection_as_it_was(store: VectorStore) -> None:
+    store.create_collection("old", "m", DIM, lexical=None)
+    store.upsert("old", _points(700, "doc-1"))  # more than one page of the copy
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_the_first_page(done: int, total: int) -> None:
+        if done < total:
+            raise Stop
+
+    with pytest.raises(Stop):
+        store.add_lexical_index("old", stop_after_the_first_page)
+    info = store.get_collection("old")
+    assert info is not None
+    assert (info.lexical, info.points) == (None, 700)
+    assert [c.name for c in store.list_collections()] == ["old"]  # no scratch copy is left
+    if isinstance(store, EdgeVectorStore):
+        assert not (store.root / "old" / "shard.reindex").exists()
+    store.add_lexical_index("old")  # and it can be done again, to the end
+    assert store.count("old") == 700
+    assert store.get_collection("old").lexical is not None  # type: ignore[union-attr]

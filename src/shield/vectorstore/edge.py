@@ -292,6 +292,39 @@ class EdgeVectorStore(VectorStore):
             for hit in self._shard(name).query(request)
         ]
 
+    def _copy_into(
+        self,
+        old: qe.EdgeShard,
+        new: qe.EdgeShard,
+        encoder: LexicalEncoder,
+        progress: Progress | None,
+    ) -> None:
+        """Every point of `old` into `new`, page by page, with its lexical vector; the payload
+        indexes too."""
+        for key, index in old.info().payload_schema.items():
+            new.update(qe.UpdateOperation.create_field_index(key, index.data_type))
+        total = int(old.count(qe.CountRequest(exact=True)))
+        done, offset = 0, None
+        while True:
+            records, offset = old.scroll(
+                qe.ScrollRequest(
+                    offset=offset, limit=REINDEX_PAGE, with_payload=True, with_vector=True
+                )
+            )
+            points = [
+                self._point(
+                    PointRecord(str(r.id), _dense(r.vector), dict(r.payload or {})), encoder
+                )
+                for r in records
+            ]
+            if points:
+                new.update(qe.UpdateOperation.upsert_points(points))
+            done += len(points)
+            if progress is not None:
+                progress(done, total)
+            if offset is None:
+                return
+
     def add_lexical_index(self, name: str, progress: Progress | None = None) -> None:
         settings = self._settings(name)
         if settings.lexical is not None:
@@ -305,29 +338,12 @@ class EdgeVectorStore(VectorStore):
             new = qe.EdgeShard.create(
                 str(directory / REBUILT), _config(settings.dimension, lexical)
             )
-            for key, index in old.info().payload_schema.items():
-                new.update(qe.UpdateOperation.create_field_index(key, index.data_type))
-            total = int(old.count(qe.CountRequest(exact=True)))
-            done, offset = 0, None
-            while True:
-                records, offset = old.scroll(
-                    qe.ScrollRequest(
-                        offset=offset, limit=REINDEX_PAGE, with_payload=True, with_vector=True
-                    )
-                )
-                points = [
-                    self._point(
-                        PointRecord(str(r.id), _dense(r.vector), dict(r.payload or {})), encoder
-                    )
-                    for r in records
-                ]
-                if points:
-                    new.update(qe.UpdateOperation.upsert_points(points))
-                done += len(points)
-                if progress is not None:
-                    progress(done, total)
-                if offset is None:
-                    break
+            try:
+                self._copy_into(old, new, encoder, progress)
+            except BaseException:
+                new.close()  # stopped (a cancel, a failure): the old shard is untouched
+                shutil.rmtree(directory / REBUILT, ignore_errors=True)
+                raise
             # Not optimized here: building the index holds the GIL and would stall shield-api;
             # its background indexer does it when writes are quiet, as after any bulk load.
             new.flush()

@@ -268,7 +268,11 @@ class QdrantServerStore(VectorStore):
             if self.client.collection_exists(scratch):
                 self.client.delete_collection(scratch)  # from a reindex cut short
             self._create(dataclasses.replace(rebuilt, name=scratch), indexes)
-            self._copy(name, scratch, encoder, report)
+            try:
+                self._copy(name, scratch, encoder, report)
+            except BaseException:
+                self.client.delete_collection(scratch)  # the original is untouched
+                raise
             self.client.delete_collection(name)
             self._create(rebuilt, indexes)
 
