@@ -45,3 +45,22 @@ def test_indexes_when_enough_points_wait_and_writes_are_quiet(tmp_path: Path) ->
     query = StoreQuery(SearchMode.DENSE, vector=vectors[42].tolist(), limit=1)
     assert store.search("docs", query)[0].score > 0.99
     store.close()
+
+
+def test_passages_with_text_count_as_waiting_for_the_index(tmp_path: Path) -> None:
+    """The shard counts the lexical vectors as indexed: the store counts what it wrote instead,
+    so the background indexer still builds the dense index of a collection with text."""
+    store = EdgeVectorStore(tmp_path)
+    store.create_collection("docs", "m", 8)
+    rng = np.random.default_rng(1)
+    points = [
+        PointRecord(str(uuid.uuid4()), rng.standard_normal(8).tolist(), {"text": f"pump {i}"})
+        for i in range(300)
+    ]
+    store.upsert("docs", points)
+    assert store.pending_index_points() == 300
+    store.optimize()
+    assert store.pending_index_points() == 0
+    store.upsert("docs", points[:10])
+    assert store.pending_index_points() == 10
+    store.close()

@@ -119,6 +119,7 @@ class EdgeVectorStore(VectorStore):
         self._meta: dict[str, CollectionInfo] = {}
         self._encoders: dict[LexicalConfig, LexicalEncoder] = {}
         self._write_locks: dict[str, threading.Lock] = {}
+        self._written: dict[str, int] = {}  # points upserted since the index was last built
         self._guard = threading.RLock()
 
     # -- collections -------------------------------------------------------------------------
@@ -224,6 +225,7 @@ class EdgeVectorStore(VectorStore):
             if shard is not None:
                 shard.close()
             self._meta.pop(name, None)
+            self._written.pop(name, None)
             (self._dir(name) / META_FILE).unlink()
             shutil.rmtree(self._dir(name))
             return True
@@ -244,6 +246,8 @@ class EdgeVectorStore(VectorStore):
         batch = [self._point(p, encoder) for p in points]
         with self._writing(name):
             self._shard(name).update(qe.UpdateOperation.upsert_points(batch))
+        with self._guard:
+            self._written[name] = self._written.get(name, 0) + len(batch)
 
     def delete_points(self, name: str, ids: Sequence[str]) -> None:
         if ids:
@@ -298,9 +302,9 @@ class EdgeVectorStore(VectorStore):
         new: qe.EdgeShard,
         encoder: LexicalEncoder,
         progress: Progress | None,
-    ) -> None:
+    ) -> int:
         """Every point of `old` into `new`, page by page, with its lexical vector; the payload
-        indexes too."""
+        indexes too. Returns how many points were copied."""
         for key, index in old.info().payload_schema.items():
             new.update(qe.UpdateOperation.create_field_index(key, index.data_type))
         total = int(old.count(qe.CountRequest(exact=True)))
@@ -323,7 +327,7 @@ class EdgeVectorStore(VectorStore):
             if progress is not None:
                 progress(done, total)
             if offset is None:
-                return
+                return done
 
     def add_lexical_index(self, name: str, progress: Progress | None = None) -> None:
         settings = self._settings(name)
@@ -339,7 +343,7 @@ class EdgeVectorStore(VectorStore):
                 str(directory / REBUILT), _config(settings.dimension, lexical)
             )
             try:
-                self._copy_into(old, new, encoder, progress)
+                copied = self._copy_into(old, new, encoder, progress)
             except BaseException:
                 new.close()  # stopped (a cancel, a failure): the old shard is untouched
                 shutil.rmtree(directory / REBUILT, ignore_errors=True)
@@ -365,6 +369,7 @@ class EdgeVectorStore(VectorStore):
                     )
                 )
                 shutil.rmtree(directory / REPLACED)
+                self._written[name] = copied  # the rebuilt shard has no HNSW index yet
 
     def scroll(
         self, name: str, where: Sequence[Match] = (), limit: int = 100
@@ -395,19 +400,29 @@ class EdgeVectorStore(VectorStore):
     # -- maintenance -------------------------------------------------------------------------
 
     def pending_index_points(self) -> int:
+        """Dense vectors not yet in an HNSW index. The shard's own count cannot tell: it counts
+        the lexical vectors as indexed too (they always are). So a collection with the lexical
+        index counts the points written since its index was last built; after a restart it
+        starts from what the shard can say, which leaves it at 0 until it is written to."""
         with self._guard:
-            shards = list(self._shards.values())
+            shards = list(self._shards.items())
         total = 0
-        for shard in shards:
+        for name, shard in shards:
+            if self._settings(name).lexical is not None:
+                total += self._written.get(name, 0)
+                continue
             info = shard.info()
             total += max(0, info.points_count - info.indexed_vectors_count)
         return total
 
     def optimize(self) -> None:
         with self._guard:
-            shards = list(self._shards.values())
-        for shard in shards:
+            shards = list(self._shards.items())
+        for name, shard in shards:
+            written = self._written.get(name, 0)
             shard.optimize()
+            with self._guard:  # what was written meanwhile waits for the next build
+                self._written[name] = max(0, self._written.get(name, 0) - written)
 
     def close(self) -> None:
         with self._guard:
