@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,6 +122,30 @@ class StoreQuery:
 
 #: Called while a collection is reindexed: points done, points in all.
 Progress = Callable[[int, int], None]
+#: Points copied per step of a reindex.
+REINDEX_PAGE = 512
+
+
+class WriteLocks:
+    """One lock per collection: its writes wait while it is reindexed (by this process)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def held(self, name: str) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        with lock:
+            yield
+
+
+def dense_part(vector: Any) -> list[float]:
+    """A stored record's unnamed dense vector, whether or not named vectors are beside it."""
+    if isinstance(vector, dict):
+        vector = vector[""]
+    return [float(x) for x in vector]
 
 
 class NoLexicalIndex(Conflict):

@@ -17,8 +17,7 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from shield.vectorstore.base import (
     INTEGER_INDEXES,
     KEYWORD_INDEXES,
     PREFETCH,
+    REINDEX_PAGE,
     CollectionInfo,
     Fusion,
     Match,
@@ -42,6 +42,8 @@ from shield.vectorstore.base import (
     StoreQuery,
     Value,
     VectorStore,
+    WriteLocks,
+    dense_part,
 )
 from shield.vectorstore.lexical import (
     DEFAULT_LEXICAL,
@@ -49,12 +51,12 @@ from shield.vectorstore.lexical import (
     LexicalConfig,
     LexicalEncoder,
     SparseTerms,
+    encoder_for,
+    shared_encoder,
 )
 
 META_FILE = "collection.json"
 SHARD, REBUILT, REPLACED = "shard", "shard.reindex", "shard.old"
-#: Points copied per step of a reindex.
-REINDEX_PAGE = 512
 _FUSION = {Fusion.DBSF: qe.Fusion.Dbsf(), Fusion.RRF: qe.Fusion.Rrf(k=60)}
 _SCHEMAS = {
     "keyword": qe.PayloadSchemaType.Keyword,
@@ -90,13 +92,6 @@ def _filter(where: Sequence[Match]) -> qe.Filter | None:
     return qe.Filter(must=conditions)
 
 
-def _dense(vector: Any) -> list[float]:
-    """The unnamed dense vector of a record, whether or not it has named vectors beside it."""
-    if isinstance(vector, dict):
-        vector = vector[""]
-    return [float(x) for x in vector]
-
-
 class EdgeVectorStore(VectorStore):
     backend = "embedded"
 
@@ -117,8 +112,7 @@ class EdgeVectorStore(VectorStore):
         self._lock_file.flush()
         self._shards: dict[str, qe.EdgeShard] = {}
         self._meta: dict[str, CollectionInfo] = {}
-        self._encoders: dict[LexicalConfig, LexicalEncoder] = {}
-        self._write_locks: dict[str, threading.Lock] = {}
+        self._locks = WriteLocks()
         self._written: dict[str, int] = {}  # points upserted since the index was last built
         self._guard = threading.RLock()
 
@@ -189,23 +183,6 @@ class EdgeVectorStore(VectorStore):
             info = self._meta[name] = CollectionInfo.from_settings(name, meta, 0)
         return info
 
-    def _encoder(self, name: str) -> LexicalEncoder | None:
-        lexical = self._settings(name).lexical
-        if lexical is None:
-            return None
-        encoder = self._encoders.get(lexical)
-        if encoder is None:
-            encoder = self._encoders[lexical] = LexicalEncoder(lexical)
-        return encoder
-
-    @contextmanager
-    def _writing(self, name: str) -> Iterator[None]:
-        """Writes to one collection wait while it is reindexed."""
-        with self._guard:
-            lock = self._write_locks.setdefault(name, threading.Lock())
-        with lock:
-            yield
-
     def get_collection(self, name: str) -> CollectionInfo | None:
         meta = self._read_meta(name)
         if meta is None:
@@ -242,16 +219,16 @@ class EdgeVectorStore(VectorStore):
     def upsert(self, name: str, points: Sequence[PointRecord]) -> None:
         if not points:
             return
-        encoder = self._encoder(name)
+        encoder = encoder_for(self._settings(name).lexical)
         batch = [self._point(p, encoder) for p in points]
-        with self._writing(name):
+        with self._locks.held(name):
             self._shard(name).update(qe.UpdateOperation.upsert_points(batch))
         with self._guard:
             self._written[name] = self._written.get(name, 0) + len(batch)
 
     def delete_points(self, name: str, ids: Sequence[str]) -> None:
         if ids:
-            with self._writing(name):
+            with self._locks.held(name):
                 operation = qe.UpdateOperation.delete_points([uuid.UUID(i) for i in ids])
                 self._shard(name).update(operation)
 
@@ -259,11 +236,13 @@ class EdgeVectorStore(VectorStore):
         flt = _filter(where)
         if flt is None:
             raise ValueError("refusing to delete every point: give at least one condition")
-        with self._writing(name):
+        with self._locks.held(name):
             self._shard(name).update(qe.UpdateOperation.delete_points_by_filter(flt))
 
     def search(self, name: str, query: StoreQuery) -> list[ScoredRecord]:
-        encoder = self._encoder(name) if query.mode != SearchMode.DENSE else None
+        encoder = (
+            encoder_for(self._settings(name).lexical) if query.mode != SearchMode.DENSE else None
+        )
         if query.mode != SearchMode.DENSE and encoder is None:
             raise NoLexicalIndex(name)
         dense = lexical = None
@@ -317,7 +296,7 @@ class EdgeVectorStore(VectorStore):
             )
             points = [
                 self._point(
-                    PointRecord(str(r.id), _dense(r.vector), dict(r.payload or {})), encoder
+                    PointRecord(str(r.id), dense_part(r.vector), dict(r.payload or {})), encoder
                 )
                 for r in records
             ]
@@ -334,9 +313,9 @@ class EdgeVectorStore(VectorStore):
         if settings.lexical is not None:
             return
         lexical = DEFAULT_LEXICAL
-        encoder = LexicalEncoder(lexical)
+        encoder = shared_encoder(lexical)
         directory = self._dir(name)
-        with self._writing(name):
+        with self._locks.held(name):
             old = self._shard(name)
             shutil.rmtree(directory / REBUILT, ignore_errors=True)  # from a reindex cut short
             new = qe.EdgeShard.create(
@@ -394,7 +373,7 @@ class EdgeVectorStore(VectorStore):
         return set(self._shard(name).info().payload_schema)
 
     def create_index(self, name: str, key: str, kind: str) -> None:
-        with self._writing(name):
+        with self._locks.held(name):
             self._shard(name).update(qe.UpdateOperation.create_field_index(key, _SCHEMAS[kind]))
 
     # -- maintenance -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 import qdrant_edge as qe
@@ -83,3 +83,15 @@ class LexicalEncoder:
 
 #: Collections created from now on have this lexical index.
 DEFAULT_LEXICAL = LexicalConfig()
+
+
+@cache
+def shared_encoder(config: LexicalConfig) -> LexicalEncoder:
+    """One encoder per settings, shared: the model is built once."""
+    return LexicalEncoder(config)
+
+
+def encoder_for(config: LexicalConfig | None) -> LexicalEncoder | None:
+    """The encoder of a collection's lexical settings (one per settings, shared), or None for a
+    collection without the lexical index."""
+    return None if config is None else shared_encoder(config)

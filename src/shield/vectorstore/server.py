@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qdrant_client import QdrantClient, models
@@ -23,6 +21,7 @@ from shield.vectorstore.base import (
     INTEGER_INDEXES,
     KEYWORD_INDEXES,
     PREFETCH,
+    REINDEX_PAGE,
     CollectionInfo,
     Fusion,
     Match,
@@ -34,6 +33,8 @@ from shield.vectorstore.base import (
     StoreQuery,
     Value,
     VectorStore,
+    WriteLocks,
+    dense_part,
 )
 from shield.vectorstore.lexical import (
     DEFAULT_LEXICAL,
@@ -41,10 +42,10 @@ from shield.vectorstore.lexical import (
     LexicalConfig,
     LexicalEncoder,
     SparseTerms,
+    encoder_for,
+    shared_encoder,
 )
 
-#: Points copied per step of a reindex.
-REINDEX_PAGE = 512
 _FUSION = {
     Fusion.DBSF: models.FusionQuery(fusion=models.Fusion.DBSF),
     Fusion.RRF: models.RrfQuery(rrf=models.Rrf(k=60)),  # the server's default k is 2
@@ -58,12 +59,6 @@ _SCHEMAS = {
 
 def _sparse(terms: SparseTerms) -> models.SparseVector:
     return models.SparseVector(indices=list(terms.indices), values=list(terms.values))
-
-
-def _dense(vector: Any) -> list[float]:
-    if isinstance(vector, dict):
-        vector = vector[""]
-    return [float(x) for x in vector]
 
 
 def _filter(where: Sequence[Match]) -> models.Filter | None:
@@ -86,9 +81,7 @@ class QdrantServerStore(VectorStore):
         self.client = client
         self._params = models.SearchParams(hnsw_ef=hnsw_ef)
         self._settings_cache: dict[str, CollectionInfo] = {}
-        self._encoders: dict[LexicalConfig, LexicalEncoder] = {}
-        self._write_locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._locks = WriteLocks()
 
     @classmethod
     def from_url(
@@ -144,23 +137,6 @@ class QdrantServerStore(VectorStore):
             info = self._settings_cache[name] = found
         return info
 
-    def _encoder(self, name: str) -> LexicalEncoder | None:
-        lexical = self._settings(name).lexical
-        if lexical is None:
-            return None
-        encoder = self._encoders.get(lexical)
-        if encoder is None:
-            encoder = self._encoders[lexical] = LexicalEncoder(lexical)
-        return encoder
-
-    @contextmanager
-    def _writing(self, name: str) -> Iterator[None]:
-        """Writes to one collection wait while it is reindexed (by this process)."""
-        with self._guard:
-            lock = self._write_locks.setdefault(name, threading.Lock())
-        with lock:
-            yield
-
     def list_collections(self) -> list[CollectionInfo]:
         names = sorted(c.name for c in self.client.get_collections().collections)
         result = []
@@ -191,14 +167,14 @@ class QdrantServerStore(VectorStore):
     def upsert(self, name: str, points: Sequence[PointRecord]) -> None:
         if not points:
             return
-        encoder = self._encoder(name)
+        encoder = encoder_for(self._settings(name).lexical)
         batch = [self._point(p, encoder) for p in points]
-        with self._writing(name):
+        with self._locks.held(name):
             self.client.upsert(name, points=batch, wait=True)
 
     def delete_points(self, name: str, ids: Sequence[str]) -> None:
         if ids:
-            with self._writing(name):
+            with self._locks.held(name):
                 selector = models.PointIdsList(points=list(ids))
                 self.client.delete(name, points_selector=selector, wait=True)
 
@@ -206,12 +182,14 @@ class QdrantServerStore(VectorStore):
         flt = _filter(where)
         if flt is None:
             raise ValueError("refusing to delete every point: give at least one condition")
-        with self._writing(name):
+        with self._locks.held(name):
             selector = models.FilterSelector(filter=flt)
             self.client.delete(name, points_selector=selector, wait=True)
 
     def search(self, name: str, query: StoreQuery) -> list[ScoredRecord]:
-        encoder = self._encoder(name) if query.mode != SearchMode.DENSE else None
+        encoder = (
+            encoder_for(self._settings(name).lexical) if query.mode != SearchMode.DENSE else None
+        )
         if query.mode != SearchMode.DENSE and encoder is None:
             raise NoLexicalIndex(name)
         flt = _filter(query.where)
@@ -257,8 +235,8 @@ class QdrantServerStore(VectorStore):
             key: index.data_type
             for key, index in self.client.get_collection(name).payload_schema.items()
         }
-        encoder = LexicalEncoder(DEFAULT_LEXICAL)
-        with self._writing(name):
+        encoder = shared_encoder(DEFAULT_LEXICAL)
+        with self._locks.held(name):
             total = self.count(name)
 
             def report(done: int) -> None:  # two copies: there and back
@@ -304,7 +282,7 @@ class QdrantServerStore(VectorStore):
             if encoder is not None:
                 points = [
                     self._point(
-                        PointRecord(str(r.id), _dense(r.vector), dict(r.payload or {})), encoder
+                        PointRecord(str(r.id), dense_part(r.vector), dict(r.payload or {})), encoder
                     )
                     for r in records
                 ]
@@ -343,7 +321,7 @@ class QdrantServerStore(VectorStore):
         return set(self.client.get_collection(name).payload_schema)
 
     def create_index(self, name: str, key: str, kind: str) -> None:
-        with self._writing(name):
+        with self._locks.held(name):
             self.client.create_payload_index(name, key, _SCHEMAS[kind], wait=True)
 
     def close(self) -> None:
