@@ -10,6 +10,7 @@ from shield.api import examples
 from shield.api.deps import ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.reindexing import submit_reindex
+from shield.api.routes.jobs import accepted
 from shield.api.schemas import CollectionCreate, JobAccepted
 from shield.documents.models import DocumentSummary
 from shield.errors import NotFound
@@ -81,15 +82,7 @@ def reindex_collection(
     collection answers `hybrid` and `lexical` searches afterwards; `dense` searches keep working
     meanwhile and writes to the collection wait. A collection that has the index already is done
     at once."""
-    state = submit_reindex(services, collection)
-    status_url = str(request.url_for("get_job", job_id=state.job_id).path)
-    response.headers["Location"] = status_url
-    return JobAccepted(
-        job_id=state.job_id,
-        status=state.status.value,
-        status_url=status_url,
-        events_url=str(request.url_for("job_events", job_id=state.job_id).path),
-    )
+    return accepted(submit_reindex(services, collection), request, response)
 
 
 @router.get(

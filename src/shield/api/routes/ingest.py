@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile, 
 from shield.api import examples
 from shield.api.deps import ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
+from shield.api.routes.jobs import accepted
 from shield.api.schemas import JobAccepted
 from shield.api.services import Services
 from shield.documents.formats import SUPPORTED, inspect_file, safe_filename
@@ -39,14 +40,7 @@ def _accepted(
     upload: bytes | None = None,
 ) -> JobAccepted:
     state = services.call_redis(services.queue.submit, job_request, collection, upload)
-    status_url = str(request.url_for("get_job", job_id=state.job_id).path)
-    response.headers["Location"] = status_url
-    return JobAccepted(
-        job_id=state.job_id,
-        status=state.status.value,
-        status_url=status_url,
-        events_url=str(request.url_for("job_events", job_id=state.job_id).path),
-    )
+    return accepted(state, request, response)
 
 
 @router.post(

@@ -8,18 +8,33 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import redis
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
 from shield.api import examples
 from shield.api.deps import ServicesDep
 from shield.api.openapi import error_responses
+from shield.api.schemas import JobAccepted
 from shield.api.services import STREAM_BLOCK_SECONDS
 from shield.errors import DependencyUnavailable, NotFound
 from shield.jobs.models import FINAL_STATUSES, JobState
 from shield.jobs.store import events_key, state_key
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+def accepted(state: JobState, request: Request, response: Response) -> JobAccepted:
+    """The 202 answer for a new job: where to poll it (also as `Location`) and follow it."""
+    status_url = str(request.url_for("get_job", job_id=state.job_id).path)
+    response.headers["Location"] = status_url
+    return JobAccepted(
+        job_id=state.job_id,
+        status=state.status.value,
+        status_url=status_url,
+        events_url=str(request.url_for("job_events", job_id=state.job_id).path),
+    )
+
+
 _STREAM_ID = re.compile(r"^\d+-\d+$")
 
 
