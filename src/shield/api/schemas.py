@@ -110,10 +110,12 @@ class StoreItem(_Strict):
     _metadata = field_validator("metadata")(check_metadata)
 
 
-class StoreRequest(StoreItem):
+class StoreRequest(_Strict):
     """One text (`text`, `source`, `metadata`), or several in `texts`."""
 
-    text: str | None = Field(default=None, min_length=1)  # type: ignore[assignment]
+    text: str | None = Field(default=None, min_length=1)
+    metadata: dict[str, Any] | None = None
+    source: str | None = Field(default=None, max_length=2048)
     texts: list[StoreItem] | None = Field(
         default=None,
         min_length=1,
@@ -121,6 +123,8 @@ class StoreRequest(StoreItem):
         description=f"Several texts, each its own document (at most {MAX_STORE_BATCH}).",
     )
     collection: CollectionName | None = None
+
+    _metadata = field_validator("metadata")(check_metadata)
 
     @model_validator(mode="after")
     def _one_or_several(self) -> StoreRequest:
