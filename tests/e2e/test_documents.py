@@ -203,8 +203,10 @@ def test_documents_by_url_go_through_the_egress_guard(
         state = wait_job(client, accepted_job(ok))
         assert state["status"] == "succeeded", state
         assert state["result"]["documents"][0]["source"] == f"{site}/handbook.docx"
+        # The same file was uploaded as stages.docx by another test: the two tie for first.
         hits = search(client, documents.SUBJECTS["docx"].query)
-        assert hits[0]["source"] == f"{site}/handbook.docx"
+        best = [h["source"] for h in hits if h["score"] == pytest.approx(hits[0]["score"])]
+        assert f"{site}/handbook.docx" in best
 
         # Loopback beyond the allowlisted address is refused, and the job says why.
         other = client.post(
