@@ -110,8 +110,7 @@ class GraphProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self.log_path = log_path
-        self._log = log_path.open("ab")
-        env = {
+        self.env = {
             **os.environ,
             "SHIELD_LIGHTRAG_TOKEN": self.token,
             "SHIELD_DATA_DIR": str(data_dir),
@@ -119,14 +118,18 @@ class GraphProcess:
             "HF_HUB_OFFLINE": "1",
             **extra_env,
         }
+        self.start()
+
+    def start(self) -> None:
+        """Start it (again), on the same port and data."""
+        self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "shield", "lightrag", "--port", str(self.port)],
-            env=env,
+            env=self.env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-
         wait_healthy(self.process, self.url, self.log, "shield-lightrag", 90)
 
     def client(self) -> httpx.Client:
@@ -207,6 +210,26 @@ def wait_stage(client: httpx.Client, job_id: str, stage: str, timeout: float = 6
         f"job {job_id} to reach stage {stage}",
         interval=0.02,
     )
+
+
+def wait_graph(
+    client: httpx.Client,
+    collection: str,
+    document_id: str,
+    states: tuple[str, ...] = ("stored", "failed"),
+    timeout: float = 120,
+) -> dict[str, Any]:
+    """Poll a stored document until its knowledge-graph state is one of `states`."""
+    deadline = time.monotonic() + timeout
+    document: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = client.get(f"/documents/{document_id}", params={"collection": collection})
+        document = response.json()
+        assert response.status_code == 200, document
+        if document.get("graph") in states:
+            return document
+        time.sleep(0.2)
+    raise AssertionError(f"the graph did not reach {states} in {timeout} s: {document}")
 
 
 class ApiProcess:

@@ -738,6 +738,34 @@ def jobs_dashboard() -> Board:
     )
     board.add(
         timeseries(
+            "Documents waiting for the graph",
+            [
+                Query("max(shield_graph_backlog_documents)", "documents"),
+                Query("max(shield_graph_backlog_oldest_seconds)", "oldest, s"),
+            ],
+            "short",
+            "Searchable already, not yet in the knowledge graph; and how long the oldest has "
+            "waited (the alert fires past an hour).",
+        ),
+        12,
+    )
+    board.add(
+        timeseries(
+            "Graph feeder",
+            [
+                Query(
+                    f"sum by (outcome) (rate(shield_graph_documents_total[{RATE}]))",
+                    "{{outcome}}",
+                )
+            ],
+            "ops",
+            "Documents the graph took in (stored), forgot (deleted), failed and will retry, or "
+            "gave up on (failed).",
+        ),
+        12,
+    )
+    board.add(
+        timeseries(
             "LLM calls",
             [
                 Query(f"sum(rate(shield_lightrag_llm_calls_total[{RATE}]))", "calls"),

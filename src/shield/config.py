@@ -236,6 +236,28 @@ class ApiSettings(
     index_idle_seconds: float = Field(
         default=10.0, ge=0, description="Quiet time (no writes) before the embedded store indexes."
     )
+    graph_batch_size: int = Field(
+        default=32, ge=1, le=256, description="Documents the graph feeder sends in one batch."
+    )
+    graph_idle_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Quiet time (no document written) before the graph feeder sends a batch.",
+    )
+    graph_max_wait_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="A document waiting this long for the graph is sent even during ingestion.",
+    )
+    graph_max_attempts: int = Field(
+        default=5, ge=1, description="Times the graph may fail a document before it stays failed."
+    )
+    graph_retry_seconds: float = Field(
+        default=30.0, gt=0, description="Wait before the first retry; it doubles each time."
+    )
+    lightrag_insert_timeout: float = Field(
+        default=900.0, gt=0, description="Seconds the graph may take to take in one batch."
+    )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     internal_max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     max_text_chars: int = Field(default=5_000_000, ge=1, description="Inline document limit.")
@@ -271,9 +293,9 @@ class WorkerSettings(
     JobMixin,
     ApiClientMixin,
     DocumentLimitsMixin,
-    LightragClientMixin,
 ):
-    """shield-worker: runs ingest jobs and sends embedded chunks to shield-api."""
+    """shield-worker: runs ingest jobs and sends embedded chunks to shield-api (which hands
+    them on to the knowledge graph: a worker never talks to it)."""
 
     chunk_tokens: int = Field(default=200, ge=16, le=512, description="Tokens per chunk, at most.")
     chunk_overlap: int = Field(default=30, ge=0, le=256)
@@ -292,9 +314,6 @@ class WorkerSettings(
         description="Hosts or CIDRs that fetches may reach although private (comma-separated).",
     )
     fetch_timeout: float = Field(default=30.0, gt=0, description="Seconds per fetched URL.")
-    lightrag_insert_timeout: float = Field(
-        default=900.0, gt=0, description="Seconds the graph may take to take in one document."
-    )
     data_dir: Path = Field(
         default=Path("/var/lib/shield"), description="Where the worker keeps Crawl4AI's state."
     )

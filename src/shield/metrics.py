@@ -74,3 +74,21 @@ LIGHTRAG_OPERATIONS = Counter(
     "Knowledge graph operations (insert, delete, query) by outcome.",
     ["operation", "status"],
 )
+GRAPH_BACKLOG = Gauge(
+    "shield_graph_backlog_documents",
+    "Documents searchable already that wait for the knowledge graph (to go in or be forgotten).",
+)
+GRAPH_BACKLOG_AGE = Gauge(
+    "shield_graph_backlog_oldest_seconds",
+    "How long the document that has waited longest for the knowledge graph has waited.",
+)
+GRAPH_DOCUMENTS = Counter(
+    "shield_graph_documents_total",
+    "Documents the graph feeder settled, by outcome: stored, deleted, retried or failed.",
+    ["outcome"],
+)
+GRAPH_BATCH_SECONDS = Histogram(
+    "shield_graph_batch_seconds",
+    "Time the knowledge graph took to take one batch of documents.",
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
+)

@@ -1,6 +1,7 @@
-"""The knowledge graph end to end, with no LLM: documents go through the vector stage and then
-the graph stage; questions are answered from the graph; delete and re-ingest keep it consistent;
-and a graph that is down fails only the graph stage."""
+"""The knowledge graph end to end, with no LLM: documents are searchable once stored, and the
+graph takes them in afterwards from its backlog; questions are answered from the graph; delete
+and re-ingest keep it consistent, also while documents wait; a graph that is down delays only
+the graph, which catches up by itself when it is back."""
 
 from __future__ import annotations
 
@@ -12,14 +13,18 @@ from typing import Any
 import httpx
 import pytest
 from mcp import ClientSession
+from redis import Redis
 
+from shield.graph.backlog import ENTRIES, member
 from support.graphfacts import build
 from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
 from support.metrics import sample
+from support.processes import wait_for
 from support.services import (
     ApiServer,
     GraphProcess,
     WorkerProcess,
+    wait_graph,
     wait_job,
 )
 
@@ -35,19 +40,18 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphProcess]:
 
 @pytest.fixture(scope="module")
 def api(start_api: Callable[..., ApiServer], graph: GraphProcess) -> ApiServer:
-    return start_api(lightrag_url=graph.url, lightrag_token=graph.token)
+    return start_api(
+        lightrag_url=graph.url,
+        lightrag_token=graph.token,
+        lightrag_timeout=10,
+        graph_idle_seconds=0.5,
+        graph_retry_seconds=1,
+    )
 
 
 @pytest.fixture(scope="module")
-def worker(
-    api: ApiServer, graph: GraphProcess, start_worker: Callable[..., WorkerProcess]
-) -> WorkerProcess:
-    return start_worker(
-        api,
-        SHIELD_LIGHTRAG_URL=graph.url,
-        SHIELD_LIGHTRAG_TOKEN=graph.token,
-        SHIELD_LIGHTRAG_TIMEOUT="10",
-    )
+def worker(api: ApiServer, start_worker: Callable[..., WorkerProcess]) -> WorkerProcess:
+    return start_worker(api)  # no graph settings: a worker never talks to the graph
 
 
 def ingest(client: httpx.Client, source: str, text: str) -> dict[str, Any]:
@@ -56,15 +60,29 @@ def ingest(client: httpx.Client, source: str, text: str) -> dict[str, Any]:
         json={"kind": "document", "text": text, "source": source, "collection": COLLECTION},
     )
     assert response.status_code == 202, response.text
-    return wait_job(client, response.json()["job_id"])
+    state = wait_job(client, response.json()["job_id"])
+    assert state["status"] == "succeeded", state
+    return state
 
 
-def ask(client: httpx.Client, query: str, mode: str) -> dict[str, Any]:
+def ingested(client: httpx.Client, source: str, text: str) -> dict[str, Any]:
+    """Ingest, then wait until the graph holds it too; returns the job's item for it."""
+    [item] = ingest(client, source, text)["result"]["documents"]
+    assert wait_graph(client, COLLECTION, item["document_id"])["graph"] == "stored"
+    return dict(item)
+
+
+def ask(client: httpx.Client, query: str, mode: str = "local") -> str:
     response = client.post(
         "/lightrag/query", json={"query": query, "mode": mode, "collection": COLLECTION}
     )
     assert response.status_code == 200, response.text
-    return dict(response.json())
+    return str(response.json()["answer"])
+
+
+def graph_holds(graph: GraphProcess, document_id: str) -> bool:
+    with graph.client() as client:
+        return client.get(f"/collections/{COLLECTION}/documents/{document_id}").status_code == 200
 
 
 def test_without_an_llm_the_graph_answers_most_questions(
@@ -72,49 +90,53 @@ def test_without_an_llm_the_graph_answers_most_questions(
 ) -> None:
     texts, questions = build(10)
     with api.client() as client:
-        for source, text in texts.items():
-            state = ingest(client, source, text)
-            assert state["status"] == "succeeded", state
-            [item] = state["result"]["documents"]
-            assert item["graph"] == "stored", (item, worker.log()[-2000:])
-        assert state["progress"]["graph_stored"] == 1
+        jobs = [ingest(client, source, text) for source, text in texts.items()]
+        for job in jobs:  # done once searchable: the graph takes them in afterwards
+            [item] = job["result"]["documents"]
+            assert item["graph"] in ("pending", "stored"), item
+        for job in jobs:
+            wait_graph(client, COLLECTION, job["result"]["documents"][0]["document_id"])
+        last = client.get(f"/jobs/{jobs[-1]['job_id']}").json()
+        assert last["result"]["documents"][0]["graph"] == "stored", last
+        assert (last["progress"]["graph_stored"], last["progress"]["graph_pending"]) == (1, 0)
+        listed = client.get("/documents", params={"collection": COLLECTION}).json()
+        assert {d["graph"] for d in listed["documents"]} == {"stored"}
 
         scores: dict[str, float] = {}
         for mode in ("local", "hybrid"):
-            hits = 0
-            for question in questions:
-                answer = ask(client, question.text, mode)
-                assert answer["llm_generated"] is False
-                assert answer["mode"] == mode
-                hits += question.expected in answer["answer"]
+            hits = sum(
+                question.expected in ask(client, question.text, mode) for question in questions
+            )
             scores[mode] = hits / len(questions)
         print(f"\ngraph context holds the expected entity: {scores}")
         assert scores["local"] >= 0.8, scores
         assert scores["hybrid"] >= 0.8, scores
         for mode in ("naive", "global", "mix"):
-            assert ask(client, questions[0].text, mode)["answer"]
+            assert ask(client, questions[0].text, mode)
 
 
 def test_delete_and_reingest_keep_the_graph_consistent(
-    api: ApiServer, worker: WorkerProcess
+    api: ApiServer, worker: WorkerProcess, graph: GraphProcess
 ) -> None:
+    question = "Who is the keeper of the Fenwick archive?"
     with api.client() as client:
-        first = ingest(client, "notice.md", "Ada Marlowe is the keeper of the Fenwick archive.")
-        doc_id = first["result"]["documents"][0]["document_id"]
-        assert (
-            "Ada Marlowe"
-            in ask(client, "Who is the keeper of the Fenwick archive?", "local")["answer"]
-        )
+        first = ingested(client, "notice.md", "Ada Marlowe is the keeper of the Fenwick archive.")
+        assert "Ada Marlowe" in ask(client, question)
 
-        ingest(client, "notice.md", "Bram Oakes is now the keeper of the Fenwick archive.")
-        after = ask(client, "Who is the keeper of the Fenwick archive?", "local")["answer"]
+        ingested(client, "notice.md", "Bram Oakes is now the keeper of the Fenwick archive.")
+        after = ask(client, question)
         assert "Bram Oakes" in after
         assert "Ada Marlowe" not in after  # the old version left the graph with its chunks
 
+        doc_id = first["document_id"]
         deleted = client.delete(f"/documents/{doc_id}", params={"collection": COLLECTION})
-        assert deleted.json()["graph"] == "deleted"
-        gone = ask(client, "Who is the keeper of the Fenwick archive?", "local")["answer"]
-        assert "Bram Oakes" not in gone
+        assert deleted.json()["graph"] == "pending"
+        wait_for_graph_to_forget(graph, doc_id)
+        assert "Bram Oakes" not in ask(client, question)
+
+
+def wait_for_graph_to_forget(graph: GraphProcess, document_id: str, timeout: float = 60) -> None:
+    wait_for(lambda: not graph_holds(graph, document_id), timeout, "the graph to forget it")
 
 
 def test_the_graph_service_checks_its_input_and_its_token(graph: GraphProcess) -> None:
@@ -129,6 +151,27 @@ def test_the_graph_service_checks_its_input_and_its_token(graph: GraphProcess) -
         assert "too short" in too_short.json()["error"]["message"]
         bad_collection = client.put("/collections/..%2Fetc/documents/d", json={"chunks": ["a"]})
         assert bad_collection.status_code in (404, 422)
+        batch = client.post(
+            "/collections/c/batch",
+            json={
+                "documents": [
+                    {"document_id": "good", "chunks": ["Nell Avery keeps the Rook light."]},
+                    {"document_id": "blank", "chunks": ["   "]},
+                ],
+                "delete": ["never-stored"],
+            },
+        )
+        assert batch.status_code == 200, batch.text
+        results = batch.json()["results"]
+        assert results["good"]["status"] == "stored"  # the bad one fails alone
+        assert results["blank"]["status"] == "failed"
+        assert "chunk of text" in results["blank"]["error"]
+        assert results["never-stored"]["status"] == "absent"
+        twice = client.post(
+            "/collections/c/batch",
+            json={"documents": [{"document_id": "a", "chunks": ["x"]}] * 2},
+        )
+        assert twice.status_code == 422
         metrics = client.get("/metrics").text
         assert (
             sample(metrics, "shield_lightrag_operations_total", operation="insert", status="ok")
@@ -167,7 +210,7 @@ LATE_NOTE = "Corin Vale inspects the Saltmere dam every autumn."
 
 def test_lightrag_query_through_mcp(api: ApiServer, worker: WorkerProcess, tmp_path: Path) -> None:
     with api.client() as client:
-        ingest(client, "ferries.md", "The ferry Kestrel sails between Saltmere and Tollgard.")
+        ingested(client, "ferries.md", "The ferry Kestrel sails between Saltmere and Tollgard.")
     server = McpProcess(api, tmp_path / "mcp.log")
 
     async def body(session: ClientSession) -> Any:
@@ -188,40 +231,71 @@ def test_lightrag_query_through_mcp(api: ApiServer, worker: WorkerProcess, tmp_p
     assert "Kestrel" in answer["answer"]
 
 
-def test_a_graph_that_is_down_fails_only_the_graph_stage(
+def test_a_graph_that_is_down_delays_only_the_graph(
     api: ApiServer, worker: WorkerProcess, graph: GraphProcess
 ) -> None:
+    """While the graph is down, documents are stored and searchable and wait for it (pending);
+    what happens to them meanwhile is honoured: the graph gets each one's latest version, and
+    none that was deleted. When it is back, it catches up without anyone ingesting again."""
     graph.stop()
-    with api.client() as client:
-        state = ingest(client, "late.md", LATE_NOTE)
-        assert state["status"] == "succeeded", state
-        [item] = state["result"]["documents"]
-        assert item["status"] == "stored"
-        assert item["graph"] == "failed"
-        assert "shield-lightrag" in item["graph_error"]
-        found = client.post(
-            "/search", json={"query": "who inspects the dam", "collection": COLLECTION}
-        ).json()["results"]
-        assert found[0]["source"] == "late.md"  # vector search does not need the graph
-        down = client.post("/lightrag/query", json={"query": "who inspects the dam"})
-        assert down.status_code == 503
-        assert down.headers["Retry-After"]
-
-
-def test_ingesting_again_unchanged_repairs_what_the_graph_missed(
-    api: ApiServer, worker: WorkerProcess, graph: GraphProcess, tmp_path: Path
-) -> None:
-    """Follows the test above: late.md is stored, but its graph stage failed."""
-    back = GraphProcess(graph.data_dir, tmp_path / "graph.log", port=graph.port)
     try:
         with api.client() as client:
-            [item] = ingest(client, "late.md", LATE_NOTE)["result"]["documents"]
-            assert (item["status"], item["graph"]) == ("stored", "stored"), item
-            answer = ask(client, "Who inspects the Saltmere dam?", "local")["answer"]
-            assert "Corin Vale" in answer
+            [late] = ingest(client, "late.md", LATE_NOTE)["result"]["documents"]
+            assert (late["status"], late["graph"]) == ("stored", "pending"), late
+            found = client.post(
+                "/search", json={"query": "who inspects the dam", "collection": COLLECTION}
+            ).json()["results"]
+            assert found[0]["source"] == "late.md"  # vector search does not need the graph
+            assert wait_graph(client, COLLECTION, late["document_id"], ("pending",))
+            down = client.post("/lightrag/query", json={"query": "who inspects the dam"})
+            assert down.status_code == 503
+            assert down.headers["Retry-After"]
 
-            [item] = ingest(client, "late.md", LATE_NOTE)["result"]["documents"]
-            assert item["status"] == "unchanged", item  # now in both stores: nothing to do
-            assert item.get("graph") is None, item
+            ingest(client, "rota.md", "Wren Hale rings the Tollgard bell at noon.")
+            [rota] = ingest(client, "rota.md", "Juno Pell rings the Tollgard bell at noon.")[
+                "result"
+            ]["documents"]
+            [gone] = ingest(client, "gone.md", "Oswin Fray sweeps the Saltmere quay.")["result"][
+                "documents"
+            ]
+            client.delete(f"/documents/{gone['document_id']}", params={"collection": COLLECTION})
+
+        graph.start()
+        with api.client() as client:
+            wait_graph(client, COLLECTION, late["document_id"], ("stored",))
+            wait_graph(client, COLLECTION, rota["document_id"], ("stored",))
+            assert "Corin Vale" in ask(client, "Who inspects the Saltmere dam?")
+            bell = ask(client, "Who rings the Tollgard bell?")
+            assert "Juno Pell" in bell
+            assert "Wren Hale" not in bell  # the version replaced while it waited
+            assert not graph_holds(graph, gone["document_id"])  # deleted while it waited
+            wait_for(
+                lambda: sample(client.get("/metrics").text, "shield_graph_backlog_documents") == 0,
+                10,
+                "the backlog gauge to say the graph caught up",
+            )
     finally:
-        back.stop()
+        if graph.process.poll() is not None:
+            graph.start()
+
+
+def test_ingesting_again_unchanged_repairs_what_the_graph_lacks(
+    api: ApiServer, worker: WorkerProcess, graph: GraphProcess, redis_server: Any
+) -> None:
+    """A stored document the graph has no record of (stored before the graph kept state, or its
+    entry lost): ingesting it again, unchanged, has the graph take it in, without embedding."""
+    text = "Marek Lund winds the Tollgard tower clock on Sundays."
+    with api.client() as client:
+        item = ingested(client, "clock.md", text)
+        Redis.from_url(redis_server.url).hdel(ENTRIES, member(COLLECTION, item["document_id"]))
+        assert (
+            client.get(
+                f"/documents/{item['document_id']}", params={"collection": COLLECTION}
+            ).json()["graph"]
+            is None
+        )
+        [again] = ingest(client, "clock.md", text)["result"]["documents"]
+        assert (again["status"], again["graph"]) == ("unchanged", "pending"), again
+        assert wait_graph(client, COLLECTION, item["document_id"])["graph"] == "stored"
+        [still] = ingest(client, "clock.md", text)["result"]["documents"]
+        assert (still["status"], still["graph"]) == ("unchanged", "stored"), still

@@ -44,7 +44,7 @@ def test_an_empty_variable_means_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = WorkerSettings()
     assert settings.inbox_dir is None
     assert settings.crawl_allowlist == ()
-    assert settings.lightrag_token is None
+    assert ApiSettings().lightrag_token is None
     monkeypatch.setenv("SHIELD_HOST", "0.0.0.0")
     monkeypatch.setenv("SHIELD_API_TOKEN", "")
     with pytest.raises(ValidationError, match="SHIELD_API_TOKEN must be set"):

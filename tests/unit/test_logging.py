@@ -58,7 +58,6 @@ def test_secrets_are_redacted_by_key_value_and_bearer(
             {
                 "SHIELD_REDIS_URL": "redis://shield:redis-pass-4d2e9f1b@127.0.0.1:6379/0",
                 "SHIELD_API_TOKEN": "api-token-6b1d0f2e9a7c",
-                "SHIELD_LIGHTRAG_TOKEN": "graph-token-0e5c3a9b8d14",
                 "SHIELD_EMBEDDING_API_KEY": "embed-key-7f3a1c0d",
             },
         ),

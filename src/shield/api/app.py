@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 
 from shield import __version__
 from shield.api.deps import require_token
+from shield.api.graphfeed import run_graph_feeder
 from shield.api.indexer import run_indexer
 from shield.api.middleware import RequestMiddleware
 from shield.api.openapi import document_validation_errors, error_responses
@@ -43,13 +44,14 @@ def create_app(
         interval = max(1.0, settings.job_heartbeat_seconds / 3)
         reaper = asyncio.create_task(run_reaper(services.queue, interval))
         indexer = asyncio.create_task(run_indexer(services))
+        feeder = asyncio.create_task(run_graph_feeder(services))
         log.info(
             "api_started", vector_store=services.store.backend, model=services.embedder.model_name
         )
         try:
             yield
         finally:
-            for task in (reaper, indexer):
+            for task in (reaper, indexer, feeder):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -76,6 +76,7 @@ JOB_STATE: dict[str, Any] = {
         "pages_fetched": 0,
         "pages_skipped": 0,
         "pages_failed": 0,
+        "graph_pending": 0,
         "graph_stored": 1,
         "graph_failed": 0,
     },
@@ -217,13 +218,15 @@ DOCUMENT = {
     "collection": "shield",
     "job_id": _JOB_ID,
     "metadata": {"team": "ops"},
+    "graph": "stored",
+    "graph_error": None,
 }
 
 DOCUMENTS = {"collection": "shield", "documents": [DOCUMENT]}
 
-DELETED = {"deleted": _DOC_ID, "collection": "shield", "chunks": 3, "graph": "deleted"}
+DELETED = {"deleted": _DOC_ID, "collection": "shield", "chunks": 3, "graph": "pending"}
 
-COLLECTION_DELETED = {"deleted": "scratch", "documents": 12, "graph": {"deleted": 12}}
+COLLECTION_DELETED = {"deleted": "scratch", "documents": 12, "graph": "pending"}
 
 GRAPH_QUERY = examples(
     question=("A question about entities and relations", {"query": "Who services the boiler?"}),

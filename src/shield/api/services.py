@@ -16,6 +16,7 @@ from shield.documents.chunking import Chunker
 from shield.documents.index import DocumentIndex
 from shield.embeddings import Embedder, build_embedder
 from shield.errors import DependencyUnavailable
+from shield.graph.backlog import GraphBacklog
 from shield.graph.client import LightragClient
 from shield.jobs.queue import JobQueue
 from shield.jobs.store import JobStore
@@ -40,6 +41,7 @@ class Services:
     index: DocumentIndex
     chunker: Chunker
     lightrag: LightragClient
+    graph_backlog: GraphBacklog
     # Collections being reindexed by this process, and by which job.
     reindexing: dict[str, str] = field(default_factory=dict)
     reindexing_guard: threading.Lock = field(default_factory=threading.Lock)
@@ -76,7 +78,10 @@ class Services:
             embedder=embedder,
             index=DocumentIndex(store, embedder, Breaker("api", "vector_store")),
             chunker=Chunker(),
-            lightrag=LightragClient.from_settings(settings, "api"),
+            lightrag=LightragClient.from_settings(
+                settings, "api", insert_timeout=settings.lightrag_insert_timeout
+            ),
+            graph_backlog=GraphBacklog(sync_redis),
         )
 
     def call_redis(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

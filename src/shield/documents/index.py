@@ -179,6 +179,18 @@ class DocumentIndex:
         INGESTED_CHUNKS.inc(len(points))
         return _summary(points[0].payload, len(points))
 
+    def chunk_texts(self, collection: str, doc_id: str) -> list[str] | None:
+        """A stored document's chunk texts in order; None if it is not (or no longer) stored."""
+        if self.breaker.call(self.store.get_collection, collection) is None:
+            return None
+        where = [Match("document_id", (doc_id,))]
+        count = self.breaker.call(self.store.count, collection, where)
+        if count == 0:
+            return None
+        records = self.breaker.call(self.store.scroll, collection, where, count)
+        ordered = sorted(records, key=lambda r: int(r.payload.get("chunk_index", 0)))
+        return [str(r.payload.get("text", "")) for r in ordered]
+
     def delete(self, collection: str, doc_id: str) -> int:
         self._existing(collection)
         where = [Match("document_id", (doc_id,))]

@@ -75,6 +75,22 @@ class LightragClient:
             timeout=self.insert_timeout,
         )
 
+    def apply_batch(
+        self, collection: str, documents: dict[str, list[str]], deletes: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        """Each document's outcome: `{"status": stored|deleted|absent|failed, "error": ...}`."""
+        result = self.call(
+            "POST",
+            f"/collections/{collection}/batch",
+            {
+                "documents": [{"document_id": d, "chunks": c} for d, c in documents.items()],
+                "delete": deletes,
+            },
+            timeout=self.insert_timeout,
+        )
+        outcomes: dict[str, dict[str, Any]] = result["results"]
+        return outcomes
+
     def holds(self, collection: str, doc_id: str) -> bool:
         """Whether the graph holds this document, fully processed."""
         try:

@@ -16,6 +16,7 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,18 +25,22 @@ import numpy as np
 from lightrag import LightRAG, QueryParam
 from lightrag.prompt import PROMPTS
 from lightrag.query_validation import QueryValidationError, validate_rag_query
-from lightrag.utils import EmbeddingFunc, Tokenizer
+from lightrag.tools.kg_integrity_repair import audit_kg_integrity
+from lightrag.utils import EmbeddingFunc, Tokenizer, sanitize_text_for_encoding
 
 from shield.embeddings import Embedder
 from shield.errors import DependencyUnavailable, InvalidInput, ShieldError
 from shield.graph.extractor import Extraction, OfflineExtractor
 from shield.graph.tokenizer import PackedCharTokenizer
+from shield.logging import get_logger
 
+log = get_logger(__name__)
 LLMFunc = Callable[..., Awaitable[str]]
 EXTRACTION_INPUT = re.compile(r"---Input Text---\s*```\n(.*?)\n```", re.S)
 SUMMARY_INPUT = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
 MAX_SUMMARY_CHARS = 2000
 MODES = ("naive", "local", "global", "hybrid", "mix")
+MAX_GRAPH_TEXT_CHARS = 96
 _MAX_KEYWORD_CHARS = 200  # a keyword made of a whole query, when no keyword could be found
 
 
@@ -86,6 +91,14 @@ def offline_llm(extractor: OfflineExtractor) -> LLMFunc:
 
 
 @dataclass
+class Outcome:
+    """What became of one document of a batch: `stored`, `deleted`, `absent` or `failed`."""
+
+    status: str
+    error: ShieldError | None = None
+
+
+@dataclass
 class GraphAnswer:
     mode: str
     llm_generated: bool
@@ -95,10 +108,24 @@ class GraphAnswer:
     chunks: list[dict[str, Any]]
 
 
+# The chunk texts of the documents going in, set while they do (a query leaves it unset).
+_inserting: ContextVar[frozenset[str] | None] = ContextVar("inserting", default=None)
+
+
+def graph_text(text: str) -> str:
+    """What the graph embeds of an entity or a relation while documents go in: its names and
+    the start of its description. Query keywords are names and short phrases, and embedding
+    every description in full costs the graph several times what its chunks cost."""
+    return text[:MAX_GRAPH_TEXT_CHARS]
+
+
 def _embedding_func(embedder: Embedder) -> Callable[..., Awaitable[np.ndarray]]:
     # A closure, not a bound method: LightRAG deep-copies its configuration, and copying a
     # bound method would copy the engine (locks and all) with it; functions are not copied.
     async def embed(texts: list[str], **_: Any) -> np.ndarray:
+        chunks = _inserting.get()
+        if chunks is not None:  # chunks in full; entities and relations by their start
+            texts = [text if text in chunks else graph_text(text) for text in texts]
         vectors = await asyncio.to_thread(embedder.embed, list(texts))
         return np.asarray(vectors, dtype=np.float32)
 
@@ -153,13 +180,50 @@ class GraphEngine:
 
     async def insert(self, collection: str, doc_id: str, chunks: list[str]) -> None:
         """Make the graph hold exactly this document's chunks (replacing an earlier version)."""
-        texts = [c for c in chunks if c.strip()]
-        if not texts:
-            raise InvalidInput("a document needs at least one chunk of text")
+        outcome = (await self.apply(collection, {doc_id: chunks}, []))[doc_id]
+        if outcome.error is not None:
+            raise outcome.error
+
+    async def apply(
+        self, collection: str, documents: dict[str, list[str]], deletes: list[str]
+    ) -> dict[str, Outcome]:
+        """One batch for one collection: forget `deletes`, then make the graph hold exactly
+        each document's chunks. Each document succeeds or fails alone; only an error of the
+        graph itself (its storage, an unavailable LLM) ends the batch."""
         rag = await self.rag(collection)
+        outcomes: dict[str, Outcome] = {}
         async with self._write_lock(collection):
-            await self._delete(rag, doc_id)
-            await self._insert(rag, doc_id, texts)
+            for doc_id in deletes:
+                deleted = await self._delete(rag, doc_id)
+                outcomes[doc_id] = Outcome("deleted" if deleted else "absent")
+            for doc_id, chunks in documents.items():
+                texts = [c for c in chunks if c.strip()]
+                if not texts:
+                    error = InvalidInput("a document needs at least one chunk of text")
+                    outcomes[doc_id] = Outcome("failed", error)
+                    continue
+                token = _inserting.set(frozenset(sanitize_text_for_encoding(t) for t in texts))
+                try:
+                    await self._put(rag, doc_id, texts)
+                    outcomes[doc_id] = Outcome("stored")
+                except GraphError as exc:  # this document's own trouble
+                    outcomes[doc_id] = Outcome("failed", exc)
+                finally:
+                    _inserting.reset(token)
+        return outcomes
+
+    async def _put(self, rag: LightRAG, doc_id: str, texts: list[str]) -> None:
+        state = _state(await rag.doc_status.get_by_id(doc_id) or {})
+        if state and state != "processed":
+            # An insert cut short (shield-lightrag killed half way): LightRAG rolls the same
+            # operation forward; a different version is refused, and goes the purge way below.
+            try:
+                await self._insert(rag, doc_id, texts)
+                return
+            except GraphError as exc:
+                log.info("graph_resume_refused", document_id=doc_id, error=exc.message)
+        await self._delete(rag, doc_id)
+        await self._insert(rag, doc_id, texts)
 
     async def _insert(self, rag: LightRAG, doc_id: str, texts: list[str]) -> None:
         try:
@@ -194,6 +258,12 @@ class GraphEngine:
         if not await rag.doc_status.get_by_id(doc_id):
             return False
         result = await rag.adelete_by_doc_id(doc_id)
+        if "recovery anchor" in str(getattr(result, "message", "")):
+            # An insert cut short left no proof of what it wrote: LightRAG's own audit rebuilds
+            # the proof from the graph (a scan of it all, for this rare case), then it purges.
+            log.warning("graph_anchors_repaired", document_id=doc_id)
+            await audit_kg_integrity(rag, apply=True)
+            result = await rag.adelete_by_doc_id(doc_id)
         if getattr(result, "status", "success") not in ("success", "not_found"):
             raise GraphError(
                 f"LightRAG could not delete {doc_id}: {getattr(result, 'message', '')}"

@@ -2,9 +2,10 @@
 
 Entities are the names a text uses (runs of capitalised words, not counting the first word of a
 sentence unless it recurs capitalised elsewhere) and its key phrases (YAKE, a statistical
-keyword extractor). Two entities that appear in the same sentence are related, and that sentence
-describes the relation. Questions are read the same way, so a question's names and phrases are
-the keywords a graph query looks for, with no LLM to extract them.
+keyword extractor). Entities that appear in the same sentence are related, in a chain in the
+order first seen, and that sentence describes the relation. Questions are read the same way, so
+a question's names and phrases are the keywords a graph query looks for, with no LLM to extract
+them.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ class OfflineExtractor:
             result.entities.append(Entity(name, kind, described[:MAX_DESCRIPTION_CHARS]))
         for index, sentence in enumerate(parts):
             present = [k for k in names if index in mentions[k]]
-            for a, b in itertools.combinations(present, 2):
+            # Neighbours in a chain, not every pair: a sentence of n entities gives n - 1
+            # relations, not n(n - 1)/2, and every entity of it stays reachable from the others.
+            for a, b in itertools.pairwise(present):
                 if a in b or b in a:
                     continue
                 result.relations.append(

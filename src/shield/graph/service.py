@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shield import __version__
 from shield.config import LightragSettings, secret_value
@@ -42,6 +42,38 @@ class DocumentChunks(BaseModel):
     chunks: list[Annotated[str, Field(max_length=100_000)]] = Field(
         min_length=1, max_length=MAX_CHUNKS
     )
+
+
+MAX_BATCH_DOCUMENTS = 256
+MAX_BATCH_DELETES = 1000
+
+
+class BatchDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document_id: str = Field(min_length=1, max_length=128)
+    chunks: list[Annotated[str, Field(max_length=100_000)]] = Field(
+        min_length=1, max_length=MAX_CHUNKS
+    )
+
+
+class GraphBatch(BaseModel):
+    """Documents to take in (each replacing its earlier version) and documents to forget."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[BatchDocument] = Field(default_factory=list, max_length=MAX_BATCH_DOCUMENTS)
+    delete: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
+        default_factory=list, max_length=MAX_BATCH_DELETES
+    )
+
+    @model_validator(mode="after")
+    def _bounded(self) -> GraphBatch:
+        if sum(len(d.chunks) for d in self.documents) > MAX_CHUNKS:
+            raise ValueError(f"a batch holds at most {MAX_CHUNKS} chunks in all")
+        if len({d.document_id for d in self.documents}) < len(self.documents):
+            raise ValueError("a batch names each document once")
+        return self
 
 
 class GraphQueryBody(BaseModel):
@@ -144,6 +176,26 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
         started = time.perf_counter()
         await counted("insert", graph.insert(collection, document_id, body.chunks))
         return {"document_id": document_id, "chunks": len(body.chunks), "ms": _ms(started)}
+
+    @app.post("/collections/{collection}/batch", dependencies=protected)
+    async def apply_batch(
+        collection: CollectionName, body: GraphBatch, graph: Engine
+    ) -> dict[str, Any]:
+        """Many documents in one go: what shield-api's graph feeder sends. Each document's
+        outcome is its own; a 5xx means the graph itself failed and nothing is settled."""
+        started = time.perf_counter()
+        outcomes = await counted(
+            "insert",
+            graph.apply(collection, {d.document_id: d.chunks for d in body.documents}, body.delete),
+        )
+        results = {
+            doc_id: {
+                "status": outcome.status,
+                "error": outcome.error.message if outcome.error is not None else None,
+            }
+            for doc_id, outcome in outcomes.items()
+        }
+        return {"results": results, "ms": _ms(started)}
 
     @app.get("/collections/{collection}/documents/{document_id}", dependencies=protected)
     async def get_document(

@@ -39,8 +39,8 @@ class ItemResult(BaseModel):
     pages: int | None = None
     chunks: int = 0
     error: str | None = None
-    # The graph stage, after the vector stage: stored, or failed with graph_error (the
-    # document is searchable by vector either way). None: no knowledge graph is configured.
+    # The knowledge graph, which takes a stored document in after it is searchable: pending,
+    # stored, or failed with graph_error (read live by GET /jobs/{id}). None: no graph.
     graph: str | None = None
     graph_error: str | None = None
 
@@ -57,6 +57,8 @@ class JobProgress(BaseModel):
     pages_fetched: int = 0
     pages_skipped: int = 0
     pages_failed: int = 0
+    # The job's documents in the knowledge graph, as GET /jobs/{id} reads them now.
+    graph_pending: int = 0
     graph_stored: int = 0
     graph_failed: int = 0
     # Reindexing: the collection's points, and how many have their lexical vector so far.

@@ -18,7 +18,8 @@ class ApiClient(ServiceClient):
 
     @retry_idempotent(attempts=3)
     def _idempotent(self, method: str, path: str, json: object | None = None) -> httpx.Response:
-        # Only GET and PUT (a whole-document replace) go through here: both are idempotent.
+        # Only GET, PUT (a whole-document replace) and the graph's re-queue go through here: all
+        # three are idempotent.
         return self.request(method, path, json=json)
 
     @staticmethod
@@ -42,6 +43,14 @@ class ApiClient(ServiceClient):
             "PUT",
             f"/internal/collections/{collection}/documents/{document_id}",
             json=write.model_dump(mode="json"),
+        )
+        self._refused(response)
+        return DocumentSummary.model_validate(response.json())
+
+    def requeue_graph(self, collection: str, document_id: str) -> DocumentSummary:
+        """Have the graph take in a stored document again (it lacks it), without re-embedding."""
+        response = self._idempotent(
+            "POST", f"/internal/collections/{collection}/documents/{document_id}/graph"
         )
         self._refused(response)
         return DocumentSummary.model_validate(response.json())

@@ -1,12 +1,13 @@
 """The ingest pipeline: list -> per document: load -> (unchanged? stop) -> convert -> chunk ->
-embed -> store -> graph.
+embed -> store. shield-api hands stored documents on to the knowledge graph (its backlog), so
+no document here ever waits on the graph.
 
 A document is written to shield-api in one whole-document replace, after all its chunks are
 embedded, so a job that fails or is cancelled half way leaves no partial document behind.
 Per-document mistakes (a bad file, a refused URL) are recorded in that document's result and the
 job goes on with the next; failures of a dependency propagate so that RQ retries the job, and
-documents already stored come back `unchanged`. A stored document that the graph lacks (its
-graph stage failed) is not unchanged: ingesting it again brings the graph up to date.
+documents already stored come back `unchanged`. Ingesting an unchanged document that the graph
+lacks (it failed there) has the graph take it in again, without embedding it again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from shield.documents.identity import document_id
 from shield.documents.models import ChunkIn, DocumentWrite, SourceDocument
 from shield.embeddings import Embedder
 from shield.errors import DependencyUnavailable, InvalidInput, JobCancelled, ShieldError
-from shield.graph.client import LightragClient
 from shield.jobs.models import ItemResult, JobError, JobState, JobStatus
 from shield.jobs.requests import CrawlIngest, DocumentIngest, UploadIngest, parse_job_request
 from shield.jobs.store import JobStore
@@ -62,7 +62,6 @@ class IngestPipeline:
         reader: DocumentReader,
         converter: ConverterProcess,
         crawls: Callable[[CrawlIngest], CrawlRun],
-        graph: LightragClient,
     ) -> None:
         self.store = store
         self.api = api
@@ -71,7 +70,6 @@ class IngestPipeline:
         self.reader = reader
         self.converter = converter
         self.crawls = crawls
-        self.graph = graph
 
     @staticmethod
     def _check_cancel(job: JobReporter) -> None:
@@ -210,23 +208,10 @@ class IngestPipeline:
         # A file's title comes from its content unless the caller named one.
         if (document.data is None or document.title) and existing.title != document.title:
             return False
-        if not self._graph_holds(job, item):
-            return False
-        item.chunks, item.title = existing.chunks, existing.title
+        if existing.graph not in ("pending", "stored"):  # the graph lacks it (or has none)
+            existing = self.api.requeue_graph(state.collection, item.document_id or "")
+        item.chunks, item.title, item.graph = existing.chunks, existing.title, existing.graph
         return True
-
-    def _graph_holds(self, job: JobReporter, item: ItemResult) -> bool:
-        """Whether the graph already holds a stored document. One whose graph stage failed before
-        is ingested again in full so that the graph catches up; a graph that cannot say now is
-        left alone (an ingest would only fail its graph stage again)."""
-        state = job.state
-        if not self.graph.configured:
-            return True
-        try:
-            return self.graph.holds(state.collection, item.document_id or "")
-        except ShieldError as exc:
-            log.info("graph_check_failed", document_id=item.document_id, error=exc.message)
-            return True
 
     def _chunks(
         self, job: JobReporter, document: SourceDocument, item: ItemResult
@@ -278,26 +263,4 @@ class IngestPipeline:
         )
         summary = self.api.put_document(state.collection, item.document_id or "", write)
         state.progress.chunks_stored += summary.chunks
-        item.status, item.chunks = "stored", summary.chunks
-        self._graph(job, document, item, [c.text for c in chunks])
-
-    def _graph(
-        self, job: JobReporter, document: SourceDocument, item: ItemResult, texts: list[str]
-    ) -> None:
-        """The graph stage: the document is already searchable by vector, so a graph that is
-        down or slow fails this stage alone, with the reason, never the document or the job."""
-        state = job.state
-        if not self.graph.configured:
-            return
-        job.stage("graph")
-        try:
-            self.graph.put_document(
-                state.collection, item.document_id or "", document.source, texts
-            )
-        except ShieldError as exc:
-            item.graph, item.graph_error = "failed", exc.message
-            state.progress.graph_failed += 1
-            log.warning("graph_stage_failed", source=document.source, error=exc.message)
-            return
-        item.graph = "stored"
-        state.progress.graph_stored += 1
+        item.status, item.chunks, item.graph = "stored", summary.chunks, summary.graph

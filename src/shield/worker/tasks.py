@@ -15,7 +15,6 @@ from shield.config import WorkerSettings
 from shield.documents.chunking import Chunker
 from shield.embeddings import Embedder, build_embedder
 from shield.errors import InvalidInput
-from shield.graph.client import LightragClient
 from shield.jobs.callbacks import on_job_failure
 from shield.jobs.requests import CrawlIngest
 from shield.jobs.store import JobStore
@@ -71,9 +70,6 @@ class WorkerContext:
             DocumentReader(settings, store, fetcher),
             converter,
             functools.partial(start_crawl, settings),
-            LightragClient.from_settings(
-                settings, "worker", insert_timeout=settings.lightrag_insert_timeout
-            ),
         )
         return cls(settings, redis, store, pipeline)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
 from shield.api import examples
 from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.graphstate import graph_forget, with_graph_state
 from shield.api.openapi import error_responses
 from shield.api.reindexing import submit_reindex
 from shield.api.routes.jobs import accepted
@@ -55,13 +56,9 @@ def delete_collection(
     collection: Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)], services: ServicesDep
 ) -> dict[str, Any]:
     """The vector store's collection goes at once; with a knowledge graph, each document is
-    then forgotten there (`graph` counts how that went)."""
+    forgotten there soon after (`graph`: `pending`, or `no graph`)."""
     documents = services.index.delete_collection(collection)
-    graph: dict[str, int] = {}
-    if services.lightrag.configured:
-        for document_id in documents:
-            outcome = services.lightrag.forget(collection, document_id).split(":")[0]
-            graph[outcome] = graph.get(outcome, 0) + 1
+    graph = graph_forget(services, collection, documents)
     return {"deleted": collection, "documents": len(documents), "graph": graph}
 
 
@@ -92,7 +89,8 @@ def reindex_collection(
 )
 def list_documents(services: ServicesDep, collection: CollectionQuery = None) -> dict[str, Any]:
     name = collection_or_default(services, collection)
-    return {"collection": name, "documents": services.index.list_documents(name)}
+    documents = with_graph_state(services, name, services.index.list_documents(name))
+    return {"collection": name, "documents": documents}
 
 
 @router.get(
@@ -107,12 +105,12 @@ def get_document(
     summary = services.index.get(name, document_id)
     if summary is None:
         raise NotFound(f"document {document_id} is not in collection {name!r}")
-    return summary
+    return with_graph_state(services, name, [summary])[0]
 
 
 @router.delete(
     "/documents/{document_id}",
-    summary="Delete a document and all its chunks",
+    summary="Delete a document and all its chunks (the graph forgets it soon after)",
     responses={**examples.answer(examples.DELETED), **error_responses(404)},
 )
 def delete_document(
@@ -124,5 +122,5 @@ def delete_document(
         "deleted": document_id,
         "collection": name,
         "chunks": chunks,
-        "graph": services.lightrag.forget(name, document_id),
+        "graph": graph_forget(services, name, [document_id]),
     }

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from shield.api.deps import ServicesDep
+from shield.api.graphstate import graph_put, with_graph_state
 from shield.documents.models import DocumentSummary, DocumentWrite
 from shield.errors import NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
@@ -23,11 +24,23 @@ def get_document(
     summary = services.index.get(collection, document_id)
     if summary is None:
         raise NotFound(f"document {document_id} is not in collection {collection!r}")
-    return summary
+    return with_graph_state(services, collection, [summary])[0]
 
 
 @router.put("/collections/{collection}/documents/{document_id}")
 def put_document(
     collection: Collection, document_id: str, body: DocumentWrite, services: ServicesDep
 ) -> DocumentSummary:
-    return services.index.replace(collection, document_id, body)
+    return graph_put(services, services.index.replace(collection, document_id, body))
+
+
+@router.post("/collections/{collection}/documents/{document_id}/graph")
+def requeue_graph(
+    collection: Collection, document_id: str, services: ServicesDep
+) -> DocumentSummary:
+    """A stored document the graph lacks (it failed, or it was stored before the graph kept
+    state): the graph takes it in again, without re-embedding it."""
+    summary = services.index.get(collection, document_id)
+    if summary is None:
+        raise NotFound(f"document {document_id} is not in collection {collection!r}")
+    return graph_put(services, summary)

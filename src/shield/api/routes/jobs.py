@@ -13,6 +13,7 @@ from sse_starlette import EventSourceResponse
 
 from shield.api import examples
 from shield.api.deps import ServicesDep
+from shield.api.graphstate import with_graph_progress
 from shield.api.openapi import error_responses
 from shield.api.schemas import JobAccepted
 from shield.api.services import STREAM_BLOCK_SECONDS
@@ -63,7 +64,7 @@ def list_jobs(
     responses={**examples.answer(examples.JOB_STATE), **error_responses(404)},
 )
 def get_job(job_id: str, services: ServicesDep) -> JobState:
-    return _load(services, job_id)
+    return with_graph_progress(services, _load(services, job_id))
 
 
 @router.delete(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body
 
 from shield.api import examples
 from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.graphstate import graph_put
 from shield.api.openapi import error_responses
 from shield.api.schemas import (
     SearchHit,
@@ -101,7 +102,7 @@ def store(
             metadata=metadata,
             chunks=[ChunkIn(text=text, vector=next(vectors).tolist()) for text in texts],
         )
-        summary = services.index.replace(collection, doc_id, write)
+        summary = graph_put(services, services.index.replace(collection, doc_id, write))
         stored.append(
             StoreResponse(
                 id=doc_id,
