@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 
 from support.processes import RedisServer
-from support.services import ApiProcess, WorkerProcess, process_env
+from support.services import ApiProcess, GraphProcess, WorkerProcess, process_env
 
 CACHE = Path(__file__).parent / ".cache"
 RESULTS = Path(__file__).parent / "results"
@@ -103,7 +103,7 @@ class Platform:
     """Redis, shield-api and `workers` shield-workers as real processes on loopback, started by
     the same support code the tests use."""
 
-    def __init__(self, root: Path, workers: int = 1, **env: str) -> None:
+    def __init__(self, root: Path, workers: int = 1, graph: bool = False, **env: str) -> None:
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         self.root = root
@@ -113,7 +113,14 @@ class Platform:
             "SHIELD_API_TOKEN": TOKEN,
             **env,
         }
-        self.api = ApiProcess(common, root / "api.log")
+        self.graph: GraphProcess | None = None
+        api_env = dict(common)
+        if graph:  # the knowledge graph on, as `make up` deploys it
+            (root / "graph").mkdir()
+            self.graph = GraphProcess(root / "graph", root / "graph.log")
+            api_env["SHIELD_LIGHTRAG_URL"] = self.graph.url
+            api_env["SHIELD_LIGHTRAG_TOKEN"] = self.graph.token
+        self.api = ApiProcess(api_env, root / "api.log")
         self.url = self.api.url
         self.workers = [
             WorkerProcess({**common, "SHIELD_API_URL": self.url}, root / f"worker-{i}.log")
@@ -130,4 +137,6 @@ class Platform:
         for worker in self.workers:
             worker.stop()
         self.api.stop()
+        if self.graph is not None:
+            self.graph.stop()
         self.redis.stop()

@@ -100,7 +100,9 @@ class DevStack:
         self._start(
             "api", [shield, "api", "--host", "127.0.0.1", "--port", str(ports.api)], env, ports.api
         )
-        self._start("worker", [shield, "worker"], env, None)
+        # A worker never talks to the graph (shield-api hands it documents): no token for it.
+        worker_env = {k: v for k, v in env.items() if not k.startswith("SHIELD_LIGHTRAG_")}
+        self._start("worker", [shield, "worker"], worker_env, None)
         mcp_env = {**env, "SHIELD_MCP_TOKEN": self.token("mcp")}
         self._start("mcp", [shield, "mcp", "--port", str(ports.mcp)], mcp_env, ports.mcp)
         self._wait_ready()

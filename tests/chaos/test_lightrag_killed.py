@@ -1,6 +1,7 @@
-"""shield-lightrag killed (-9) in the middle of a batch: the document was searchable all along,
-its entry stays in the backlog (Redis), and when shield-lightrag comes back on the same data the
-graph takes it in by itself, once, with nobody ingesting it again. Prints the time to recover."""
+"""shield-lightrag, then shield-api (whose graph feeder sends the batches), killed (-9) in the
+middle of a batch: the document was searchable all along, its entry stays in the backlog
+(Redis), and once the process is back the graph takes it in by itself, once, with nobody
+ingesting it again. Prints the time to recover."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import signal
 import time
 from pathlib import Path
 
+import httpx
+
 from shield.embeddings.local import LocalEmbedder
 from support.bigdoc import big_document
 from support.processes import RedisServer, free_port, wait_for
 from support.services import (
+    ApiProcess,
     ApiServer,
     GraphProcess,
     WorkerProcess,
     api_settings,
+    process_env,
     wait_graph,
     wait_job,
     worker_env,
@@ -24,6 +29,30 @@ from support.services import (
 
 COLLECTION = "chaos-graph"
 MANUAL = big_document(100, seed=7)  # long enough that the graph takes several seconds over it
+
+
+def ingest_until_the_graph_starts(
+    client: httpx.Client, worker: WorkerProcess, graph: GraphProcess
+) -> str:
+    """Ingest the manual; returns its id once the graph has started on it (LightRAG journals a
+    document's chunks first, and says so in its log)."""
+    body = {"kind": "document", "text": MANUAL, "source": "manual.md"}
+    job = client.post("/ingest-async", json={**body, "collection": COLLECTION})
+    state = wait_job(client, job.json()["job_id"], timeout=180)
+    assert state["status"] == "succeeded", (state, worker.log()[-3000:])
+    doc_id = str(state["result"]["documents"][0]["document_id"])
+    wait_for(lambda: doc_id in graph.log(), 60, "the graph to start on the document")
+    return doc_id
+
+
+def assert_held_once(client: httpx.Client) -> None:
+    answer = client.post(
+        "/lightrag/query",
+        json={"query": "reactor valve pressure", "collection": COLLECTION, "mode": "naive"},
+    ).json()
+    contents = [c["content"] for c in answer["chunks"]]
+    assert contents, answer
+    assert len(contents) == len(set(contents))  # each chunk once: nothing held twice
 
 
 def test_a_graph_killed_mid_batch_takes_the_document_in_once_when_back(
@@ -46,14 +75,7 @@ def test_a_graph_killed_mid_batch_takes_the_document_in_once_when_back(
     try:
         worker.wait_ready(redis_server.url)
         with api.client() as client:
-            body = {"kind": "document", "text": MANUAL, "source": "manual.md"}
-            job = client.post("/ingest-async", json={**body, "collection": COLLECTION})
-            state = wait_job(client, job.json()["job_id"], timeout=180)
-            assert state["status"] == "succeeded", (state, worker.log()[-3000:])
-            [item] = state["result"]["documents"]
-            doc_id = item["document_id"]
-            # The graph has started on it: LightRAG journals the document's chunks first.
-            wait_for(lambda: doc_id in graph.log(), 60, "the graph to start on the document")
+            doc_id = ingest_until_the_graph_starts(client, worker, graph)
             os.killpg(graph.process.pid, signal.SIGKILL)
             graph.process.wait(10)
 
@@ -73,14 +95,48 @@ def test_a_graph_killed_mid_batch_takes_the_document_in_once_when_back(
             with graph.client() as lightrag:
                 held = lightrag.get(f"/collections/{COLLECTION}/documents/{doc_id}")
                 assert held.status_code == 200, held.text
-            answer = client.post(
-                "/lightrag/query",
-                json={"query": "reactor valve pressure", "collection": COLLECTION, "mode": "naive"},
-            ).json()
-            contents = [c["content"] for c in answer["chunks"]]
-            assert len(contents) == len(set(contents))  # each chunk once: nothing held twice
+            assert_held_once(client)
     finally:
         worker.stop()
         api.stop()
         graph.stop()
     print(f"shield-lightrag killed mid-batch: the document is in the graph {recovered:.1f} s after")
+
+
+def test_shield_api_killed_mid_batch_sends_it_again_when_back(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    redis_server.client().flushall()
+    graph = GraphProcess(tmp_path / "graph", tmp_path / "graph.log")
+    env = process_env(
+        redis_server.url,
+        tmp_path / "data",
+        SHIELD_LIGHTRAG_URL=graph.url,
+        SHIELD_LIGHTRAG_TOKEN=graph.token,
+        SHIELD_GRAPH_IDLE_SECONDS="0.5",
+    )
+    api = ApiProcess(env, tmp_path / "api.log")
+    worker = WorkerProcess(
+        {**process_env(redis_server.url, tmp_path / "worker"), "SHIELD_API_URL": api.url},
+        tmp_path / "worker.log",
+    )
+    try:
+        worker.wait_ready(redis_server.url)
+        with api.client() as client:
+            doc_id = ingest_until_the_graph_starts(client, worker, graph)
+        assert api.process is not None
+        os.killpg(api.process.pid, signal.SIGKILL)
+        api.process.wait(10)
+
+        api.start()  # on the same data and Redis: the backlog still holds the document
+        back = time.monotonic()
+        with api.client() as client:
+            document = wait_graph(client, COLLECTION, doc_id, timeout=180)
+            recovered = time.monotonic() - back
+            assert document["graph"] == "stored", document
+            assert_held_once(client)  # sent twice
+    finally:
+        worker.stop()
+        api.stop()
+        graph.stop()
+    print(f"shield-api killed mid-batch: the document is in the graph {recovered:.1f} s after")

@@ -77,9 +77,12 @@ def test_store_ingest_find_and_ask_the_graph_over_the_network() -> None:
             )
         )
         state: dict[str, Any] = {}
-        for _ in range(600):
+        for _ in range(600):  # done, and the graph (which takes documents afterwards) too
             state = structured(await session.call_tool("get_job_status", {"job_id": job["job_id"]}))
-            if state["status"] in ("succeeded", "failed", "cancelled"):
+            documents = state.get("result", {}).get("documents") or [{}]
+            if state["status"] in ("failed", "cancelled") or (
+                state["status"] == "succeeded" and documents[0].get("graph") != "pending"
+            ):
                 break
             await asyncio.sleep(0.2)
         found = structured(
@@ -94,6 +97,7 @@ def test_store_ingest_find_and_ask_the_graph_over_the_network() -> None:
 
     out = with_session(MCP_URL, secret("mcp-token"), body, timeout=120)
     assert out["state"]["status"] == "succeeded", out["state"]
+    assert out["state"]["result"]["documents"][0]["graph"] == "stored", out["state"]
     assert "Saltmere Star" in out["found"]["results"][0]["text"], out["found"]
     assert any("depot gate" in hit["text"] for hit in out["found"]["results"])
     names = {entity["entity_name"].lower() for entity in out["graph"]["entities"]}

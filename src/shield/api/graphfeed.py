@@ -28,6 +28,8 @@ log = get_logger(__name__)
 CHECK_SECONDS = 1.0
 MAX_RETRY_SECONDS = 3600.0
 SETTLED = {"stored", "deleted", "absent"}
+OUTCOMES = ("stored", "deleted", "retried", "failed")
+MAX_BATCH_CHUNKS = 20_000  # what shield-lightrag takes in one batch
 
 
 def feed_once(services: Services) -> int:
@@ -60,12 +62,21 @@ def _send(services: Services, collection: str, entries: list[GraphEntry]) -> Non
     backlog = services.graph_backlog
     documents: dict[str, list[str]] = {}
     deletes: list[str] = []
+    sent: list[GraphEntry] = []
+    chunks = 0
     for entry in entries:
-        texts = services.index.chunk_texts(collection, entry.document_id)
-        if entry.operation == "delete" or texts is None:  # gone since: the graph forgets it
+        texts = None
+        if entry.operation == "put":
+            texts = services.index.chunk_texts(collection, entry.document_id)
+        if texts is None:  # a deletion, or gone since: the graph forgets it
             deletes.append(entry.document_id)
+        elif sent and chunks + len(texts) > MAX_BATCH_CHUNKS:
+            continue  # stays due: the next batch takes it
         else:
             documents[entry.document_id] = texts
+            chunks += len(texts)
+        sent.append(entry)
+    entries = sent
     started = time.perf_counter()
     try:
         results = services.lightrag.apply_batch(collection, documents, deletes)
@@ -107,6 +118,8 @@ def _failed(services: Services, backlog: GraphBacklog, entry: GraphEntry, error:
 
 
 async def run_graph_feeder(services: Services, interval: float = CHECK_SECONDS) -> None:
+    for outcome in OUTCOMES:  # at 0 from the start: the first failure shows in rate()
+        GRAPH_DOCUMENTS.labels(outcome)
     while True:
         await asyncio.sleep(interval)
         try:
