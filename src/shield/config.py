@@ -448,7 +448,7 @@ class LightragSettings(ServiceSettings, EmbeddingMixin):
     host: str = "127.0.0.1"
     port: int = Field(default=8090, ge=1, le=65535)
     lightrag_token: SecretStr | None = Field(
-        default=None, description="Bearer token shield-api and the workers send."
+        default=None, description="Bearer token shield-api sends."
     )
     data_dir: Path = Field(
         default=Path("/var/lib/shield"), description="The graph lives in <data dir>/lightrag."
@@ -461,6 +461,9 @@ class LightragSettings(ServiceSettings, EmbeddingMixin):
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=120.0, gt=0, description="Seconds per LLM request.")
     llm_retries: int = Field(default=2, ge=0, le=10, description="Retries of transient errors.")
+    llm_max_concurrency: int = Field(
+        default=4, ge=1, le=64, description="LLM requests the graph makes at once, at most."
+    )
 
     @model_validator(mode="after")
     def _llm_complete(self) -> LightragSettings:

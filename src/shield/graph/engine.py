@@ -139,11 +139,13 @@ class GraphEngine:
         embedder: Embedder,
         llm: LLMFunc | None = None,
         extractor: OfflineExtractor | None = None,
+        llm_concurrency: int = 4,
     ) -> None:
         self.data_dir = data_dir
         self.embedder = embedder
         self.extractor = extractor or OfflineExtractor()
         self.llm = llm
+        self.llm_concurrency = llm_concurrency
         self._rags: dict[str, LightRAG] = {}
         self._lock = asyncio.Lock()
         # LightRAG's document pipeline is one per workspace: writes to a collection take turns
@@ -169,6 +171,8 @@ class GraphEngine:
                     llm_model_func=self.llm or offline_llm(self.extractor),
                     tokenizer=Tokenizer("shield-packed-chars", PackedCharTokenizer()),
                     entity_extract_max_gleaning=0,
+                    # A batch's chunks are extracted concurrently: this bounds the LLM's load.
+                    llm_model_max_async=self.llm_concurrency,
                     enable_llm_cache=True,
                 )
                 await rag.initialize_storages()

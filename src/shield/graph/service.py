@@ -134,6 +134,7 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
             folder,
             embedder or build_embedder(settings, "lightrag"),
             llm=_as_function(llm) if llm else None,
+            llm_concurrency=settings.llm_max_concurrency,
         )
         register_cache_metrics()
         for operation in OPERATIONS:  # at 0 from the start: the first failure shows in rate()
