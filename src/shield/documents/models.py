@@ -47,15 +47,6 @@ class DocumentWrite(BaseModel):
     embedding_model: str
     job_id: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
-    graph: Literal["pending", "stored", "failed"] | None = Field(
-        default=None,
-        description="Where the knowledge graph stands with this document: `pending` (searchable "
-        "already, waiting for the graph), `stored` or `failed` (see `graph_error`); none "
-        "without a graph, or for a document stored before its state was kept.",
-    )
-    graph_error: str | None = Field(
-        default=None, description="Why the graph failed it last (also while it is retried)."
-    )
     chunks: list[ChunkIn]
 
 

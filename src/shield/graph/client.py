@@ -67,14 +67,6 @@ class LightragClient:
     def configured(self) -> bool:
         return self._service is not None
 
-    def put_document(self, collection: str, doc_id: str, source: str, chunks: list[str]) -> None:
-        self.call(
-            "PUT",
-            f"/collections/{collection}/documents/{doc_id}",
-            {"source": source, "chunks": chunks},
-            timeout=self.insert_timeout,
-        )
-
     def apply_batch(
         self, collection: str, documents: dict[str, list[str]], deletes: list[str]
     ) -> dict[str, dict[str, Any]]:
@@ -90,27 +82,6 @@ class LightragClient:
         )
         outcomes: dict[str, dict[str, Any]] = result["results"]
         return outcomes
-
-    def holds(self, collection: str, doc_id: str) -> bool:
-        """Whether the graph holds this document, fully processed."""
-        try:
-            self.call("GET", f"/collections/{collection}/documents/{doc_id}")
-        except ShieldError as exc:
-            if exc.status_code == 404:
-                return False
-            raise
-        return True
-
-    def forget(self, collection: str, doc_id: str) -> str:
-        """Delete a document from the graph: `deleted`, `absent`, `no graph`, or why it failed
-        (the vector store's deletion stands either way; deleting again retries the graph)."""
-        if self._service is None:
-            return "no graph"
-        try:
-            result = self.call("DELETE", f"/collections/{collection}/documents/{doc_id}")
-        except ShieldError as exc:
-            return f"failed: {exc.message}"
-        return "deleted" if result.get("deleted") else "absent"
 
     def close(self) -> None:
         if self._service is not None:

@@ -48,13 +48,8 @@ MAX_BATCH_DOCUMENTS = 256
 MAX_BATCH_DELETES = 1000
 
 
-class BatchDocument(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BatchDocument(DocumentChunks):
     document_id: str = Field(min_length=1, max_length=128)
-    chunks: list[Annotated[str, Field(max_length=100_000)]] = Field(
-        min_length=1, max_length=MAX_CHUNKS
-    )
 
 
 class GraphBatch(BaseModel):
