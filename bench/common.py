@@ -103,9 +103,19 @@ class Platform:
     """Redis, shield-api and `workers` shield-workers as real processes on loopback, started by
     the same support code the tests use."""
 
-    def __init__(self, root: Path, workers: int = 1, graph: bool = False, **env: str) -> None:
+    def __init__(
+        self,
+        root: Path,
+        workers: int = 1,
+        graph: bool = False,
+        seed_data: Path | None = None,
+        **env: str,
+    ) -> None:
+        """`seed_data`: a data dir (collections made beforehand) that shield-api starts with."""
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
+        if seed_data is not None:
+            shutil.copytree(seed_data, root / "data")
         self.root = root
         self.redis = RedisServer(root)
         common = {

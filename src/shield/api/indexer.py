@@ -1,8 +1,9 @@
 """Builds the embedded store's HNSW index in the background, once writes have gone quiet.
 
-Qdrant Edge indexes only when asked (`optimize()`), and the call holds Python's GIL for its whole
-duration, stalling every request of this process meanwhile (docs/adr/0001). So it runs only when
-enough points wait to be indexed (SHIELD_INDEX_MIN_POINTS) and no document has been written for
+Qdrant Edge indexes only when asked (`optimize()`). The store builds the index in a child
+process on a copy of the collection and swaps it in (`shield.vectorstore.indexbuild`), so this
+process keeps answering meanwhile; the build still takes CPU, so it runs only when enough points
+wait to be indexed (SHIELD_INDEX_MIN_POINTS) and no document has been written for
 SHIELD_INDEX_IDLE_SECONDS: after a bulk ingest, not in the middle of one. Until then searches
 scan the newest points exactly, which stays fast for that many points.
 """
@@ -18,6 +19,7 @@ from shield.metrics import INDEX_SECONDS
 
 log = get_logger(__name__)
 CHECK_SECONDS = 5.0
+FAILED_WAIT_SECONDS = 60.0  # after a failed build, before the next try: each copies the shard
 
 
 def index_if_due(services: Services) -> bool:
@@ -36,9 +38,12 @@ def index_if_due(services: Services) -> bool:
 
 
 async def run_indexer(services: Services, interval: float = CHECK_SECONDS) -> None:
+    wait = interval
     while True:
-        await asyncio.sleep(interval)
+        await asyncio.sleep(wait)
+        wait = interval
         try:
             await asyncio.to_thread(index_if_due, services)
         except Exception as exc:  # noqa: BLE001 - try again later; searches still work
             log.warning("vector_index_failed", error=str(exc))
+            wait = max(interval, FAILED_WAIT_SECONDS)

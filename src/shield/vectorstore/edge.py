@@ -7,6 +7,7 @@ docs/adr/0001-embedded-vector-store.md for why it is the default. Layout:
     <root>/<collection>/collection.json       embedding model, dimension, search settings
     <root>/<collection>/shard/                the Qdrant Edge shard
     <root>/<collection>/shard.reindex/        the shard being rebuilt with a lexical index
+    <root>/<collection>/shard.indexing/       a copy of the shard whose HNSW index is being built
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,7 @@ from shield.vectorstore.base import (
     WriteLocks,
     dense_part,
 )
+from shield.vectorstore.indexbuild import IndexBuild
 from shield.vectorstore.lexical import (
     DEFAULT_LEXICAL,
     LEXICAL_VECTOR,
@@ -56,7 +59,8 @@ from shield.vectorstore.lexical import (
 )
 
 META_FILE = "collection.json"
-SHARD, REBUILT, REPLACED = "shard", "shard.reindex", "shard.old"
+SHARD, REBUILT, REPLACED, BUILDING = "shard", "shard.reindex", "shard.old", "shard.indexing"
+JOURNAL_LIMIT = 10_000
 _FUSION = {Fusion.DBSF: qe.Fusion.Dbsf(), Fusion.RRF: qe.Fusion.Rrf(k=60)}
 _SCHEMAS = {
     "keyword": qe.PayloadSchemaType.Keyword,
@@ -92,6 +96,23 @@ def _filter(where: Sequence[Match]) -> qe.Filter | None:
     return qe.Filter(must=conditions)
 
 
+@dataclass
+class _Journal:
+    """The writes to a collection since its shard was copied for an index build, to apply to
+    the built copy too; past JOURNAL_LIMIT of them the build is dropped (and tried again once
+    writes are quiet) rather than holding them all in memory."""
+
+    operations: list[qe.UpdateOperation] = field(default_factory=list)
+    overflowed: bool = False
+
+    def add(self, operation: qe.UpdateOperation) -> None:
+        if len(self.operations) >= JOURNAL_LIMIT:
+            self.overflowed = True
+            self.operations.clear()
+        elif not self.overflowed:
+            self.operations.append(operation)
+
+
 class EdgeVectorStore(VectorStore):
     backend = "embedded"
 
@@ -114,6 +135,9 @@ class EdgeVectorStore(VectorStore):
         self._meta: dict[str, CollectionInfo] = {}
         self._locks = WriteLocks()
         self._written: dict[str, int] = {}  # points upserted since the index was last built
+        # Per collection whose index is being built: the writes made since its shard was copied.
+        self._journals: dict[str, _Journal] = {}
+        self._build: IndexBuild | None = None
         self._guard = threading.RLock()
 
     # -- collections -------------------------------------------------------------------------
@@ -165,7 +189,8 @@ class EdgeVectorStore(VectorStore):
                     raise StoreError(f"collection {name!r} does not exist")
                 directory = self._dir(name)
                 if not (directory / SHARD).exists() and (directory / REPLACED).exists():
-                    (directory / REPLACED).rename(directory / SHARD)  # a reindex was cut short
+                    (directory / REPLACED).rename(directory / SHARD)  # a swap was cut short
+                shutil.rmtree(directory / BUILDING, ignore_errors=True)  # an index build, too
                 try:
                     shard = qe.EdgeShard.load(str(directory / SHARD))
                 except Exception as exc:
@@ -198,6 +223,8 @@ class EdgeVectorStore(VectorStore):
         with self._guard:
             if self._read_meta(name) is None:
                 return False
+            if self._build is not None and self._build.shard_dir.parent == self._dir(name):
+                self._build.cancel()  # it writes into the folder about to be removed
             shard = self._shards.pop(name, None)
             if shard is not None:
                 shard.close()
@@ -222,22 +249,28 @@ class EdgeVectorStore(VectorStore):
         encoder = encoder_for(self._settings(name).lexical)
         batch = [self._point(p, encoder) for p in points]
         with self._locks.held(name):
-            self._shard(name).update(qe.UpdateOperation.upsert_points(batch))
+            self._apply(name, qe.UpdateOperation.upsert_points(batch))
         with self._guard:
             self._written[name] = self._written.get(name, 0) + len(batch)
+
+    def _apply(self, name: str, operation: qe.UpdateOperation) -> None:
+        """A write, with the collection's write lock held; kept for an index being built."""
+        self._shard(name).update(operation)
+        journal = self._journals.get(name)
+        if journal is not None:
+            journal.add(operation)
 
     def delete_points(self, name: str, ids: Sequence[str]) -> None:
         if ids:
             with self._locks.held(name):
-                operation = qe.UpdateOperation.delete_points([uuid.UUID(i) for i in ids])
-                self._shard(name).update(operation)
+                self._apply(name, qe.UpdateOperation.delete_points([uuid.UUID(i) for i in ids]))
 
     def delete_matching(self, name: str, where: Sequence[Match]) -> None:
         flt = _filter(where)
         if flt is None:
             raise ValueError("refusing to delete every point: give at least one condition")
         with self._locks.held(name):
-            self._shard(name).update(qe.UpdateOperation.delete_points_by_filter(flt))
+            self._apply(name, qe.UpdateOperation.delete_points_by_filter(flt))
 
     def search(self, name: str, query: StoreQuery) -> list[ScoredRecord]:
         encoder = (
@@ -374,37 +407,102 @@ class EdgeVectorStore(VectorStore):
 
     def create_index(self, name: str, key: str, kind: str) -> None:
         with self._locks.held(name):
-            self._shard(name).update(qe.UpdateOperation.create_field_index(key, _SCHEMAS[kind]))
+            self._apply(name, qe.UpdateOperation.create_field_index(key, _SCHEMAS[kind]))
 
     # -- maintenance -------------------------------------------------------------------------
 
     def pending_index_points(self) -> int:
-        """Dense vectors not yet in an HNSW index. The shard's own count cannot tell: it counts
-        the lexical vectors as indexed too (they always are). So a collection with the lexical
-        index counts the points written since its index was last built; after a restart it
-        starts from what the shard can say, which leaves it at 0 until it is written to."""
         with self._guard:
-            shards = list(self._shards.items())
-        total = 0
-        for name, shard in shards:
-            if self._settings(name).lexical is not None:
-                total += self._written.get(name, 0)
-                continue
-            info = shard.info()
-            total += max(0, info.points_count - info.indexed_vectors_count)
-        return total
+            names = list(self._shards)
+        return sum(self._pending(name) for name in names)
+
+    def _pending(self, name: str) -> int:
+        """Dense vectors of a collection not yet in an HNSW index. The shard's own count cannot
+        tell: it counts the lexical vectors as indexed too (they always are). So a collection with
+        the lexical index counts the points written since its index was last built; after a
+        restart it starts from what the shard can say, which leaves it at 0 until written to."""
+        if self._settings(name).lexical is not None:
+            with self._guard:
+                return self._written.get(name, 0)
+        info = self._shard(name).info()
+        return max(0, info.points_count - info.indexed_vectors_count)
 
     def optimize(self) -> None:
+        """Build the HNSW index of every open collection that has points waiting for it, each
+        in a child process (`indexbuild`), while this one keeps searching and writing."""
         with self._guard:
-            shards = list(self._shards.items())
-        for name, shard in shards:
-            written = self._written.get(name, 0)
-            shard.optimize()
-            with self._guard:  # what was written meanwhile waits for the next build
-                self._written[name] = max(0, self._written.get(name, 0) - written)
+            names = list(self._shards)
+        for name in names:
+            if self._pending(name) > 0:
+                self._build_index(name)
+
+    def _build_index(self, name: str) -> None:
+        directory = self._dir(name)
+        building = directory / BUILDING
+        with self._locks.held(name):
+            with self._guard:
+                shard = self._shards.get(name)
+                if shard is None:  # deleted meanwhile
+                    return
+                written = self._written.get(name, 0)
+            shutil.rmtree(building, ignore_errors=True)
+            shard.flush()
+            shutil.copytree(directory / SHARD, building)
+            journal = self._journals[name] = _Journal()
+        try:
+            build = IndexBuild(building)
+            with self._guard:
+                self._build = build
+            try:
+                build.wait()
+            except StoreError:
+                with self._guard:
+                    if self._shards.get(name) is not shard:
+                        return  # deleted or closed meanwhile, which stopped the build
+                raise
+            with self._locks.held(name):
+                self._swap_built(name, shard, journal, written)
+        finally:
+            with self._locks.held(name):
+                self._journals.pop(name, None)
+            with self._guard:
+                self._build = None
+            shutil.rmtree(building, ignore_errors=True)
+
+    def _swap_built(self, name: str, copied: qe.EdgeShard, journal: _Journal, written: int) -> None:
+        """Put the built copy in place of the shard it was copied from, with the writes made
+        since; the caller holds the collection's write lock."""
+        with self._guard:
+            if self._shards.get(name) is not copied:
+                return  # deleted, reindexed or closed meanwhile: the copy is out of date
+        if journal.overflowed:
+            raise StoreError(
+                f"collection {name!r} took over {JOURNAL_LIMIT} writes while its index was "
+                "built; the build is dropped and tried again once writes are quiet"
+            )
+        directory = self._dir(name)
+        built = qe.EdgeShard.load(str(directory / BUILDING))
+        try:
+            for operation in journal.operations:  # in their order: the same state as the live shard
+                built.update(operation)
+            built.flush()
+        finally:
+            built.close()
+        with self._guard:
+            # A crash between the two renames leaves shard.old, which _shard() puts back; one
+            # before them leaves the live shard as it was, with every write.
+            self._shards.pop(name).close()
+            (directory / SHARD).rename(directory / REPLACED)
+            (directory / BUILDING).rename(directory / SHARD)
+            self._shards[name] = qe.EdgeShard.load(str(directory / SHARD))
+            shutil.rmtree(directory / REPLACED)
+            # What was written during the build is in the shard but not yet in its index.
+            self._written[name] = max(0, self._written.get(name, 0) - written)
 
     def close(self) -> None:
         with self._guard:
+            if self._build is not None:
+                self._build.cancel()
             for shard in self._shards.values():
                 shard.flush()
                 shard.close()
