@@ -3,12 +3,22 @@ LightRAG installing packages at run time."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
+from collections.abc import Sequence
 
+import numpy as np
 import pipmaster
 import pytest
 
-from shield.graph.engine import extraction_rows, merged_descriptions
+from shield.embeddings import Embedder
+from shield.graph.engine import (
+    _embedding_func,
+    _inserting,
+    extraction_rows,
+    graph_text,
+    merged_descriptions,
+)
 from shield.graph.extractor import OfflineExtractor
 from shield.graph.offline import RuntimeInstallRefused
 from shield.graph.tokenizer import PackedCharTokenizer
@@ -65,3 +75,51 @@ def test_lightrag_cannot_install_packages_at_run_time() -> None:
 
     with pytest.raises(RuntimeInstallRefused, match="neo4j"):
         pipmaster.install("neo4j")
+
+
+def test_the_graph_embeds_entities_by_name_and_relations_by_keywords_and_names() -> None:
+    # The shapes LightRAG gives its entity and relation vector stores (operate.py).
+    entity = "Marta Kovac\nMarta Kovac is the harbour master of Port Elira."
+    relation = "schedules ferry\tMarta Kovac\nAlbatross\nShe schedules the night ferry."
+    assert graph_text(entity) == "Marta Kovac"
+    assert graph_text(relation) == "schedules ferry\tMarta Kovac\nAlbatross"
+    assert len(graph_text("x" * 500)) == 96
+
+
+class _CountingEmbedder(Embedder):
+    model_name = "counting"
+    dimension = 4
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen += texts
+        return np.array([[len(t), 1.0, 0.0, 0.0] for t in texts], dtype=np.float32)
+
+
+def test_documents_going_in_embed_each_graph_text_once_and_chunks_in_full() -> None:
+    embedder = _CountingEmbedder()
+    embed = _embedding_func(embedder)
+    chunk = "Marta Kovac schedules the night ferry Albatross."
+    entity = "Marta Kovac\nMarta Kovac is the harbour master."
+    merged = "Marta Kovac\nMarta Kovac is the harbour master. She schedules the ferry."
+
+    async def insert() -> list[np.ndarray]:
+        token = _inserting.set(frozenset([chunk]))
+        try:
+            return [await embed([chunk, entity]), await embed([merged, entity])]
+        finally:
+            _inserting.reset(token)
+
+    first, second = asyncio.run(insert())
+    assert embedder.seen == [chunk, "Marta Kovac"]  # the merged entity came from the cache
+    assert first.shape == second.shape == (2, 4)
+    assert first[0][0] == len(chunk)
+    assert first[1][0] == second[0][0] == len("Marta Kovac")
+
+    async def query() -> np.ndarray:
+        return await embed([entity])
+
+    asyncio.run(query())  # a query embeds its keywords as given, not from the cache
+    assert embedder.seen[-1] == entity

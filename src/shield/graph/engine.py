@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -41,6 +42,11 @@ SUMMARY_INPUT = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
 MAX_SUMMARY_CHARS = 2000
 MODES = ("naive", "local", "global", "hybrid", "mix")
 MAX_GRAPH_TEXT_CHARS = 96
+GRAPH_CACHE_SIZE = 20_000  # vectors of graph texts kept (about 30 MB at 384 dimensions)
+# LightRAG embeds in calls of EMBEDDING_BATCH texts, EMBEDDING_CALLS at once: fewer and bigger
+# than its defaults (10 and 8), which cut two cores' work into many small forward passes.
+EMBEDDING_BATCH = 32
+EMBEDDING_CALLS = 2
 _MAX_KEYWORD_CHARS = 200  # a keyword made of a whole query, when no keyword could be found
 
 
@@ -113,21 +119,60 @@ _inserting: ContextVar[frozenset[str] | None] = ContextVar("inserting", default=
 
 
 def graph_text(text: str) -> str:
-    """What the graph embeds of an entity or a relation while documents go in: its names and
-    the start of its description. Query keywords are names and short phrases, and embedding
-    every description in full costs the graph several times what its chunks cost."""
-    return text[:MAX_GRAPH_TEXT_CHARS]
+    """What the graph embeds of an entity or a relation while documents go in: an entity by its
+    name (LightRAG hands `name\ndescription`), a relation by its keywords and the two names it
+    joins (`keywords\tsource\ntarget\ndescription`). Query keywords are names and short
+    phrases; embedding the descriptions too cost the graph several times what its chunks cost
+    (docs/BENCHMARKS.md), and a name embeds the same each time its entity is merged again."""
+    head, _, rest = text.partition("\n")
+    if "\t" in head:
+        head = head + "\n" + rest.partition("\n")[0]
+    return head[:MAX_GRAPH_TEXT_CHARS]
+
+
+class _VectorCache:
+    """The vectors of the graph texts embedded lately: an entity or a relation merged again by
+    a later document is embedded under the same text."""
+
+    def __init__(self, size: int = GRAPH_CACHE_SIZE) -> None:
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, text: str) -> np.ndarray | None:
+        vector = self._vectors.get(text)
+        if vector is not None:
+            self._vectors.move_to_end(text)
+        return vector
+
+    def put(self, text: str, vector: np.ndarray) -> None:
+        self._vectors[text] = vector
+        self._vectors.move_to_end(text)
+        while len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
 
 
 def _embedding_func(embedder: Embedder) -> Callable[..., Awaitable[np.ndarray]]:
     # A closure, not a bound method: LightRAG deep-copies its configuration, and copying a
     # bound method would copy the engine (locks and all) with it; functions are not copied.
+    cache = _VectorCache()
+
     async def embed(texts: list[str], **_: Any) -> np.ndarray:
         chunks = _inserting.get()
-        if chunks is not None:  # chunks in full; entities and relations by their start
-            texts = [text if text in chunks else graph_text(text) for text in texts]
-        vectors = await asyncio.to_thread(embedder.embed, list(texts))
-        return np.asarray(vectors, dtype=np.float32)
+        if chunks is None:  # a query's keywords, as they are
+            return np.asarray(await asyncio.to_thread(embedder.embed, list(texts)), np.float32)
+        # Chunks in full; entities and relations by their names, from the cache where it can.
+        wanted = [text if text in chunks else graph_text(text) for text in texts]
+        vectors: dict[str, np.ndarray] = {}
+        for text in wanted:
+            if (vector := cache.get(text)) is not None:
+                vectors[text] = vector
+        missing = [text for text in dict.fromkeys(wanted) if text not in vectors]
+        if missing:
+            fresh = await asyncio.to_thread(embedder.embed, missing)
+            for text, vector in zip(missing, fresh, strict=True):
+                vectors[text] = np.asarray(vector, dtype=np.float32)
+                cache.put(text, vectors[text])
+        return np.stack([vectors[text] for text in wanted])
 
     return embed
 
@@ -173,6 +218,8 @@ class GraphEngine:
                     entity_extract_max_gleaning=0,
                     # A batch's chunks are extracted concurrently: this bounds the LLM's load.
                     llm_model_max_async=self.llm_concurrency,
+                    embedding_batch_num=EMBEDDING_BATCH,
+                    embedding_func_max_async=EMBEDDING_CALLS,
                     enable_llm_cache=True,
                 )
                 await rag.initialize_storages()
