@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+import uuid
 
+import pytest
 from redis import Redis
 from rq import Queue
 from rq.exceptions import AbandonedJobError
@@ -15,7 +17,7 @@ from shield.jobs.callbacks import on_job_failure
 from shield.jobs.models import JobState, JobStatus
 from shield.jobs.queue import JobQueue
 from shield.jobs.requests import DocumentIngest
-from shield.jobs.store import JobStore, events_key
+from shield.jobs.store import INDEX_KEY, JobCursor, JobFilter, JobStore, events_key, state_key
 
 
 def text_job(text: str) -> DocumentIngest:
@@ -138,3 +140,49 @@ def test_reaper_fails_jobs_whose_queue_entry_vanished(redis_client: Redis) -> No
         assert state.status == JobStatus.QUEUED
     # Final jobs leave the active set; unfinished ones stay in it.
     assert queue.store.active_since_before(time.time(), 10) == [old_but_queued.job_id, kept.job_id]
+
+
+def _stored_job(store: JobStore, created: float, collection: str = "docs") -> JobState:
+    state = JobState(job_id=uuid.uuid4().hex, kind="document", collection=collection)
+    store.create(state, {"kind": "document", "text": "x"}, created)
+    return state
+
+
+def test_pages_list_every_job_once_newest_first_even_when_created_at_the_same_time(
+    redis_client: Redis,
+) -> None:
+    store = JobStore(redis_client, 3600)
+    jobs = [_stored_job(store, 1000.0 + (i // 4)) for i in range(12)]  # in fours per instant
+    seen: list[str] = []
+    after: JobCursor | None = None
+    for _ in range(20):
+        page = store.page(JobFilter(), 5, after)
+        seen += [job.job_id for job in page.jobs]
+        after = page.next_cursor
+        if after is None:
+            break
+    assert sorted(seen) == sorted(job.job_id for job in jobs)
+    assert len(seen) == len(set(seen))
+    created = {job.job_id: 1000.0 + (i // 4) for i, job in enumerate(jobs)}
+    assert [created[i] for i in seen] == sorted(created.values(), reverse=True)
+
+
+def test_a_page_filters_and_forgets_jobs_whose_state_expired(redis_client: Redis) -> None:
+    store = JobStore(redis_client, 3600)
+    ops = [_stored_job(store, 1000.0 + i, "ops") for i in range(3)]
+    _stored_job(store, 2000.0, "legal")
+    redis_client.delete(state_key(ops[0].job_id))  # expired
+    page = store.page(JobFilter(collection="ops"), 10)
+    assert [job.job_id for job in page.jobs] == [ops[2].job_id, ops[1].job_id]
+    assert page.next_cursor is None
+    assert redis_client.zscore(INDEX_KEY, ops[0].job_id) is None
+    queued = JobFilter(statuses=frozenset({JobStatus.QUEUED}), kinds=frozenset({"crawl"}))
+    assert store.page(queued, 10).jobs == []
+
+
+def test_a_cursor_is_only_one_this_api_gave() -> None:
+    cursor = JobCursor(1764772800.123, "5f0e")
+    assert JobCursor.decode(cursor.encode()) == cursor
+    for bad in ("", "not-base64!", "WzFd", "eyJhIjoxfQ"):
+        with pytest.raises(ValueError, match="not a cursor this API gave"):
+            JobCursor.decode(bad)

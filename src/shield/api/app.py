@@ -24,6 +24,7 @@ from shield.jobs.reaper import run_reaper
 from shield.logging import get_logger
 from shield.vectorstore import VectorStore
 from shield.web.errors import install_error_handlers
+from shield.web.query import reject_unknown_query
 
 log = get_logger(__name__)
 
@@ -66,11 +67,12 @@ def create_app(
     )
     install_error_handlers(app)
     document_validation_errors(app)
-    protected = [Depends(require_token)]
-    app.include_router(health.router)
+    known_query = Depends(reject_unknown_query)
+    protected = [Depends(require_token), known_query]  # a 401 before anything else
+    app.include_router(health.router, dependencies=[known_query], responses=error_responses(422))
     routers = (ingest, jobs, search, documents, graph, internal)
     for router in (module.router for module in routers):
-        app.include_router(router, dependencies=protected, responses=error_responses(401, 503))
+        app.include_router(router, dependencies=protected, responses=error_responses(401, 422, 503))
     app.add_middleware(
         RequestMiddleware,
         router_app=app.router,

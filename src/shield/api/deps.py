@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from shield.api.services import Services
+from shield.fields import COLLECTION_NAME_PATTERN
 from shield.web.auth import bearer_guard
 
 
@@ -16,6 +17,8 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+# A collection named in the query string (`?collection=ops`).
+CollectionQuery = Annotated[str | None, Query(pattern=COLLECTION_NAME_PATTERN)]
 
 
 # Every route but health and the API's description: `Authorization: Bearer <SHIELD_API_TOKEN>`.

@@ -8,7 +8,8 @@ from typing import Any
 
 from shield import __version__
 
-_JOB_ID = "5f0e9c2a7b8d4e1f9a3c6b0d2e4f6a8b"
+JOB_ID = "5f0e9c2a7b8d4e1f9a3c6b0d2e4f6a8b"
+JOB_CURSOR = "WzE3NjQ3NzI4MDAuMTIzLCI1ZjBlOWMyYTdiOGQ0ZTFmOWEzYzZiMGQyZTRmNmE4YiJd"
 _DOC_ID = "3b1d6f0a-8c2e-5d4b-9f7a-1e6c0b2d4a8f"
 
 
@@ -54,14 +55,14 @@ INGEST = examples(
 )
 
 JOB_ACCEPTED = {
-    "job_id": _JOB_ID,
+    "job_id": JOB_ID,
     "status": "queued",
-    "status_url": f"/jobs/{_JOB_ID}",
-    "events_url": f"/jobs/{_JOB_ID}/events",
+    "status_url": f"/jobs/{JOB_ID}",
+    "events_url": f"/jobs/{JOB_ID}/events",
 }
 
 JOB_STATE: dict[str, Any] = {
-    "job_id": _JOB_ID,
+    "job_id": JOB_ID,
     "kind": "document",
     "status": "succeeded",
     "stage": "done",
@@ -158,7 +159,7 @@ SEARCH_RESPONSE = {
                 "chunk_count": 3,
                 "content_hash": "9f2c4e6a8b0d1f3e5a7c9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e",
                 "ingested_at": "2026-12-01T09:30:01.402+00:00",
-                "job_id": _JOB_ID,
+                "job_id": JOB_ID,
                 "collection": "shield",
                 "metadata": {"team": "ops"},
             },
@@ -203,6 +204,11 @@ COLLECTIONS = {
     ]
 }
 
+CANCEL_JOBS = examples(
+    queued=("Every queued job of a collection", {"status": ["queued"], "collection": "ops"}),
+    crawls=("Crawls, queued or running", {"kind": ["crawl"]}),
+)
+
 COLLECTION_CREATE = examples(
     default=("Both indexes, the measured default fusion", {"name": "runbooks"}),
     rrf=("Hybrid searches fused by rank alone", {"name": "tickets", "fusion": "rrf"}),
@@ -216,7 +222,7 @@ DOCUMENT = {
     "content_hash": "9f2c4e6a8b0d1f3e5a7c9b2d4f6e8a0c1b3d5f7e9a2c4b6d8f0e1a3c5b7d9f2e",
     "ingested_at": "2026-12-01T09:30:01.402+00:00",
     "collection": "shield",
-    "job_id": _JOB_ID,
+    "job_id": JOB_ID,
     "metadata": {"team": "ops"},
     "graph": "stored",
     "graph_error": None,

@@ -29,7 +29,8 @@ _DESCRIPTIONS = {
     409: "The job has already ended (it cannot be cancelled), or the collection was built "
     "with another embedding model.",
     413: "The body, text or file is larger than the configured limit.",
-    422: "A field is missing, of the wrong type or out of range; `fields` names each one.",
+    422: "A field is missing, of the wrong type or out of range (`fields` names each one), or "
+    "a query parameter is one the route does not take (`unknown` names them).",
     415: "The file is not in a format Shield reads, or its bytes do not match its extension.",
     503: "A dependency (Redis, the vector store, shield-lightrag) is unavailable or its circuit "
     "breaker is open; `Retry-After` says when to try again.",

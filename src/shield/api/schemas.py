@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shield.fields import CollectionName, SearchMode, check_metadata
+from shield.jobs.models import JobKind, JobState
 from shield.vectorstore.base import DEFAULT_FUSION, Fusion
 
 #: Results a search may skip.
@@ -29,6 +30,29 @@ class GraphQuery(_Strict):
     )
     collection: CollectionName | None = None
     top_k: int = Field(default=20, ge=1, le=200, description="Entities or relations retrieved.")
+
+
+class JobList(BaseModel):
+    jobs: list[JobState]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null once every job kept was listed."
+    )
+
+
+class CancelJobs(_Strict):
+    """Which unfinished jobs to cancel; every filter given must match."""
+
+    status: list[Literal["queued", "running"]] = Field(
+        default=["queued", "running"],
+        min_length=1,
+        description="Only jobs in these states (finished jobs cannot be cancelled).",
+    )
+    kind: list[JobKind] | None = Field(default=None, description="Only jobs of these kinds.")
+    collection: CollectionName | None = Field(default=None, description="Only this collection's.")
+
+
+class JobsCancelled(BaseModel):
+    cancelled: list[str] = Field(description="The ids of the jobs cancelled by this call.")
 
 
 class JobAccepted(BaseModel):

@@ -29,6 +29,7 @@ from shield.logging import get_logger
 from shield.metrics import LIGHTRAG_OPERATIONS
 from shield.web.auth import bearer_guard
 from shield.web.errors import install_error_handlers
+from shield.web.query import reject_unknown_query
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -149,9 +150,9 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
     )
     app.state.settings = settings
     install_error_handlers(app)
-    protected = [Depends(require_token)]
+    protected = [Depends(require_token), Depends(reject_unknown_query)]
 
-    @app.get("/healthz")
+    @app.get("/healthz", dependencies=[Depends(reject_unknown_query)])
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 

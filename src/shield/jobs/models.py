@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,9 @@ class JobStatus(StrEnum):
 
 
 FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
+UNFINISHED_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+# Uploads are `document` jobs; `reindex` jobs run inside shield-api.
+JobKind = Literal["document", "crawl", "reindex"]
 
 
 class JobError(BaseModel):

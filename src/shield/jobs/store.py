@@ -8,19 +8,25 @@ cannot overwrite it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
 
-from shield.jobs.models import JobState, utcnow
+from shield.jobs.models import JobState, JobStatus, utcnow
 
 KEY_PREFIX = "shield:job:"
 INDEX_KEY = "shield:jobs"
 ACTIVE_KEY = "shield:jobs:active"  # jobs not yet in a final state, by creation time
 CANCEL_PREFIX = "shield:job-cancel:"
 EVENTS_MAXLEN = 1000
+SCAN_BATCH = 200
+MAX_SCANNED = 10_000  # jobs one page looks at: a rare filter answers fewer, with a cursor
 
 _UPDATE = """
 local current = redis.call('GET', KEYS[1])
@@ -72,6 +78,53 @@ def heartbeat_key(job_id: str) -> str:
 def upload_key(job_id: str) -> str:
     """An uploaded file's bytes, kept until its job reaches a final state."""
     return KEY_PREFIX + job_id + ":upload"
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    """Which jobs a listing or a bulk cancel is about; an empty set matches every value."""
+
+    statuses: frozenset[JobStatus] = field(default_factory=frozenset)
+    kinds: frozenset[str] = field(default_factory=frozenset)
+    collection: str | None = None
+
+    def matches(self, state: JobState) -> bool:
+        return (
+            (not self.statuses or state.status in self.statuses)
+            and (not self.kinds or state.kind in self.kinds)
+            and (self.collection is None or state.collection == self.collection)
+        )
+
+
+@dataclass(frozen=True)
+class JobCursor:
+    """Where a listing stopped: the last job it looked at (newest first: creation time, then
+    id). Opaque to clients."""
+
+    created: float
+    job_id: str
+
+    def encode(self) -> str:
+        raw = json.dumps([self.created, self.job_id], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> JobCursor:
+        """Raises ValueError for anything but a cursor this API gave."""
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            created, job_id = json.loads(raw)
+        except (binascii.Error, ValueError, TypeError) as exc:
+            raise ValueError("not a cursor this API gave; pass next_cursor as it came") from exc
+        if not isinstance(created, int | float) or not isinstance(job_id, str):
+            raise ValueError("not a cursor this API gave; pass next_cursor as it came")
+        return cls(float(created), job_id)
+
+
+@dataclass
+class JobPage:
+    jobs: list[JobState]
+    next_cursor: JobCursor | None  # None: every job kept has been looked at
 
 
 class JobStore:
@@ -146,9 +199,71 @@ class JobStore:
         return bool(saved)
 
     def recent(self, limit: int) -> list[JobState]:
-        ids: Any = self.redis.zrevrange(INDEX_KEY, 0, limit - 1)
-        states = [self.get(i.decode() if isinstance(i, bytes) else i) for i in ids]
-        return [s for s in states if s is not None]
+        return self.page(JobFilter(), limit).jobs
+
+    def page(self, where: JobFilter, limit: int, after: JobCursor | None = None) -> JobPage:
+        """Up to `limit` jobs matching `where`, newest first, from just after `after`. Looks at
+        MAX_SCANNED jobs at most, so a filter that few jobs match answers in bounded time with a
+        cursor to go on from. Ids whose state has expired are dropped from the index."""
+        found: list[JobState] = []
+        expired: list[str] = []
+        last: JobCursor | None = None
+        scanned = 0
+        try:
+            for batch in self._newest_first(after):
+                raw: Any = self.redis.mget([state_key(job_id) for job_id, _ in batch])
+                for (job_id, created), data in zip(batch, raw, strict=True):
+                    scanned += 1
+                    last = JobCursor(created, job_id)
+                    if data is None:
+                        expired.append(job_id)
+                        continue
+                    state = JobState.model_validate_json(data)
+                    if where.matches(state):
+                        found.append(state)
+                    if len(found) == limit or scanned >= MAX_SCANNED:
+                        return JobPage(found, last)
+            return JobPage(found, None)
+        finally:
+            if expired:  # after the scan: removing during it would shift its offsets
+                self.redis.zrem(INDEX_KEY, *expired)
+
+    def _newest_first(self, after: JobCursor | None) -> Iterator[list[tuple[str, float]]]:
+        top: float | str = "+inf" if after is None else after.created
+        offset = 0
+        while True:
+            rows: Any = self.redis.zrevrangebyscore(
+                INDEX_KEY, top, "-inf", start=offset, num=SCAN_BATCH, withscores=True
+            )
+            if not rows:
+                return
+            offset += len(rows)
+            batch = [(_text(member), float(score)) for member, score in rows]
+            if after is not None:  # the same creation time: ids after the cursor's only
+                batch = [
+                    (job_id, created)
+                    for job_id, created in batch
+                    if created < after.created or job_id < after.job_id
+                ]
+            if batch:
+                yield batch
+
+    def unfinished(self, where: JobFilter) -> list[JobState]:
+        """Jobs not yet in a final state that match `where`, oldest first; read whole before
+        any is acted on (finishing one takes it out of the set being read)."""
+        states: list[JobState] = []
+        offset = 0
+        while True:
+            ids: Any = self.redis.zrange(ACTIVE_KEY, offset, offset + SCAN_BATCH - 1)
+            if not ids:
+                return states
+            offset += len(ids)
+            raw: Any = self.redis.mget([state_key(_text(i)) for i in ids])
+            for data in raw:
+                if data is not None:
+                    state = JobState.model_validate_json(data)
+                    if not state.is_final and where.matches(state):
+                        states.append(state)
 
     def active_since_before(self, timestamp: float, limit: int) -> list[str]:
         """Ids of unfinished jobs created before `timestamp`, oldest first."""
@@ -171,3 +286,7 @@ class JobStore:
 
     def cancel_requested(self, job_id: str) -> bool:
         return bool(self.redis.exists(CANCEL_PREFIX + job_id))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

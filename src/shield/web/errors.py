@@ -49,12 +49,15 @@ def _location(loc: tuple[object, ...]) -> str:
 
 def _allowed_methods(request: Request) -> str:
     """Every method of the path: Starlette's 405 names only those of the first route that matched
-    it, and a path may have several (GET and DELETE /jobs/{job_id} are two routes)."""
-    methods: set[str] = set()
+    it, and a path may have several (GET and DELETE /jobs/{job_id} are two routes). A path
+    written out in full is its own resource: POST /jobs/cancel is not a job named `cancel`."""
+    exact: set[str] = set()
+    templated: set[str] = set()
+    path = request.url.path
     for route in iter_route_contexts(request.app.routes):
-        if route.methods and route.path and compile_path(route.path)[0].match(request.url.path):
-            methods |= route.methods
-    return ", ".join(sorted(methods))
+        if route.methods and route.path and compile_path(route.path)[0].match(path):
+            (exact if route.path == path else templated).update(route.methods)
+    return ", ".join(sorted(exact or templated))
 
 
 def install_error_handlers(app: FastAPI) -> None:

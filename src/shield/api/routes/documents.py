@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Path, Request, Response, status
 
 from shield.api import examples
-from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.deps import CollectionQuery, ServicesDep, collection_or_default
 from shield.api.graphstate import graph_forget, with_graph_state
 from shield.api.openapi import error_responses
 from shield.api.reindexing import submit_reindex
@@ -18,7 +18,6 @@ from shield.errors import NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
 
 router = APIRouter(tags=["documents"])
-CollectionQuery = Annotated[str | None, Query(pattern=COLLECTION_NAME_PATTERN)]
 
 
 @router.get(

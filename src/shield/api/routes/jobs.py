@@ -8,19 +8,21 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import redis
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
 from shield.api import examples
-from shield.api.deps import ServicesDep
+from shield.api.deps import CollectionQuery, ServicesDep
 from shield.api.graphstate import with_graph_progress
 from shield.api.openapi import error_responses
-from shield.api.schemas import JobAccepted
+from shield.api.schemas import CancelJobs, JobAccepted, JobList, JobsCancelled
 from shield.api.services import STREAM_BLOCK_SECONDS
-from shield.errors import DependencyUnavailable, NotFound
-from shield.jobs.models import FINAL_STATUSES, JobState
-from shield.jobs.store import events_key, state_key
+from shield.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound
+from shield.jobs.models import FINAL_STATUSES, JobKind, JobState, JobStatus
+from shield.jobs.store import JobCursor, JobFilter, events_key, state_key
+from shield.logging import get_logger
 
+log = get_logger(__name__)
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
@@ -48,13 +50,52 @@ def _load(services: ServicesDep, job_id: str) -> JobState:
 
 @router.get(
     "",
-    summary="Recent jobs, newest first",
-    responses=examples.answer({"jobs": [examples.JOB_STATE]}),
+    summary="Jobs kept, newest first, by status, kind and collection, a page at a time",
+    responses={
+        **examples.answer({"jobs": [examples.JOB_STATE], "next_cursor": examples.JOB_CURSOR}),
+        **error_responses(422),
+    },
 )
 def list_jobs(
-    services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
-) -> dict[str, list[JobState]]:
-    return {"jobs": services.call_redis(services.jobs.recent, limit)}
+    services: ServicesDep,
+    status: Annotated[list[JobStatus] | None, Query(description="Repeat for several.")] = None,
+    kind: Annotated[list[JobKind] | None, Query(description="Repeat for several.")] = None,
+    collection: CollectionQuery = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the page before.")
+    ] = None,
+) -> JobList:
+    try:
+        after = JobCursor.decode(cursor) if cursor is not None else None
+    except ValueError as exc:
+        raise InvalidInput(f"cursor: {exc}") from None
+    where = JobFilter(frozenset(status or ()), frozenset(kind or ()), collection)
+    page = services.call_redis(services.jobs.page, where, limit, after)
+    cursor_out = page.next_cursor.encode() if page.next_cursor is not None else None
+    return JobList(jobs=page.jobs, next_cursor=cursor_out)
+
+
+@router.post(
+    "/cancel",
+    summary="Cancel every unfinished job that matches the filters",
+    responses={**examples.answer({"cancelled": [examples.JOB_ID]}), **error_responses(400)},
+)
+def cancel_jobs(
+    body: Annotated[CancelJobs, Body(openapi_examples=examples.CANCEL_JOBS)], services: ServicesDep
+) -> JobsCancelled:
+    where = JobFilter(
+        frozenset(JobStatus(s) for s in body.status), frozenset(body.kind or ()), body.collection
+    )
+    cancelled = []
+    for state in services.call_redis(services.jobs.unfinished, where):
+        try:
+            services.call_redis(services.queue.cancel, state)
+        except Conflict:
+            continue  # it finished meanwhile
+        cancelled.append(state.job_id)
+    log.info("jobs_cancelled", count=len(cancelled), collection=body.collection)
+    return JobsCancelled(cancelled=cancelled)
 
 
 @router.get(

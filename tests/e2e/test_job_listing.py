@@ -1,0 +1,117 @@
+"""Listing jobs by status, kind and collection a page at a time, cancelling them by the same
+filters, and query parameters no route takes, over HTTP against a running shield-api (no
+worker: every job stays queued until cancelled)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from support.services import ApiServer
+
+pytestmark = pytest.mark.slow
+
+
+def _collection() -> str:
+    return f"jobs-{uuid.uuid4().hex[:8]}"
+
+
+def _submit(client: httpx.Client, collection: str, kind: str = "document") -> str:
+    body: dict[str, Any] = {"kind": "document", "text": "A note.", "source": uuid.uuid4().hex}
+    if kind == "crawl":
+        body = {"kind": "crawl", "url": "https://docs.example.org/"}
+    response = client.post("/ingest-async", json={**body, "collection": collection})
+    assert response.status_code == 202, response.text
+    return str(response.json()["job_id"])
+
+
+def _ids(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [job["job_id"] for job in response.json()["jobs"]]
+
+
+def test_jobs_are_listed_by_status_kind_and_collection(api: ApiServer) -> None:
+    ops, legal = _collection(), _collection()
+    with api.client() as client:
+        documents = [_submit(client, ops) for _ in range(3)]
+        crawl = _submit(client, ops, "crawl")
+        other = _submit(client, legal)
+        assert set(_ids(client.get("/jobs", params={"collection": ops}))) == {*documents, crawl}
+        assert _ids(client.get("/jobs", params={"collection": ops, "kind": "crawl"})) == [crawl]
+        both = {"collection": ops, "kind": ["crawl", "document"], "status": "queued"}
+        assert len(_ids(client.get("/jobs", params=both))) == 4
+        done = {"collection": ops, "status": ["succeeded", "failed"]}
+        assert _ids(client.get("/jobs", params=done)) == []
+        assert other in _ids(client.get("/jobs", params={"collection": legal}))
+        newest = client.get("/jobs", params={"collection": ops}).json()["jobs"]
+        assert [job["job_id"] for job in newest] == [crawl, *reversed(documents)]
+
+
+def test_a_cursor_walks_every_page_once(api: ApiServer) -> None:
+    ops = _collection()
+    with api.client() as client:
+        submitted = [_submit(client, ops) for _ in range(7)]
+        seen: list[str] = []
+        params: dict[str, Any] = {"collection": ops, "limit": 3}
+        for _ in range(5):
+            page = client.get("/jobs", params=params)
+            seen += _ids(page)
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                break
+            params["cursor"] = cursor
+        assert seen == list(reversed(submitted))
+
+
+def test_cancel_by_filter_cancels_only_what_matches(api: ApiServer) -> None:
+    ops, legal = _collection(), _collection()
+    with api.client() as client:
+        documents = [_submit(client, ops) for _ in range(3)]
+        crawl = _submit(client, ops, "crawl")
+        other = _submit(client, legal)
+        body = {"collection": ops, "kind": ["document"], "status": ["queued"]}
+        cancelled = client.post("/jobs/cancel", json=body)
+        assert cancelled.status_code == 200, cancelled.text
+        assert sorted(cancelled.json()["cancelled"]) == sorted(documents)
+        states = {job: client.get(f"/jobs/{job}").json()["status"] for job in [*documents, crawl]}
+        assert states == {**dict.fromkeys(documents, "cancelled"), crawl: "queued"}
+        assert client.get(f"/jobs/{other}").json()["status"] == "queued"
+        again = client.post("/jobs/cancel", json=body)
+        assert again.json()["cancelled"] == []
+        rest = client.post("/jobs/cancel", json={"collection": ops})
+        assert rest.json()["cancelled"] == [crawl]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "body", "says"),
+    [
+        ("GET", "/jobs", {"stauts": "queued"}, None, "unknown query parameter stauts"),
+        ("GET", "/jobs", {"status": "finished"}, None, "status"),
+        ("GET", "/jobs", {"kind": "video"}, None, "kind"),
+        ("GET", "/jobs", {"cursor": "not-a-cursor"}, None, "not a cursor this api gave"),
+        ("GET", "/jobs", {"collection": "../etc"}, None, "collection"),
+        ("GET", "/documents", {"colection": "ops"}, None, "takes: collection"),
+        ("GET", "/healthz", {"verbose": "1"}, None, "unknown query parameter verbose"),
+        ("POST", "/search", {"limit": "3"}, {"query": "x"}, "unknown query parameter limit"),
+        ("POST", "/jobs/cancel", {}, {"status": ["succeeded"]}, "status"),
+        ("POST", "/jobs/cancel", {}, {"status": []}, "status"),
+        ("POST", "/jobs/cancel", {}, {"colection": "ops"}, "colection"),
+    ],
+)
+def test_bad_filters_and_unknown_parameters_get_a_clear_422(
+    api: ApiServer,
+    method: str,
+    path: str,
+    params: dict[str, str],
+    body: dict[str, Any] | None,
+    says: str,
+) -> None:
+    with api.client() as client:
+        response = client.request(method, path, params=params, json=body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert says in error["message"].lower(), error["message"]
