@@ -16,37 +16,23 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from shield import __version__
+from shield.client.api import client_settings
+from shield.client.jobs import jobs
 from shield.config import (
+    ENV_PREFIX,
     SERVICE_SETTINGS,
     ApiSettings,
-    ClientSettings,
     LightragSettings,
     McpSettings,
     ServiceSettings,
     WorkerSettings,
+    friendly_errors,
 )
 from shield.fields import SearchMode
 from shield.logging import configure_logging, get_logger
 from shield.resilience import configure_breakers
 
-ENV_PREFIX = "SHIELD_"
 S = TypeVar("S", bound=ServiceSettings)
-
-
-def friendly_errors(error: ValidationError) -> list[str]:
-    """One line per problem, naming the environment variable to fix."""
-    lines = []
-    for item in error.errors():
-        loc = [str(p) for p in item.get("loc", ())]
-        name = f"{ENV_PREFIX}{loc[0].upper()}" if loc else "configuration"
-        message = str(item.get("msg", "")).removeprefix("Value error, ")
-        given = item.get("input")
-        shown = "" if not loc or "token" in name.lower() or "key" in name.lower() else given
-        suffix = (
-            f" (got {shown!r})" if shown not in ("", None) and not isinstance(shown, dict) else ""
-        )
-        lines.append(f"{name}: {message}{suffix}" if loc else message)
-    return lines
 
 
 def _known_variables(cls: type[BaseSettings]) -> set[str]:
@@ -254,7 +240,7 @@ def evaluate(
     from shield.errors import ShieldError
     from shield.evaluation.beir import DatasetError
 
-    settings = _client_settings_or_exit()
+    settings = client_settings()
     chosen = [SearchMode(m) for m in modes] or list(SearchMode)
     try:
         run_evaluation(settings, dataset, collection, keep, chosen, as_json)
@@ -264,13 +250,7 @@ def evaluate(
         raise click.ClickException(exc.message) from None
 
 
-def _client_settings_or_exit() -> ClientSettings:
-    try:
-        return ClientSettings()
-    except ValidationError as error:
-        for line in friendly_errors(error):
-            click.echo(f"shield: {line}", err=True)
-        sys.exit(2)
+main.add_command(jobs)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shield.fields import COLLECTION_NAME_PATTERN
@@ -506,3 +506,22 @@ SERVICE_SETTINGS: dict[str, type[BaseSettings]] = {
     "mcp": McpSettings,
     "lightrag": LightragSettings,
 }
+
+
+ENV_PREFIX = "SHIELD_"
+
+
+def friendly_errors(error: ValidationError) -> list[str]:
+    """One line per problem, naming the environment variable to fix."""
+    lines = []
+    for item in error.errors():
+        loc = [str(p) for p in item.get("loc", ())]
+        name = f"{ENV_PREFIX}{loc[0].upper()}" if loc else "configuration"
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
+        given = item.get("input")
+        shown = "" if not loc or "token" in name.lower() or "key" in name.lower() else given
+        suffix = (
+            f" (got {shown!r})" if shown not in ("", None) and not isinstance(shown, dict) else ""
+        )
+        lines.append(f"{name}: {message}{suffix}" if loc else message)
+    return lines

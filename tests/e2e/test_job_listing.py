@@ -1,16 +1,19 @@
 """Listing jobs by status, kind and collection a page at a time, cancelling them by the same
-filters, and query parameters no route takes, over HTTP against a running shield-api (no
-worker: every job stays queued until cancelled)."""
+filters, and query parameters no route takes, over HTTP and through `shield jobs`, against a
+running shield-api (no worker: every job stays queued until cancelled)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner, Result
 
-from support.services import ApiServer
+from shield.cli import main
+from support.services import TOKEN, ApiServer
 
 pytestmark = pytest.mark.slow
 
@@ -115,3 +118,52 @@ def test_bad_filters_and_unknown_parameters_get_a_clear_422(
     error = response.json()["error"]
     assert error["code"] == "invalid_input"
     assert says in error["message"].lower(), error["message"]
+
+
+def _shield(api: ApiServer, *args: str) -> Result:
+    env = {"SHIELD_API_URL": api.url, "SHIELD_API_TOKEN": TOKEN}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_the_jobs_command_lists_shows_and_cancels_by_filter(api: ApiServer) -> None:
+    ops = _collection()
+    with api.client() as client:
+        documents = [_submit(client, ops) for _ in range(3)]
+        crawl = _submit(client, ops, "crawl")
+    listed = _shield(api, "jobs", "--collection", ops, "--limit", "0", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [j["job_id"] for j in json.loads(listed.output)["jobs"]] == [
+        crawl,
+        *reversed(documents),
+    ]
+    two = _shield(api, "jobs", "--collection", ops, "--kind", "document", "--limit", "2", "--json")
+    assert len(json.loads(two.output)["jobs"]) == 2
+    table = _shield(api, "jobs", "--collection", ops, "--status", "queued")
+    assert table.exit_code == 0
+    assert crawl in table.output
+    assert "0/0 documents" in table.output or "0/1 documents" in table.output
+    shown = _shield(api, "jobs", "show", crawl, "--json")
+    assert json.loads(shown.output)["kind"] == "crawl"
+    cancelled = _shield(
+        api, "jobs", "cancel", "--all", "--kind", "document", "--collection", ops, "--json"
+    )
+    assert sorted(json.loads(cancelled.output)["cancelled"]) == sorted(documents)
+    one = _shield(api, "jobs", "cancel", crawl)
+    assert one.exit_code == 0
+    assert "cancelled 1 job" in one.output
+    again = _shield(api, "jobs", "cancel", crawl)  # already ended: shield-api's 409, said
+    assert again.exit_code == 1
+    assert "cannot be cancelled" in again.output
+    unknown = _shield(api, "jobs", "show", "0" * 32)
+    assert unknown.exit_code == 1
+    assert "no job" in unknown.output
+
+
+def test_the_jobs_command_says_when_shield_api_cannot_be_reached() -> None:
+    env = {"SHIELD_API_URL": "http://127.0.0.1:9", "SHIELD_API_TOKEN": TOKEN}
+    result = CliRunner().invoke(main, ["jobs"], env=env)
+    assert result.exit_code == 3
+    assert "unreachable" in result.output
+    usage = CliRunner().invoke(main, ["jobs", "cancel", "--status", "queued"], env=env)
+    assert usage.exit_code == 2
+    assert "--all" in usage.output

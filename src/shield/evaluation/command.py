@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from shield.client.output import console as stdout_console
 from shield.config import ClientSettings
 from shield.evaluation.baseline import bm25_run
 from shield.evaluation.beir import Dataset, load
@@ -77,8 +77,7 @@ def run_evaluation(
     if as_json:
         print(json.dumps(report, indent=2))
     else:
-        # Piped, a console is 80 columns: the table is wider, and wrapped rows read badly.
-        Console(width=None if sys.stdout.isatty() else 120).print(table(report, dataset))
+        stdout_console().print(table(report, dataset))
         if keep:
             console.print(f"kept collection {evaluation.collection!r}")
     return report

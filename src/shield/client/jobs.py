@@ -1,0 +1,188 @@
+"""`shield jobs`: list jobs by status, kind and collection, show one, cancel one, several or every
+one that matches."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+import click
+from rich.table import Column, Table
+
+from shield.client.api import ShieldApi, client_settings
+from shield.client.output import console, print_json
+from shield.jobs.models import JobKind, JobStatus
+
+PAGE = 500
+_STATUSES = [s.value for s in JobStatus]
+_UNFINISHED = ["queued", "running"]
+
+
+def _progress(job: dict[str, Any]) -> str:
+    progress = job.get("progress", {})
+    if job["kind"] == "reindex":
+        return f"{progress.get('points_done', 0)}/{progress.get('points_total', 0)} points"
+    if job["kind"] == "crawl":
+        return f"{progress.get('pages_fetched', 0)} pages"
+    return f"{progress.get('documents_done', 0)}/{progress.get('documents_total', 0)} documents"
+
+
+def _table(jobs: list[dict[str, Any]]) -> Table:
+    table = Table(Column("job", no_wrap=True), "kind", "status", "stage", "collection")
+    table.add_column("progress")
+    table.add_column("created", no_wrap=True)
+    for job in jobs:
+        table.add_row(
+            job["job_id"],
+            job["kind"],
+            job["status"],
+            job["stage"],
+            job["collection"],
+            _progress(job),
+            job["created_at"][:19].replace("T", " "),
+        )
+    return table
+
+
+def list_jobs(
+    api: ShieldApi,
+    statuses: tuple[str, ...],
+    kinds: tuple[str, ...],
+    collection: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Newest first, page after page, until `limit` jobs (0: every one kept)."""
+    params: dict[str, Any] = {"status": list(statuses), "kind": list(kinds)}
+    if collection:
+        params["collection"] = collection
+    jobs: list[dict[str, Any]] = []
+    while True:
+        wanted = PAGE if limit == 0 else min(PAGE, limit - len(jobs))
+        page = api.call("GET", "/jobs", params={**params, "limit": wanted})
+        jobs += page["jobs"]
+        if page["next_cursor"] is None or (limit and len(jobs) >= limit):
+            return jobs
+        params["cursor"] = page["next_cursor"]
+
+
+@click.group("jobs", invoke_without_command=True)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(_STATUSES),
+    help="Only jobs in this state (repeatable).",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(get_args(JobKind)),
+    help="Only jobs of this kind (repeatable).",
+)
+@click.option("--collection", help="Only this collection's jobs.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="How many to show, newest first; 0 for every job kept.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON.")
+@click.pass_context
+def jobs(
+    context: click.Context,
+    statuses: tuple[str, ...],
+    kinds: tuple[str, ...],
+    collection: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List jobs, newest first (or: show, cancel)."""
+    if context.invoked_subcommand is not None:
+        return
+    with ShieldApi(client_settings()) as api:
+        found = list_jobs(api, statuses, kinds, collection, limit)
+    if as_json:
+        print_json({"jobs": found})
+    elif found:
+        console().print(_table(found))
+    else:
+        click.echo("no jobs match", err=True)
+
+
+@jobs.command("show")
+@click.argument("job_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the job as JSON.")
+def show(job_id: str, as_json: bool) -> None:
+    """A job's state, progress and what became of each document or page."""
+    with ShieldApi(client_settings()) as api:
+        job = api.call("GET", f"/jobs/{job_id}")
+    if as_json:
+        print_json(job)
+        return
+    out = console()
+    out.print(_table([job]))
+    if job.get("error"):
+        out.print(f"error: {job['error']['code']}: {job['error']['message']}")
+    items = job.get("result", {}).get("documents", [])
+    if items:
+        table = Table("source", "status", "chunks", "graph", "error")
+        for item in items:
+            table.add_row(
+                item["source"],
+                item["status"],
+                str(item.get("chunks", 0)),
+                item.get("graph") or "",
+                item.get("error") or item.get("graph_error") or "",
+            )
+        out.print(table)
+
+
+@jobs.command("cancel")
+@click.argument("job_ids", nargs=-1)
+@click.option(
+    "--all", "everything", is_flag=True, help="Every unfinished job that matches the filters below."
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(_UNFINISHED),
+    help="With --all: only jobs in this state (repeatable; default both).",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(get_args(JobKind)),
+    help="With --all: only jobs of this kind (repeatable).",
+)
+@click.option("--collection", help="With --all: only this collection's jobs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cancelled ids as JSON.")
+def cancel(
+    job_ids: tuple[str, ...],
+    everything: bool,
+    statuses: tuple[str, ...],
+    kinds: tuple[str, ...],
+    collection: str | None,
+    as_json: bool,
+) -> None:
+    """Cancel jobs by id, or with --all every unfinished one that matches."""
+    if bool(job_ids) == everything:
+        raise click.UsageError("name the jobs to cancel, or give --all (with filters)")
+    if not everything and (statuses or kinds or collection):
+        raise click.UsageError("--status, --kind and --collection go with --all")
+    with ShieldApi(client_settings()) as api:
+        if everything:
+            body: dict[str, Any] = {"status": list(statuses or _UNFINISHED)}
+            if kinds:
+                body["kind"] = list(kinds)
+            if collection:
+                body["collection"] = collection
+            cancelled = api.call("POST", "/jobs/cancel", json=body)["cancelled"]
+        else:
+            cancelled = [api.call("DELETE", f"/jobs/{job_id}")["job_id"] for job_id in job_ids]
+    if as_json:
+        print_json({"cancelled": cancelled})
+    else:
+        click.echo(f"cancelled {len(cancelled)} job{'s' if len(cancelled) != 1 else ''}")
