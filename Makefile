@@ -71,6 +71,7 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	@scripts/bootstrap.sh --bench
 	$(BIN)/python -m bench.vectorstore
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.indexing
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.documents
 	$(BIN)/python -m bench.crawl

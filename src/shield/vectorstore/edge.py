@@ -489,6 +489,8 @@ class EdgeVectorStore(VectorStore):
         finally:
             built.close()
         with self._guard:
+            if self._shards.get(name) is not copied:
+                return  # the store closed meanwhile
             # A crash between the two renames leaves shard.old, which _shard() puts back; one
             # before them leaves the live shard as it was, with every write.
             self._shards.pop(name).close()
