@@ -3,7 +3,8 @@ one that matches."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from collections.abc import Callable
+from typing import Any, TypeVar, get_args
 
 import click
 from rich.table import Column, Table
@@ -13,6 +14,7 @@ from shield.client.output import console, print_json
 from shield.jobs.models import JobKind, JobStatus
 
 PAGE = 500
+Command = TypeVar("Command", bound=Callable[..., Any])
 _STATUSES = [s.value for s in JobStatus]
 _UNFINISHED = ["queued", "running"]
 
@@ -64,22 +66,40 @@ def list_jobs(
         params["cursor"] = page["next_cursor"]
 
 
+def _filters(statuses: list[str], prefix: str = "") -> Callable[[Command], Command]:
+    """The --status, --kind and --collection options of listing and cancelling."""
+
+    def say(text: str) -> str:
+        return (prefix + text)[0].upper() + (prefix + text)[1:]
+
+    options = [
+        click.option(
+            "--status",
+            "statuses",
+            multiple=True,
+            type=click.Choice(statuses),
+            help=say("only jobs in this state (repeatable)."),
+        ),
+        click.option(
+            "--kind",
+            "kinds",
+            multiple=True,
+            type=click.Choice(get_args(JobKind)),
+            help=say("only jobs of this kind (repeatable)."),
+        ),
+        click.option("--collection", help=say("only this collection's jobs.")),
+    ]
+
+    def decorate(command: Command) -> Command:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @click.group("jobs", invoke_without_command=True)
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    type=click.Choice(_STATUSES),
-    help="Only jobs in this state (repeatable).",
-)
-@click.option(
-    "--kind",
-    "kinds",
-    multiple=True,
-    type=click.Choice(get_args(JobKind)),
-    help="Only jobs of this kind (repeatable).",
-)
-@click.option("--collection", help="Only this collection's jobs.")
+@_filters(_STATUSES)
 @click.option(
     "--limit",
     type=click.IntRange(min=0),
@@ -141,23 +161,12 @@ def show(job_id: str, as_json: bool) -> None:
 @jobs.command("cancel")
 @click.argument("job_ids", nargs=-1)
 @click.option(
-    "--all", "everything", is_flag=True, help="Every unfinished job that matches the filters below."
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Every unfinished job (queued or running) that matches the filters below.",
 )
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    type=click.Choice(_UNFINISHED),
-    help="With --all: only jobs in this state (repeatable; default both).",
-)
-@click.option(
-    "--kind",
-    "kinds",
-    multiple=True,
-    type=click.Choice(get_args(JobKind)),
-    help="With --all: only jobs of this kind (repeatable).",
-)
-@click.option("--collection", help="With --all: only this collection's jobs.")
+@_filters(_UNFINISHED, prefix="with --all: ")
 @click.option("--json", "as_json", is_flag=True, help="Print the cancelled ids as JSON.")
 def cancel(
     job_ids: tuple[str, ...],
