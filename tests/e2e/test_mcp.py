@@ -61,6 +61,8 @@ def test_tools_are_listed_with_their_schemas(mcp_server: McpProcess) -> None:
         "ingest_doc",
         "crawl_web",
         "get_job_status",
+        "list_jobs",
+        "cancel_job",
         "list_documents",
         "delete_document",
         "list_collections",
@@ -414,3 +416,44 @@ def test_the_breaker_recovers_by_itself_when_shield_api_returns(
         server.stop()
         if api is not None:
             api.stop()
+
+
+def test_jobs_are_listed_and_an_ended_one_is_not_cancelled(mcp_server: McpProcess) -> None:
+    collection = f"mcp-jobs-{os.getpid()}"
+
+    async def body(session: ClientSession) -> dict[str, Any]:
+        job = structured(
+            await session.call_tool(
+                "ingest_doc",
+                {
+                    "text": "The lift is serviced on Mondays.",
+                    "source": "lift.md",
+                    "collection": collection,
+                },
+            )
+        )
+        for _ in range(300):
+            state = structured(await session.call_tool("get_job_status", {"job_id": job["job_id"]}))
+            if state["status"] in ("succeeded", "failed"):
+                break
+            await asyncio.sleep(0.1)
+        done = {"collection": collection, "status": ["succeeded"], "kind": ["document"]}
+        return {
+            "job": job,
+            "listed": structured(await session.call_tool("list_jobs", done)),
+            "queued": structured(
+                await session.call_tool(
+                    "list_jobs", {"collection": collection, "status": ["queued"]}
+                )
+            ),
+            "cancel": await session.call_tool("cancel_job", {"job_id": job["job_id"]}),
+            "bad": await session.call_tool("list_jobs", {"status": ["finished"]}),
+        }
+
+    out = with_session(mcp_server.url, MCP_TOKEN, body)
+    assert [j["job_id"] for j in out["listed"]["jobs"]] == [out["job"]["job_id"]]
+    assert out["listed"]["next_cursor"] is None
+    assert out["queued"]["jobs"] == []
+    assert out["cancel"].is_error
+    assert "cannot be cancelled" in out["cancel"].content[0].text
+    assert out["bad"].is_error

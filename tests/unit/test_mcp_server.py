@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from shield.config import McpSettings
 from shield.mcp.server import CallLimiter, build_server, build_verifier
 
-WRITE_TOOLS = {"qdrant_store", "ingest_doc", "crawl_web", "delete_document"}
+WRITE_TOOLS = {"qdrant_store", "ingest_doc", "crawl_web", "delete_document", "cancel_job"}
 
 
 def tool_names(read_only: bool) -> set[str]:
@@ -26,7 +26,8 @@ def test_read_only_mode_has_no_write_tools() -> None:
     assert tool_names(read_only=False) >= WRITE_TOOLS
     read_only = tool_names(read_only=True)
     assert not WRITE_TOOLS & read_only
-    assert {"qdrant_find", "get_job_status", "list_documents", "list_collections"} <= read_only
+    readers = {"qdrant_find", "get_job_status", "list_jobs", "list_documents", "list_collections"}
+    assert readers <= read_only
 
 
 # What each tool does, as a client must be told: (read only, may replace or remove, the same
@@ -34,6 +35,7 @@ def test_read_only_mode_has_no_write_tools() -> None:
 BEHAVIOUR = {
     "qdrant_find": (True, False, True, False),
     "get_job_status": (True, False, True, False),
+    "list_jobs": (True, False, True, False),
     "list_documents": (True, False, True, False),
     "list_collections": (True, False, True, False),
     "lightrag_query": (True, False, True, False),
@@ -41,6 +43,7 @@ BEHAVIOUR = {
     "ingest_doc": (False, True, True, True),  # fetches URLs; an unchanged document stays as it is
     "crawl_web": (False, True, False, True),  # each call is a new crawl of a site that changes
     "delete_document": (False, True, True, False),
+    "cancel_job": (False, True, True, False),  # stops work; cancelled twice is cancelled once
 }
 
 

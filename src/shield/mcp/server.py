@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from shield import __version__
 from shield.config import McpSettings, secret_value
 from shield.errors import DependencyUnavailable
+from shield.jobs.models import JobKind, JobStatus
 from shield.mcp.api import ShieldApi
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
 from shield.web.tokens import bearer_token, token_matches
@@ -305,6 +306,38 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         if not job_id.isalnum():
             raise ToolError("job_id is the 32-character id an ingest tool returned")
         result: dict[str, Any] = await shield.call("GET", f"/jobs/{job_id}")
+        return result
+
+    @tool("list_jobs", _reads("List jobs"))
+    async def list_jobs(
+        status: Annotated[
+            list[JobStatus] | None, Field(description="Only jobs in these states.")
+        ] = None,
+        kind: Annotated[list[JobKind] | None, Field(description="Only of these kinds.")] = None,
+        collection: Collection = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="Jobs, newest first.")] = 20,
+        cursor: Annotated[
+            str | None, Field(description="next_cursor of the previous answer, for more.")
+        ] = None,
+    ) -> dict[str, Any]:
+        """Jobs newest first, by state, kind and collection; next_cursor pages on."""
+        params = _drop_none(
+            status=status, kind=kind, collection=collection, limit=limit, cursor=cursor
+        )
+        result: dict[str, Any] = await shield.call("GET", "/jobs", params=params)
+        return result
+
+    @tool(
+        "cancel_job",
+        _writes("Cancel a job", replaces=True, idempotent=True, open_world=False),
+    )
+    async def cancel_job(
+        job_id: Annotated[str, Field(description="The job_id to cancel.")],
+    ) -> dict[str, Any]:
+        """Cancel a queued or running job: it stores nothing more (what it stored stays)."""
+        if not job_id.isalnum():
+            raise ToolError("job_id is the 32-character id an ingest tool returned")
+        result: dict[str, Any] = await shield.call("DELETE", f"/jobs/{job_id}")
         return result
 
 
