@@ -109,13 +109,13 @@ def test_timeouts_say_which_limit(redis_client: Redis) -> None:
     assert "SHIELD_JOB_TIMEOUT" in after.error.message
 
 
-def test_recent_lists_newest_first(redis_client: Redis) -> None:
+def test_a_page_lists_newest_first(redis_client: Redis) -> None:
     queue = new_queue(redis_client)
     ids = []
     for _ in range(3):
         ids.append(queue.submit(text_job("x"), "docs").job_id)
         time.sleep(0.01)
-    assert [s.job_id for s in queue.store.recent(2)] == ids[::-1][:2]
+    assert [s.job_id for s in queue.store.page(JobFilter(), 2).jobs] == ids[::-1][:2]
     assert isinstance(queue.queue, Queue)
 
 

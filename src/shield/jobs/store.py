@@ -198,9 +198,6 @@ class JobStore:
         )
         return bool(saved)
 
-    def recent(self, limit: int) -> list[JobState]:
-        return self.page(JobFilter(), limit).jobs
-
     def page(self, where: JobFilter, limit: int, after: JobCursor | None = None) -> JobPage:
         """Up to `limit` jobs matching `where`, newest first, from just after `after`. Looks at
         MAX_SCANNED jobs at most, so a filter that few jobs match answers in bounded time with a
