@@ -207,7 +207,7 @@ class JobStore:
         last: JobCursor | None = None
         scanned = 0
         try:
-            for batch in self._newest_first(after):
+            for batch in self._newest_first(after, first=limit):
                 raw: Any = self.redis.mget([state_key(job_id) for job_id, _ in batch])
                 for (job_id, created), data in zip(batch, raw, strict=True):
                     scanned += 1
@@ -225,13 +225,18 @@ class JobStore:
             if expired:  # after the scan: removing during it would shift its offsets
                 self.redis.zrem(INDEX_KEY, *expired)
 
-    def _newest_first(self, after: JobCursor | None) -> Iterator[list[tuple[str, float]]]:
+    def _newest_first(
+        self, after: JobCursor | None, first: int
+    ) -> Iterator[list[tuple[str, float]]]:
+        """Ids and creation times after `after`, in batches: `first` ids (what an unfiltered
+        page needs), then SCAN_BATCH at a time."""
         top: float | str = "+inf" if after is None else after.created
-        offset = 0
+        offset, size = 0, min(first, SCAN_BATCH)
         while True:
             rows: Any = self.redis.zrevrangebyscore(
-                INDEX_KEY, top, "-inf", start=offset, num=SCAN_BATCH, withscores=True
+                INDEX_KEY, top, "-inf", start=offset, num=size, withscores=True
             )
+            size = SCAN_BATCH
             if not rows:
                 return
             offset += len(rows)
