@@ -5,6 +5,10 @@ running shield-api (no worker: every job stays queued until cancelled)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 import uuid
 from typing import Any
 
@@ -167,3 +171,28 @@ def test_the_jobs_command_says_when_shield_api_cannot_be_reached() -> None:
     usage = CliRunner().invoke(main, ["jobs", "cancel", "--status", "queued"], env=env)
     assert usage.exit_code == 2
     assert "--all" in usage.output
+
+
+def test_show_follow_prints_each_change_and_exits_with_the_outcome(api: ApiServer) -> None:
+    ops = _collection()
+    with api.client() as client:
+        job = _submit(client, ops)
+        env = {**os.environ, "SHIELD_API_URL": api.url, "SHIELD_API_TOKEN": TOKEN}
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "shield.cli", "jobs", "show", job, "--follow"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        time.sleep(3)  # following: the job is queued, the stream open
+        assert follower.poll() is None
+        assert client.delete(f"/jobs/{job}").status_code == 200
+        out, err = follower.communicate(timeout=60)
+    assert follower.returncode == 1, err  # it did not succeed
+    lines = out.splitlines()
+    assert lines[0].startswith("queued")
+    assert any(line.startswith("cancelled") for line in lines), out
+    assert job in out  # then the job's table
+    ended = _shield(api, "jobs", "show", job, "--follow", "--json")  # already ended: at once
+    assert ended.exit_code == 1

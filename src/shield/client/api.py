@@ -7,10 +7,13 @@ unavailable (worth trying again later).
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
+import httpx
 from pydantic import ValidationError
 
 from shield.config import ClientSettings, friendly_errors
@@ -41,7 +44,8 @@ def client_settings() -> ClientSettings:
 
 class ShieldApi:
     def __init__(self, settings: ClientSettings) -> None:
-        self._client = ServiceClient(api_endpoint(settings), api_breaker(settings, "cli"))
+        self.endpoint = api_endpoint(settings)
+        self._client = ServiceClient(self.endpoint, api_breaker(settings, "cli"))
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """The JSON of a 2xx answer; otherwise an exception that prints the API's own message
@@ -53,6 +57,23 @@ class ShieldApi:
         if response.status_code >= 400:
             raise Refused(f"{method} {path}: {response.status_code} {error_message(response)}")
         return response.json()
+
+    def job_events(self, job_id: str) -> Iterator[dict[str, Any]]:
+        """Each state of the job from its event stream (SSE), until a final one."""
+        self.call("GET", f"/jobs/{job_id}")  # an unknown job is refused before streaming
+        # No read timeout: the stream is quiet between changes (a ping every 15 s).
+        timeout = httpx.Timeout(self.endpoint.timeout, read=None)
+        url = f"{self.endpoint.base_url}/jobs/{job_id}/events"
+        try:
+            with httpx.stream("GET", url, headers=self.endpoint.headers, timeout=timeout) as reply:
+                if reply.status_code >= 400:
+                    reply.read()
+                    raise Refused(f"GET {url}: {reply.status_code} {error_message(reply)}")
+                for line in reply.iter_lines():
+                    if line.startswith("data:"):
+                        yield dict(json.loads(line.removeprefix("data:").strip()))
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"the event stream of job {job_id} broke off: {exc}") from None
 
     def close(self) -> None:
         self._client.close()

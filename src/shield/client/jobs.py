@@ -3,13 +3,14 @@ one that matches."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar, get_args
 
 import click
 from rich.table import Column, Table
 
-from shield.client.api import ShieldApi, client_settings
+from shield.client.api import REFUSED, ShieldApi, client_settings
 from shield.client.output import console, print_json
 from shield.jobs.models import JobKind, JobStatus
 
@@ -132,11 +133,30 @@ def jobs(
 
 @jobs.command("show")
 @click.argument("job_id")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Print each change until the job ends; exit 0 if it succeeded, 1 if not.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the job as JSON.")
-def show(job_id: str, as_json: bool) -> None:
+def show(job_id: str, follow: bool, as_json: bool) -> None:
     """A job's state, progress and what became of each document or page."""
     with ShieldApi(client_settings()) as api:
-        job = api.call("GET", f"/jobs/{job_id}")
+        if follow:
+            _follow(api, job_id, as_json)
+        job = api.call("GET", f"/jobs/{job_id}")  # with its documents' graph states, live
+    _show(job, as_json)
+    if follow and job["status"] != "succeeded":
+        sys.exit(REFUSED)
+
+
+def _follow(api: ShieldApi, job_id: str, as_json: bool) -> None:
+    """A line for each change of the job until it ends (on stderr with --json)."""
+    for job in api.job_events(job_id):
+        click.echo(f"{job['status']:<9} {job['stage']:<12} {_progress(job)}", err=as_json)
+
+
+def _show(job: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(job)
         return
