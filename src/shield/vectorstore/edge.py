@@ -481,13 +481,14 @@ class EdgeVectorStore(VectorStore):
                 "built; the build is dropped and tried again once writes are quiet"
             )
         directory = self._dir(name)
-        built = qe.EdgeShard.load(str(directory / BUILDING))
-        try:
-            for operation in journal.operations:  # in their order: the same state as the live shard
-                built.update(operation)
-            built.flush()
-        finally:
-            built.close()
+        if journal.operations:  # the usual build, after writes went quiet, has none
+            built = qe.EdgeShard.load(str(directory / BUILDING))
+            try:
+                for operation in journal.operations:  # in their order: as on the live shard
+                    built.update(operation)
+                built.flush()
+            finally:
+                built.close()
         with self._guard:
             if self._shards.get(name) is not copied:
                 return  # the store closed meanwhile
