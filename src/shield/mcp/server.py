@@ -187,6 +187,12 @@ def _writes(title: str, *, replaces: bool, idempotent: bool, open_world: bool) -
     )
 
 
+def _job_path(job_id: str) -> str:
+    if not job_id.isalnum():
+        raise ToolError("job_id is the 32-character id an ingest tool returned")
+    return f"/jobs/{job_id}"
+
+
 def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
     """The tools that queue work (crawls, documents) and follow it."""
 
@@ -303,9 +309,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         job_id: Annotated[str, Field(description="The job_id an ingest tool returned.")],
     ) -> dict[str, Any]:
         """A job's status, stage, progress and result."""
-        if not job_id.isalnum():
-            raise ToolError("job_id is the 32-character id an ingest tool returned")
-        result: dict[str, Any] = await shield.call("GET", f"/jobs/{job_id}")
+        result: dict[str, Any] = await shield.call("GET", _job_path(job_id))
         return result
 
     @tool("list_jobs", _reads("List jobs"))
@@ -335,9 +339,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         job_id: Annotated[str, Field(description="The job_id to cancel.")],
     ) -> dict[str, Any]:
         """Cancel a queued or running job: it stores nothing more (what it stored stays)."""
-        if not job_id.isalnum():
-            raise ToolError("job_id is the 32-character id an ingest tool returned")
-        result: dict[str, Any] = await shield.call("DELETE", f"/jobs/{job_id}")
+        result: dict[str, Any] = await shield.call("DELETE", _job_path(job_id))
         return result
 
 
