@@ -35,17 +35,22 @@ def _submit(client: httpx.Client, collection: str, kind: str = "document") -> st
     return str(response.json()["job_id"])
 
 
+def _jobs_in_two_collections(client: httpx.Client) -> tuple[str, list[str], str, str, str]:
+    """Three document jobs and a crawl in one new collection, a document job in another."""
+    ops, legal = _collection(), _collection()
+    documents = [_submit(client, ops) for _ in range(3)]
+    crawl = _submit(client, ops, "crawl")
+    return ops, documents, crawl, legal, _submit(client, legal)
+
+
 def _ids(response: httpx.Response) -> list[str]:
     assert response.status_code == 200, response.text
     return [job["job_id"] for job in response.json()["jobs"]]
 
 
 def test_jobs_are_listed_by_status_kind_and_collection(api: ApiServer) -> None:
-    ops, legal = _collection(), _collection()
     with api.client() as client:
-        documents = [_submit(client, ops) for _ in range(3)]
-        crawl = _submit(client, ops, "crawl")
-        other = _submit(client, legal)
+        ops, documents, crawl, legal, other = _jobs_in_two_collections(client)
         assert set(_ids(client.get("/jobs", params={"collection": ops}))) == {*documents, crawl}
         assert _ids(client.get("/jobs", params={"collection": ops, "kind": "crawl"})) == [crawl]
         both = {"collection": ops, "kind": ["crawl", "document"], "status": "queued"}
@@ -74,11 +79,8 @@ def test_a_cursor_walks_every_page_once(api: ApiServer) -> None:
 
 
 def test_cancel_by_filter_cancels_only_what_matches(api: ApiServer) -> None:
-    ops, legal = _collection(), _collection()
     with api.client() as client:
-        documents = [_submit(client, ops) for _ in range(3)]
-        crawl = _submit(client, ops, "crawl")
-        other = _submit(client, legal)
+        ops, documents, crawl, _legal, other = _jobs_in_two_collections(client)
         body = {"collection": ops, "kind": ["document"], "status": ["queued"]}
         cancelled = client.post("/jobs/cancel", json=body)
         assert cancelled.status_code == 200, cancelled.text
