@@ -242,9 +242,15 @@ def test_a_collection_is_created_with_its_fusion_and_listed_with_its_indexes(
         listed = {c["name"]: c for c in client.get("/collections").json()["collections"]}
         assert listed["ranked"]["fusion"] == "rrf"
         assert listed["ranked"]["points"] == 3
-        assert client.delete("/collections/ranked").json() == {
+        for confirm in ({}, {"confirm": "rank"}):
+            unconfirmed = client.delete("/collections/ranked", params=confirm)
+            assert unconfirmed.status_code == 422
+            assert "repeat its name as confirm=ranked" in unconfirmed.json()["error"]["message"]
+        assert client.get("/documents", params={"collection": "ranked"}).json()["documents"]
+        confirmed = {"confirm": "ranked"}
+        assert client.delete("/collections/ranked", params=confirmed).json() == {
             "deleted": "ranked",
             "documents": 3,
             "graph": "no graph",
         }
-        assert client.delete("/collections/ranked").status_code == 404
+        assert client.delete("/collections/ranked", params=confirmed).status_code == 404

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from shield.documents.formats import format_for, inspect_file, safe_filename
+from shield.documents.formats import format_for, inspect_file, safe_filename, upload_source
 from shield.errors import UnsupportedMedia
 from support import documents
 
@@ -88,3 +88,32 @@ def test_file_names_are_made_safe(given: str, expected: str) -> None:
 def test_file_names_with_nothing_usable_are_refused(given: str) -> None:
     with pytest.raises(UnsupportedMedia, match="nothing usable"):
         safe_filename(given)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("guides/setup.md", "guides/setup.md"),
+        ("./docs//ops/disk.md", "docs/ops/disk.md"),
+        ("docs\\windows\\notes.txt", "docs/windows/notes.txt"),
+        ("a;b/c d.md", "a_b/c d.md"),
+    ],
+)
+def test_upload_sources_keep_their_folders_made_safe(given: str, expected: str) -> None:
+    assert upload_source(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("/etc/passwd", "must be a relative path"),
+        ("\\\\host\\share\\a.md", "must be a relative path"),
+        ("docs/../../etc/passwd", "may not contain '..'"),
+        ("./", "must be a relative path"),
+        ("docs/\x00\x01/a.md", "nothing usable"),
+        ("a/" * 600 + "b.md", "longer than 1024"),
+    ],
+)
+def test_upload_sources_outside_or_empty_are_refused(given: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        upload_source(given)

@@ -23,6 +23,7 @@ from shield.errors import UnsupportedMedia
 TEXT_SAMPLE_BYTES = 64 * 1024
 MAX_ARCHIVE_MEMBERS = 10_000
 MAX_FILENAME_CHARS = 200
+MAX_SOURCE_PATH_CHARS = 1024
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,23 @@ def safe_filename(name: str) -> str:
         keep = MAX_FILENAME_CHARS - len(ext) - 1
         base = f"{stem[:keep]}.{ext}" if dot and len(ext) <= 10 else base[:MAX_FILENAME_CHARS]
     return base
+
+
+def upload_source(path: str) -> str:
+    """An uploaded file's source given as a relative path (`guides/setup.md`): each part made
+    safe like a file name; ValueError for an absolute path, `..` or an empty one."""
+    parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
+    if path.startswith(("/", "\\")) or not parts:
+        raise ValueError(f"{path!r} must be a relative path such as guides/setup.md")
+    if ".." in parts:
+        raise ValueError(f"{path!r} may not contain '..'")
+    try:
+        safe = "/".join(safe_filename(part) for part in parts)
+    except UnsupportedMedia as exc:
+        raise ValueError(exc.message) from None
+    if len(safe) > MAX_SOURCE_PATH_CHARS:
+        raise ValueError(f"the path is longer than {MAX_SOURCE_PATH_CHARS} characters")
+    return safe
 
 
 def format_for(name: str, media_type: str | None = None) -> Format:

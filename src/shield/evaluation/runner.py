@@ -130,7 +130,9 @@ class Evaluation:
     def remove_quietly(self, console: Console) -> None:
         """Clean up after a run, even a failed one: a collection never made is no error."""
         try:
-            response = self.api.request("DELETE", f"/collections/{self.collection}")
+            response = self.api.request(
+                "DELETE", f"/collections/{self.collection}", params={"confirm": self.collection}
+            )
         except ShieldError as exc:
             console.print(f"could not delete collection {self.collection!r}: {exc.message}")
             return

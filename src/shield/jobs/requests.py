@@ -150,6 +150,9 @@ class UploadIngest(_Strict):
 
     kind: Literal["document"] = "document"
     upload: UploadedFile
+    source: str | None = Field(
+        default=None, max_length=1024, description="Its identity; default: the file's name."
+    )
     title: str | None = Field(default=None, max_length=512)
     metadata: dict[str, Any] = Field(default_factory=dict)
 

@@ -41,7 +41,12 @@ class DocumentReader:
         metadata = request.metadata or {}
         if isinstance(request, UploadIngest):
             name = request.upload.filename
-            return [PendingDocument(name, lambda: self._uploaded(job_id, name, title, metadata))]
+            source = request.source or name
+            return [
+                PendingDocument(
+                    source, lambda: self._uploaded(job_id, source, name, title, metadata)
+                )
+            ]
         if request.text is not None:
             source = canonical_source(request.source or "") or text_source(request.text)
             doc = SourceDocument(source=source, text=request.text, title=title, metadata=metadata)
@@ -72,12 +77,12 @@ class DocumentReader:
         return SourceDocument(source=source, data=data, filename=name, format=fmt.name, **fields)
 
     def _uploaded(
-        self, job_id: str, name: str, title: str, metadata: dict[str, Any]
+        self, job_id: str, source: str, name: str, title: str, metadata: dict[str, Any]
     ) -> SourceDocument:
         data = self.store.upload(job_id)
         if data is None:
             raise InvalidInput("the uploaded file is no longer stored; upload it again")
-        return self._file(name, name, data, None, title=title, metadata=metadata)
+        return self._file(source, name, data, None, title=title, metadata=metadata)
 
     def _fetched(self, url: str, title: str, metadata: dict[str, Any]) -> SourceDocument:
         fetched = self.fetcher.fetch(url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Request, Response, status
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
 from shield.api import examples
 from shield.api.deps import CollectionQuery, ServicesDep, collection_or_default
@@ -14,7 +14,7 @@ from shield.api.reindexing import submit_reindex
 from shield.api.routes.jobs import accepted
 from shield.api.schemas import CollectionCreate, JobAccepted
 from shield.documents.models import DocumentSummary
-from shield.errors import NotFound
+from shield.errors import InvalidInput, NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
 
 router = APIRouter(tags=["documents"])
@@ -52,10 +52,21 @@ def create_collection(
     responses={**examples.answer(examples.COLLECTION_DELETED), **error_responses(404)},
 )
 def delete_collection(
-    collection: Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)], services: ServicesDep
+    collection: Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)],
+    services: ServicesDep,
+    confirm: Annotated[
+        str | None,
+        Query(description="The collection's name again: nothing is deleted without it."),
+    ] = None,
 ) -> dict[str, Any]:
     """The vector store's collection goes at once; with a knowledge graph, each document is
-    forgotten there soon after (`graph`: `pending`, or `no graph`)."""
+    forgotten there soon after (`graph`: `pending`, or `no graph`). `confirm` must repeat the
+    collection's name, so that a mistyped or half-built URL deletes nothing."""
+    if confirm != collection:
+        raise InvalidInput(
+            f"deleting collection {collection!r} removes every document in it: "
+            f"repeat its name as confirm={collection}"
+        )
     documents = services.index.delete_collection(collection)
     graph = graph_forget(services, collection, documents)
     return {"deleted": collection, "documents": len(documents), "graph": graph}

@@ -15,7 +15,13 @@ from shield.api.openapi import error_responses
 from shield.api.routes.jobs import accepted
 from shield.api.schemas import JobAccepted
 from shield.api.services import Services
-from shield.documents.formats import SUPPORTED, inspect_file, safe_filename
+from shield.documents.formats import (
+    MAX_SOURCE_PATH_CHARS,
+    SUPPORTED,
+    inspect_file,
+    safe_filename,
+    upload_source,
+)
 from shield.errors import InvalidInput, PayloadTooLarge
 from shield.fields import CollectionName, check_metadata
 from shield.jobs.requests import (
@@ -94,14 +100,24 @@ def _metadata_field(raw: str | None) -> dict[str, Any]:
         raise InvalidInput(str(exc)) from None
 
 
+def _source_field(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return upload_source(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"source: {exc}") from None
+
+
 @router.post(
     "/ingest-async/upload",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
     summary="Upload a file to ingest (multipart, field `file`); answers 202",
     description=f"Supported extensions: {SUPPORTED}. The file's bytes must match its extension "
-    "(415 otherwise); its sanitised name is its source, so uploading a file of the same name "
-    "again replaces the document when its content changed and changes nothing when it did not.",
+    "(415 otherwise). Its sanitised name, or `source` when given, is the document's identity: "
+    "uploading it again replaces the document when its content changed and changes nothing when "
+    "it did not.",
     responses={**examples.answer(examples.JOB_ACCEPTED, 202), **error_responses(400, 413, 415)},
 )
 async def ingest_upload(
@@ -111,6 +127,14 @@ async def ingest_upload(
     file: Annotated[UploadFile, File(description="The document.")],
     collection: Annotated[CollectionName | None, Form()] = None,
     title: Annotated[str | None, Form(max_length=512)] = None,
+    source: Annotated[
+        str | None,
+        Form(
+            description="The document's identity, a relative path such as `guides/setup.md` "
+            "(default: the file's name): a folder's files keep apart by their paths.",
+            max_length=MAX_SOURCE_PATH_CHARS,
+        ),
+    ] = None,
     metadata: Annotated[
         str | None, Form(description="A JSON object kept with every chunk.", max_length=16_384)
     ] = None,
@@ -127,6 +151,7 @@ async def ingest_upload(
     )
     job_request = UploadIngest(
         upload=UploadedFile(filename=filename, format=fmt.name, bytes=len(data)),
+        source=_source_field(source),
         title=title or None,
         metadata=_metadata_field(metadata),
     )
