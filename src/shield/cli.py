@@ -16,8 +16,12 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from shield import __version__
-from shield.client.api import client_settings
+from shield.client.api import PROFILE_KEY, client_settings
+from shield.client.collections import collections, documents
+from shield.client.crawl import crawl
+from shield.client.ingest import ingest
 from shield.client.jobs import jobs
+from shield.client.search import search
 from shield.config import (
     ENV_PREFIX,
     SERVICE_SETTINGS,
@@ -60,8 +64,17 @@ def load_settings(cls: type[BaseSettings], env_file: Path | None) -> BaseSetting
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="shield")
-def main() -> None:
+@click.option(
+    "--profile",
+    envvar="SHIELD_PROFILE",
+    metavar="NAME",
+    help="Client commands: read SHIELD_API_URL and SHIELD_API_TOKEN from NAME.env in "
+    "~/.config/shield (or from this file, given a path). Default: default.env there, if any.",
+)
+@click.pass_context
+def main(context: click.Context, profile: str | None) -> None:
     """Shield: a self-hosted knowledge platform for AI assistants."""
+    context.meta[PROFILE_KEY] = profile
 
 
 @main.command("check-config")
@@ -250,7 +263,19 @@ def evaluate(
         raise click.ClickException(exc.message) from None
 
 
-main.add_command(jobs)
+@main.command("completion")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script, e.g. eval "$(shield completion bash)" in ~/.bashrc."""
+    from click.shell_completion import get_completion_class
+
+    script = get_completion_class(shell)
+    assert script is not None  # the three choices are click's own
+    click.echo(script(main, {}, "shield", "_SHIELD_COMPLETE").source())
+
+
+for client_command in (ingest, crawl, search, jobs, documents, collections):
+    main.add_command(client_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ import click
 import httpx
 from pydantic import ValidationError
 
+from shield.client.profile import ProfileError, check_private, profile_path
 from shield.config import ClientSettings, friendly_errors
 from shield.errors import DependencyUnavailable, error_message
 from shield.net.service_client import ServiceClient, api_breaker, api_endpoint
@@ -25,21 +26,39 @@ UNAVAILABLE = 3
 
 
 class Refused(click.ClickException):
+    """shield-api answered 4xx; `status` says which."""
+
     exit_code = REFUSED
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Unavailable(click.ClickException):
     exit_code = UNAVAILABLE
 
 
+PROFILE_KEY = "shield.profile"
+
+
 def client_settings() -> ClientSettings:
-    """SHIELD_API_URL and SHIELD_API_TOKEN from the environment; exit 2 naming what is wrong."""
+    """SHIELD_API_URL and SHIELD_API_TOKEN from the environment, else from the profile file
+    (`shield --profile`); exit 2 naming what is wrong."""
+    context = click.get_current_context(silent=True)
+    name = context.meta.get(PROFILE_KEY) if context else None
     try:
-        return ClientSettings()
+        path = profile_path(name)
+        if path is None:
+            return ClientSettings()
+        check_private(path)
+        return ClientSettings(_env_file=path)
+    except ProfileError as error:
+        click.echo(f"shield: {error}", err=True)
     except ValidationError as error:
         for line in friendly_errors(error):
             click.echo(f"shield: {line}", err=True)
-        sys.exit(2)
+    sys.exit(2)
 
 
 class ShieldApi:
@@ -55,7 +74,10 @@ class ShieldApi:
         except DependencyUnavailable as exc:
             raise Unavailable(exc.message) from None
         if response.status_code >= 400:
-            raise Refused(f"{method} {path}: {response.status_code} {error_message(response)}")
+            raise Refused(
+                f"{method} {path}: {response.status_code} {error_message(response)}",
+                response.status_code,
+            )
         return response.json()
 
     def job_events(self, job_id: str) -> Iterator[dict[str, Any]]:
@@ -68,7 +90,9 @@ class ShieldApi:
             with httpx.stream("GET", url, headers=self.endpoint.headers, timeout=timeout) as reply:
                 if reply.status_code >= 400:
                     reply.read()
-                    raise Refused(f"GET {url}: {reply.status_code} {error_message(reply)}")
+                    raise Refused(
+                        f"GET {url}: {reply.status_code} {error_message(reply)}", reply.status_code
+                    )
                 for line in reply.iter_lines():
                     if line.startswith("data:"):
                         yield dict(json.loads(line.removeprefix("data:").strip()))

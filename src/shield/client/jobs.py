@@ -11,7 +11,7 @@ import click
 from rich.table import Column, Table
 
 from shield.client.api import REFUSED, ShieldApi, client_settings
-from shield.client.output import console, print_json
+from shield.client.output import console, documents_table, plural, print_json
 from shield.jobs.models import JobKind, JobStatus
 
 PAGE = 500
@@ -166,16 +166,7 @@ def _show(job: dict[str, Any], as_json: bool) -> None:
         out.print(f"error: {job['error']['code']}: {job['error']['message']}")
     items = job.get("result", {}).get("documents", [])
     if items:
-        table = Table("source", "status", "chunks", "graph", "error")
-        for item in items:
-            table.add_row(
-                item["source"],
-                item["status"],
-                str(item.get("chunks", 0)),
-                item.get("graph") or "",
-                item.get("error") or item.get("graph_error") or "",
-            )
-        out.print(table)
+        out.print(documents_table(items))
 
 
 @jobs.command("cancel")
@@ -214,4 +205,4 @@ def cancel(
     if as_json:
         print_json({"cancelled": cancelled})
     else:
-        click.echo(f"cancelled {len(cancelled)} job{'s' if len(cancelled) != 1 else ''}")
+        click.echo(f"cancelled {plural(len(cancelled), 'job')}")

@@ -1,13 +1,15 @@
-"""How client commands print: tables for people, JSON for scripts."""
+"""How client commands print: tables for people, JSON for scripts, progress on standard error."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 PIPED_WIDTH = 160
 
@@ -18,5 +20,28 @@ def console() -> Console:
     return Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
 
 
+def error_console() -> Console:
+    """Standard error's: progress and notes, so that standard output stays the answer."""
+    return Console(stderr=True, width=None if sys.stderr.isatty() else PIPED_WIDTH)
+
+
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2))
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def documents_table(items: Iterable[dict[str, Any]]) -> Table:
+    """What became of each document (or page) of jobs: a job result's `documents`."""
+    table = Table("source", "status", "chunks", "graph", "error")
+    for item in items:
+        table.add_row(
+            item["source"],
+            item["status"],
+            str(item.get("chunks", 0)),
+            item.get("graph") or "",
+            item.get("error") or item.get("graph_error") or "",
+        )
+    return table

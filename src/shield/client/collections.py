@@ -1,0 +1,178 @@
+"""`shield collections list|create|delete` and `shield documents list|show|delete`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.table import Column, Table
+
+from shield.client.api import ShieldApi, client_settings
+from shield.client.output import console, plural, print_json
+
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+_YES = click.option("--yes", is_flag=True, help="Do not ask: needed when not at a terminal.")
+_COLLECTION = click.option("--collection", help="In this collection (default: shield-api's).")
+
+
+def _confirm(question: str, yes: bool) -> None:
+    """Deleting asks first; a script must say --yes, since nobody is there to answer."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{question} Nobody can answer here: add --yes")
+    click.confirm(question, abort=True)
+
+
+def _in(collection: str | None) -> dict[str, str]:
+    return {"collection": collection} if collection else {}
+
+
+@click.group("collections", invoke_without_command=True)
+@_JSON
+@click.pass_context
+def collections(context: click.Context, as_json: bool) -> None:
+    """List collections (or: create, delete)."""
+    if context.invoked_subcommand is None:
+        context.invoke(list_collections, as_json=as_json)
+
+
+@collections.command("list")
+@_JSON
+def list_collections(as_json: bool) -> None:
+    """Collections with their passages, model and indexes."""
+    with ShieldApi(client_settings()) as api:
+        found = api.call("GET", "/collections")["collections"]
+    if as_json:
+        print_json({"collections": found})
+        return
+    table = Table("collection", "passages", "model", "dimension", "lexical", "fusion")
+    for item in found:
+        table.add_row(
+            item["name"],
+            str(item["points"]),
+            item["embedding_model"],
+            str(item["dimension"]),
+            "yes" if item.get("lexical") else "no (reindex)",
+            item.get("fusion") or "",
+        )
+    console().print(table)
+
+
+@collections.command("create")
+@click.argument("name")
+@click.option(
+    "--fusion",
+    type=click.Choice(["dbsf", "rrf"]),
+    help="How hybrid searches fuse the two rankings (default dbsf, measured best).",
+)
+@_JSON
+def create_collection(name: str, fusion: str | None, as_json: bool) -> None:
+    """Create an empty collection (the first document stored also makes one)."""
+    body: dict[str, Any] = {"name": name, **({"fusion": fusion} if fusion else {})}
+    with ShieldApi(client_settings()) as api:
+        made = api.call("POST", "/collections", json=body)
+    if as_json:
+        print_json(made)
+    else:
+        click.echo(f"created collection {made['name']} (fusion {made['fusion']})")
+
+
+@collections.command("delete")
+@click.argument("name")
+@_YES
+@_JSON
+def delete_collection(name: str, yes: bool, as_json: bool) -> None:
+    """Delete a collection: every document in it, and their part of the knowledge graph."""
+    with ShieldApi(client_settings()) as api:
+        documents = len(api.call("GET", "/documents", params={"collection": name})["documents"])
+        _confirm(f"Delete collection {name!r} and its {plural(documents, 'document')}?", yes)
+        gone = api.call("DELETE", f"/collections/{name}", params={"confirm": name})
+    if as_json:
+        print_json(gone)
+    else:
+        click.echo(f"deleted collection {name} ({plural(gone['documents'], 'document')})")
+
+
+@click.group("documents", invoke_without_command=True)
+@_COLLECTION
+@_JSON
+@click.pass_context
+def documents(context: click.Context, collection: str | None, as_json: bool) -> None:
+    """List a collection's documents (or: show, delete)."""
+    if context.invoked_subcommand is None:
+        context.invoke(list_documents, collection=collection, as_json=as_json)
+
+
+@documents.command("list")
+@_COLLECTION
+@_JSON
+def list_documents(collection: str | None, as_json: bool) -> None:
+    """A collection's documents, with their passages and graph state."""
+    with ShieldApi(client_settings()) as api:
+        listed = api.call("GET", "/documents", params=_in(collection))
+    if as_json:
+        print_json(listed)
+        return
+    table = Table(
+        Column("document", no_wrap=True), "source", "title", "chunks", "graph", "ingested"
+    )
+    for doc in listed["documents"]:
+        table.add_row(
+            doc["document_id"],
+            doc["source"],
+            doc.get("title") or "",
+            str(doc["chunks"]),
+            doc.get("graph") or "",
+            doc["ingested_at"][:19].replace("T", " "),
+        )
+    out = console()
+    out.print(table)
+    out.print(f"{plural(len(listed['documents']), 'document')} in {listed['collection']}")
+
+
+@documents.command("show")
+@click.argument("document_id")
+@_COLLECTION
+@_JSON
+def show_document(document_id: str, collection: str | None, as_json: bool) -> None:
+    """One document: its source, title, passages, metadata and graph state."""
+    with ShieldApi(client_settings()) as api:
+        doc = api.call("GET", f"/documents/{document_id}", params=_in(collection))
+    if as_json:
+        print_json(doc)
+        return
+    table = Table(show_header=False, box=None)
+    for key in ("document_id", "collection", "source", "title", "chunks", "content_hash"):
+        table.add_row(key, str(doc.get(key) or ""))
+    table.add_row("ingested", doc["ingested_at"])
+    table.add_row("job", doc.get("job_id") or "")
+    table.add_row("graph", doc.get("graph") or "")
+    if doc.get("graph_error"):
+        table.add_row("graph error", doc["graph_error"])
+    for key, value in sorted(doc.get("metadata", {}).items()):
+        table.add_row(f"metadata.{key}", str(value))
+    console().print(table)
+
+
+@documents.command("delete")
+@click.argument("document_ids", nargs=-1, required=True)
+@_COLLECTION
+@_YES
+@_JSON
+def delete_documents(
+    document_ids: tuple[str, ...], collection: str | None, yes: bool, as_json: bool
+) -> None:
+    """Delete documents and all their passages (the graph forgets them soon after)."""
+    _confirm(f"Delete {plural(len(document_ids), 'document')}?", yes)
+    with ShieldApi(client_settings()) as api:
+        gone = [
+            api.call("DELETE", f"/documents/{doc_id}", params=_in(collection))
+            for doc_id in document_ids
+        ]
+    if as_json:
+        print_json({"deleted": gone})
+    else:
+        chunks = sum(item["chunks"] for item in gone)
+        click.echo(f"deleted {plural(len(gone), 'document')} ({plural(chunks, 'passage')})")

@@ -1,0 +1,249 @@
+"""`shield ingest PATH|URL ...`: files, folders and URLs into a collection, one job each.
+
+A file's source (its identity in the collection) is its path relative to the current folder,
+or, outside it, to the folder named on the command line: run from the same place, the same
+file is the same document. Files whose content is stored already under their source are not
+sent at all; URLs are always queued (shield-api fetches them and skips what has not changed).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from shield.client.api import REFUSED, Refused, ShieldApi, client_settings
+from shield.client.follow import Submitted, wait_for_jobs
+from shield.client.output import console, documents_table, error_console, plural, print_json
+from shield.documents.formats import BY_EXTENSION, SUPPORTED
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: Path
+    source: str
+
+    def content_hash(self) -> str:
+        """As shield-api keeps it for an uploaded file: SHA-256 of its bytes."""
+        digest = hashlib.sha256()
+        with self.path.open("rb") as stream:
+            while block := stream.read(1 << 20):
+                digest.update(block)
+        return digest.hexdigest()
+
+
+def is_url(target: str) -> bool:
+    return target.lower().startswith(("http://", "https://"))
+
+
+def _source(path: Path, named: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.relative_to(named.resolve().parent).as_posix()
+
+
+def _wanted(relative: str, include: tuple[str, ...], exclude: tuple[str, ...]) -> bool:
+    """Globs match the path under the folder or the file's name; `*` crosses folders."""
+    name = relative.rsplit("/", 1)[-1]
+
+    def matches(pattern: str) -> bool:
+        return fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern)
+
+    if any(matches(pattern) for pattern in exclude):
+        return False
+    if include:
+        return any(matches(pattern) for pattern in include)
+    return name.rsplit(".", 1)[-1].lower() in BY_EXTENSION if "." in name else False
+
+
+def folder_files(
+    folder: Path, include: tuple[str, ...], exclude: tuple[str, ...]
+) -> list[LocalFile]:
+    """The files under a folder to ingest, sorted: by default every one of a supported format;
+    hidden files and folders (`.git`) are passed over."""
+    found = []
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if _wanted(relative.as_posix(), include, exclude):
+            found.append(LocalFile(path, _source(path, folder)))
+    return found
+
+
+def local_files(
+    targets: list[str], include: tuple[str, ...], exclude: tuple[str, ...]
+) -> list[LocalFile]:
+    """Every file the targets name, checked before anything is sent (exit 2 otherwise). A file
+    named on its own is always sent: shield-api says why if it cannot read it."""
+    files: list[LocalFile] = []
+    for target in targets:
+        path = Path(target)
+        if path.is_dir():
+            found = folder_files(path, include, exclude)
+            if not found:
+                raise click.UsageError(
+                    f"{target}: no file to ingest in this folder (by default files of a "
+                    f"supported format: {SUPPORTED}; see --include)"
+                )
+            files += found
+        elif path.is_file():
+            files.append(LocalFile(path, _source(path, path)))
+        else:
+            raise click.UsageError(f"{target}: no such file or folder (nor an http(s) URL)")
+    unique = {file.source: file for file in files}  # a file named twice is sent once
+    return list(unique.values())
+
+
+def stored_hashes(api: ShieldApi, collection: str | None) -> dict[str, str]:
+    """Source -> content hash of each document in the collection (none: a new collection)."""
+    params = {"collection": collection} if collection else {}
+    try:
+        listed = api.call("GET", "/documents", params=params)
+    except Refused as refused:
+        if refused.status == 404:
+            return {}
+        raise
+    return {doc["source"]: doc["content_hash"] for doc in listed["documents"]}
+
+
+@dataclass
+class Outcome:
+    submitted: list[Submitted]
+    skipped: list[str]
+    refused: list[dict[str, str]]
+
+
+def submit(
+    api: ShieldApi,
+    files: list[LocalFile],
+    urls: list[str],
+    collection: str | None,
+    metadata: dict[str, Any] | None,
+) -> Outcome:
+    outcome = Outcome([], [], [])
+    stored = stored_hashes(api, collection) if files else {}
+    common: dict[str, Any] = {}
+    if collection:
+        common["collection"] = collection
+    form = {**common, "metadata": json.dumps(metadata)} if metadata else common
+    if metadata:
+        common["metadata"] = metadata
+    for file in files:
+        if stored.get(file.source) == file.content_hash():
+            outcome.skipped.append(file.source)
+            continue
+        try:
+            with file.path.open("rb") as stream:
+                job = api.call(
+                    "POST",
+                    "/ingest-async/upload",
+                    files={"file": (file.path.name, stream)},
+                    data={**form, "source": file.source},
+                )
+        except Refused as refused:
+            outcome.refused.append({"source": file.source, "error": refused.message})
+            continue
+        outcome.submitted.append(Submitted(file.source, job["job_id"]))
+    for url in urls:
+        try:
+            job = api.call("POST", "/ingest-async", json={"kind": "document", "url": url, **common})
+        except Refused as refused:
+            outcome.refused.append({"source": url, "error": refused.message})
+            continue
+        outcome.submitted.append(Submitted(url, job["job_id"]))
+    return outcome
+
+
+def _metadata(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise click.BadParameter('a JSON object, e.g. {"team": "ops"}', param_hint="--metadata")
+    return value
+
+
+@click.command("ingest")
+@click.argument("targets", nargs=-1, required=True, metavar="PATH|URL...")
+@click.option("--collection", help="Into this collection (default: shield-api's default).")
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="GLOB",
+    help="In folders, only files whose path or name matches (repeatable; default: every file "
+    "of a supported format).",
+)
+@click.option(
+    "--exclude", multiple=True, metavar="GLOB", help="In folders, leave these out (repeatable)."
+)
+@click.option("--metadata", help="A JSON object kept with every chunk of every document.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Follow the jobs to their end with a progress bar, then show what became of each "
+    "document; exit 1 if any failed.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def ingest(
+    targets: tuple[str, ...],
+    collection: str | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    metadata: str | None,
+    wait: bool,
+    as_json: bool,
+) -> None:
+    """Ingest files, folders (recursively) and URLs; unchanged files are skipped."""
+    urls = [target for target in targets if is_url(target)]
+    files = local_files([t for t in targets if not is_url(t)], include, exclude)
+    extra = _metadata(metadata)
+    with ShieldApi(client_settings()) as api:
+        outcome = submit(api, files, urls, collection, extra)
+        jobs = wait_for_jobs(api, outcome.submitted) if wait and outcome.submitted else []
+    failed = bool(outcome.refused) or any(job["status"] != "succeeded" for job in jobs)
+    _report(outcome, jobs, wait, as_json)
+    if failed:
+        sys.exit(REFUSED)
+
+
+def _report(outcome: Outcome, jobs: list[dict[str, Any]], wait: bool, as_json: bool) -> None:
+    if as_json:
+        queued = [{"source": s.source, "job_id": s.job_id} for s in outcome.submitted]
+        print_json(
+            {
+                "jobs": jobs if wait else queued,
+                "skipped": outcome.skipped,
+                "refused": outcome.refused,
+            }
+        )
+        return
+    out, notes = console(), error_console()
+    for refused in outcome.refused:
+        notes.print(f"refused: {refused['source']}: {refused['error']}", markup=False)
+    if wait:
+        items = [item for job in jobs for item in job["result"]["documents"]]
+        failed_jobs = [job for job in jobs if job["status"] != "succeeded" and job.get("error")]
+        if items:
+            out.print(documents_table(items))
+        for job in failed_jobs:
+            notes.print(f"job {job['job_id']}: {job['error']['message']}", markup=False)
+    else:
+        for item in outcome.submitted:
+            out.print(f"{item.job_id}  {item.source}", markup=False, highlight=False)
+    notes.print(
+        f"{plural(len(outcome.submitted), 'job')} queued, {len(outcome.skipped)} unchanged "
+        f"skipped, {len(outcome.refused)} refused",
+        markup=False,
+    )
