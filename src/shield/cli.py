@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings
 
 from shield import __version__
 from shield.client.api import PROFILE_KEY, client_settings
+from shield.client.backup import backup, restore
 from shield.client.collections import collections, documents
 from shield.client.crawl import crawl
 from shield.client.ingest import ingest
@@ -274,7 +275,7 @@ def completion(shell: str) -> None:
     click.echo(script(main, {}, "shield", "_SHIELD_COMPLETE").source())
 
 
-for client_command in (ingest, crawl, search, jobs, documents, collections):
+for client_command in (ingest, crawl, search, jobs, documents, collections, backup, restore):
     main.add_command(client_command)
 
 

@@ -260,6 +260,9 @@ class ApiSettings(
     )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     internal_max_body_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    max_restore_bytes: int = Field(
+        default=64 * 1024**3, ge=1024, description="Largest backup archive POST /restore takes."
+    )
     max_text_chars: int = Field(default=5_000_000, ge=1, description="Inline document limit.")
     max_store_chars: int = Field(default=65_536, ge=1, description="qdrant_store text limit.")
 

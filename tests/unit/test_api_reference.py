@@ -21,7 +21,7 @@ OPERATIONS = [
     for method, operation in item.items()
 ]
 # Answers that are not JSON: Prometheus' text, and a stream of events.
-NOT_JSON = {("get", "/metrics"), ("get", "/jobs/{job_id}/events")}
+NOT_JSON = {("get", "/metrics"), ("get", "/jobs/{job_id}/events"), ("post", "/backup")}
 
 
 def validate(value: Any, schema: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from shield.api.graphfeed import run_graph_feeder
 from shield.api.indexer import run_indexer
 from shield.api.middleware import RequestMiddleware
 from shield.api.openapi import document_validation_errors, error_responses
-from shield.api.routes import documents, graph, health, ingest, internal, jobs, search
+from shield.api.routes import admin, documents, graph, health, ingest, internal, jobs, search
 from shield.api.routes.ingest import MULTIPART_OVERHEAD_BYTES
 from shield.api.services import Services
 from shield.config import ApiSettings
@@ -70,7 +70,7 @@ def create_app(
     known_query = Depends(reject_unknown_query)
     protected = [Depends(require_token), known_query]  # a 401 before anything else
     app.include_router(health.router, dependencies=[known_query], responses=error_responses(422))
-    routers = (ingest, jobs, search, documents, graph, internal)
+    routers = (ingest, jobs, search, documents, graph, admin, internal)
     for router in (module.router for module in routers):
         app.include_router(router, dependencies=protected, responses=error_responses(401, 422, 503))
     app.add_middleware(
@@ -81,6 +81,7 @@ def create_app(
             "/internal/": settings.internal_max_body_bytes,
             # The file itself plus the multipart envelope and the small form fields.
             "/ingest-async/upload": settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+            "/restore": settings.max_restore_bytes,
         },
     )
     return app

@@ -234,6 +234,14 @@ DELETED = {"deleted": _DOC_ID, "collection": "shield", "chunks": 3, "graph": "pe
 
 COLLECTION_DELETED = {"deleted": "scratch", "documents": 12, "graph": "pending"}
 
+RESTORED = {
+    "shield_version": __version__,
+    "created_at": "2026-12-01T02:00:04.118+00:00",
+    "collections": [{"name": "shield", "points": 1284}],
+    "redis_keys": 5210,
+    "graph": True,
+}
+
 GRAPH_QUERY = examples(
     question=("A question about entities and relations", {"query": "Who services the boiler?"}),
     local=(

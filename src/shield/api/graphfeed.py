@@ -33,7 +33,13 @@ MAX_BATCH_CHUNKS = 20_000  # what shield-lightrag takes in one batch
 
 
 def feed_once(services: Services) -> int:
-    """Send one batch if one is due; returns how many documents it settled or retried."""
+    """Send one batch if one is due; returns how many documents it settled or retried.
+    Waits while a backup or restore holds the feeder."""
+    with services.graph_feed_lock:
+        return _feed(services)
+
+
+def _feed(services: Services) -> int:
     backlog = services.graph_backlog
     settings = services.settings
     count, oldest = _measure(backlog)

@@ -26,12 +26,13 @@ _DESCRIPTIONS = {
     400: "The body is not valid JSON (or not valid multipart form data).",
     401: "No bearer token, or a wrong one.",
     404: "The job, document or collection does not exist.",
-    409: "The job has already ended (it cannot be cancelled), or the collection was built "
-    "with another embedding model.",
+    409: "The job has already ended (it cannot be cancelled), the collection was built "
+    "with another embedding model, or (a restore) the platform is not empty.",
     413: "The body, text or file is larger than the configured limit.",
     422: "A field is missing, of the wrong type or out of range (`fields` names each one), or "
     "a query parameter is one the route does not take (`unknown` names them).",
     415: "The file is not in a format Shield reads, or its bytes do not match its extension.",
+    501: "The vector store is a Qdrant server, which Shield's backups leave to its own snapshots.",
     503: "A dependency (Redis, the vector store, shield-lightrag) is unavailable or its circuit "
     "breaker is open; `Retry-After` says when to try again.",
 }

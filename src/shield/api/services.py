@@ -45,6 +45,8 @@ class Services:
     # Collections being reindexed by this process, and by which job.
     reindexing: dict[str, str] = field(default_factory=dict)
     reindexing_guard: threading.Lock = field(default_factory=threading.Lock)
+    # Held by the graph feeder while it sends a batch, and by a backup or restore throughout.
+    graph_feed_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def build(

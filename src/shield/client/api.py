@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -79,6 +80,38 @@ class ShieldApi:
                 response.status_code,
             )
         return response.json()
+
+    def download(self, path: str, target: Path) -> None:
+        """POST `path` and stream the answer into `target` (written whole, or not at all).
+        No read timeout: a large backup takes its time."""
+        timeout = httpx.Timeout(self.endpoint.timeout, read=None)
+        url = f"{self.endpoint.base_url}{path}"
+        partial = target.with_name(target.name + ".partial")
+        try:
+            with httpx.stream("POST", url, headers=self.endpoint.headers, timeout=timeout) as reply:
+                if reply.status_code >= 400:
+                    reply.read()
+                    kind = Unavailable if reply.status_code in (429, 503) else Refused
+                    raise kind(f"POST {path}: {reply.status_code} {error_message(reply)}")
+                with partial.open("wb") as out:
+                    for block in reply.iter_bytes():
+                        out.write(block)
+        except httpx.HTTPError as exc:
+            partial.unlink(missing_ok=True)
+            raise Unavailable(f"POST {path} broke off: {exc}") from None
+        partial.replace(target)
+
+    def upload(self, path: str, source: Path, media_type: str) -> Any:
+        """POST a file as the request body, streamed; the JSON answer."""
+        timeout = httpx.Timeout(self.endpoint.timeout, read=None, write=None)
+        with source.open("rb") as stream:
+            return self.call(
+                "POST",
+                path,
+                content=stream,
+                headers={"Content-Type": media_type},
+                timeout=timeout,
+            )
 
     def job_events(self, job_id: str) -> Iterator[dict[str, Any]]:
         """Each state of the job from its event stream (SSE), until a final one."""

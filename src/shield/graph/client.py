@@ -3,6 +3,7 @@ and a clear answer when the knowledge graph is not deployed at all."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +12,8 @@ from shield.config import LightragClientMixin
 from shield.errors import ShieldError, error_message
 from shield.net.service_client import ServiceClient, ServiceEndpoint, lightrag_endpoint
 from shield.resilience import Breaker
+
+STATE_TIMEOUT = 600.0  # seconds to copy the whole graph one way or the other
 
 
 class GraphNotAvailable(ShieldError):
@@ -51,17 +54,37 @@ class LightragClient:
     ) -> LightragClient:
         return cls(lightrag_endpoint(settings), Breaker(service, "lightrag"), insert_timeout)
 
-    def call(self, method: str, path: str, json: Any = None, timeout: float | None = None) -> Any:
+    def _configured(self) -> ServiceClient:
         if self._service is None:
             raise GraphNotAvailable(
                 "the knowledge graph is not available: shield-lightrag is not configured "
                 "(SHIELD_LIGHTRAG_URL); vector search (/search, qdrant_find) works without it"
             )
+        return self._service
+
+    def call(self, method: str, path: str, json: Any = None, timeout: float | None = None) -> Any:
+        service = self._configured()
         extra = {"timeout": timeout} if timeout else {}
-        response = self._service.request(method, path, json=json, **extra)
+        response = service.request(method, path, json=json, **extra)
         if response.status_code >= 400:
             raise _relayed(response)
         return response.json()
+
+    def download_state(self, target: Path) -> None:
+        """The whole graph as shield-lightrag keeps it (a tar), into `target`."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        response = self._configured().download("/state", target, timeout=STATE_TIMEOUT)
+        if response.status_code >= 400:
+            raise _relayed(response)
+
+    def upload_state(self, source: Path) -> None:
+        """Make an empty graph what `download_state` got (409 if it is not empty)."""
+        with source.open("rb") as stream:
+            response = self._configured().request(
+                "PUT", "/state", content=stream, timeout=STATE_TIMEOUT
+            )
+        if response.status_code >= 400:
+            raise _relayed(response)
 
     @property
     def configured(self) -> bool:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +26,15 @@ from typing import Any
 
 import numpy as np
 from lightrag import LightRAG, QueryParam
+from lightrag.kg.shared_storage import finalize_share_data
 from lightrag.prompt import PROMPTS
 from lightrag.query_validation import QueryValidationError, validate_rag_query
 from lightrag.tools.kg_integrity_repair import audit_kg_integrity
 from lightrag.utils import EmbeddingFunc, Tokenizer, sanitize_text_for_encoding
 
+from shield.backup.archive import tar_folder, untar_plain
 from shield.embeddings import Embedder
-from shield.errors import DependencyUnavailable, InvalidInput, ShieldError
+from shield.errors import Conflict, DependencyUnavailable, InvalidInput, ShieldError
 from shield.graph.extractor import Extraction, OfflineExtractor
 from shield.graph.tokenizer import PackedCharTokenizer
 from shield.logging import get_logger
@@ -47,6 +51,7 @@ GRAPH_CACHE_SIZE = 20_000  # vectors of graph texts kept (about 30 MB at 384 dim
 # than its defaults (10 and 8), which cut two cores' work into many small forward passes.
 EMBEDDING_BATCH = 32
 EMBEDDING_CALLS = 2
+DOC_STATUS_FILE = "kv_store_doc_status.json"  # LightRAG's record of the documents it holds
 _MAX_KEYWORD_CHARS = 200  # a keyword made of a whole query, when no keyword could be found
 
 
@@ -354,6 +359,62 @@ class GraphEngine:
         param.only_need_context = False
         text = await rag.aquery(query, param=param)
         return GraphAnswer(mode, True, str(text or ""), entities, relations, chunks)
+
+    async def snapshot(self, target: Path) -> None:
+        """LightRAG's working files as a tar at `target`, with no write in flight: no workspace
+        opens meanwhile, and every collection's write lock is held (each write flushes its
+        files before it lets go, so the files on disk are whole)."""
+        async with self._lock, AsyncExitStack() as held:
+            names = set(self._writes) | {p.name for p in self.data_dir.iterdir() if p.is_dir()}
+            for name in sorted(names):
+                await held.enter_async_context(self._write_lock(name))
+            await asyncio.to_thread(tar_folder, self.data_dir, target)
+
+    def _holding(self) -> list[str]:
+        """The collections whose graph holds at least one document (as flushed to disk)."""
+        holding = []
+        for status in sorted(self.data_dir.glob(f"*/{DOC_STATUS_FILE}")):
+            try:
+                documents = json.loads(status.read_text() or "{}")
+            except ValueError:
+                documents = {"?": "unreadable"}
+            if documents:
+                holding.append(status.parent.name)
+        return holding
+
+    async def restore(self, source: Path) -> list[str]:
+        """Make an empty graph the snapshot at `source` (a tar `snapshot` wrote); the
+        collections it holds. Refused, with nothing changed, while any collection holds a
+        document. LightRAG keeps what it loaded in memory for the life of the process: every
+        workspace is closed and its shared storage reset, so each loads the restored files."""
+        async with self._lock:
+            holding = self._holding()
+            if holding:
+                raise Conflict(
+                    f"the knowledge graph holds documents in {', '.join(holding)}: a restore "
+                    "needs an empty graph"
+                )
+            staging = self.data_dir.with_name(self.data_dir.name + ".restoring")
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            try:
+                await asyncio.to_thread(untar_plain, source, staging)
+                for rag in self._rags.values():
+                    await rag.finalize_storages()
+                self._rags.clear()
+                finalize_share_data()
+                for entry in sorted(staging.iterdir()):
+                    placed = self.data_dir / entry.name
+                    if placed.is_dir():
+                        shutil.rmtree(placed)
+                    elif placed.exists():
+                        placed.unlink()
+                    entry.rename(placed)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            restored = sorted(p.name for p in self.data_dir.iterdir() if p.is_dir())
+            log.info("graph_restored", collections=restored)
+            return restored
 
     async def close(self) -> None:
         for rag in self._rags.values():

@@ -25,6 +25,7 @@ from shield.errors import NotFound, ShieldError
 from shield.fields import CollectionName
 from shield.graph.engine import GraphEngine
 from shield.graph.llm import ChatLLM, register_cache_metrics
+from shield.graph.state import router as state_router
 from shield.logging import get_logger
 from shield.metrics import LIGHTRAG_OPERATIONS
 from shield.web.auth import bearer_guard
@@ -208,6 +209,8 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
     ) -> dict[str, Any]:
         deleted = await counted("delete", graph.delete(collection, document_id))
         return {"document_id": document_id, "deleted": deleted}
+
+    app.include_router(state_router, dependencies=protected)
 
     @app.post("/query", dependencies=protected)
     async def query(body: GraphQueryBody, graph: Engine) -> dict[str, Any]:

@@ -9,6 +9,7 @@ service's circuit breaker, built from the caller's settings by the factories at 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -86,6 +87,28 @@ class ServiceClient:
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The service's answer (2xx-4xx but 429), behind its circuit breaker."""
         return self.breaker.call(self._send, method, path, **kwargs)
+
+    def download(self, path: str, target: Path, timeout: float | None = None) -> httpx.Response:
+        """A GET whose 2xx body is streamed into `target` (a large file never held in memory);
+        the response, read, for any other answer but 5xx and 429."""
+
+        def fetch() -> httpx.Response:
+            extra = {"timeout": timeout} if timeout else {}
+            try:
+                with self._client.stream("GET", path, **extra) as response:  # type: ignore[arg-type]
+                    if response.status_code >= 400:
+                        response.read()
+                    else:
+                        with target.open("wb") as out:
+                            for block in response.iter_bytes():
+                                out.write(block)
+            except httpx.HTTPError as exc:
+                raise transport_failure(self.endpoint, exc) from exc
+            if failure := answer_failure(self.endpoint, response):
+                raise failure
+            return response
+
+        return self.breaker.call(fetch)
 
     def close(self) -> None:
         self._client.close()

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from shield.errors import Conflict, ShieldError
@@ -33,6 +34,13 @@ class StoreError(ShieldError):
 
     status_code = 503
     code = "vector_store_error"
+
+
+class NotInBackups(ShieldError):
+    """A store that Shield's backups do not cover: it has its own."""
+
+    status_code = 501
+    code = "not_implemented"
 
 
 class Fusion(enum.StrEnum):
@@ -232,6 +240,25 @@ class VectorStore(abc.ABC):
     def pending_index_points(self) -> int:
         """Points waiting for `optimize()` to index them (0 where the backend indexes itself)."""
         return 0
+
+    def check_in_backups(self) -> None:
+        """NotInBackups unless this store can be taken into Shield's backups."""
+        raise NotInBackups(
+            f"the {self.backend} vector store is not in Shield's backups: back it up with its "
+            "own snapshots (docs/guides/BACKUP.md)"
+        )
+
+    def snapshot_collection(self, name: str, target: Path) -> int:
+        """The collection as files in `target` (a folder not yet there), consistent: taken with
+        its writes held off. Returns its point count."""
+        self.check_in_backups()
+        raise AssertionError("a store in Shield's backups implements snapshot_collection")
+
+    def restore_collection(self, name: str, source: Path) -> int:
+        """A collection that does not exist, made from what `snapshot_collection` wrote to
+        `source`. Returns its point count."""
+        self.check_in_backups()
+        raise AssertionError("a store in Shield's backups implements restore_collection")
 
     def optimize(self) -> None:  # noqa: B027 - only some backends need it
         """Build indexes now instead of later (embedded backend)."""

@@ -234,6 +234,43 @@ class EdgeVectorStore(VectorStore):
             shutil.rmtree(self._dir(name))
             return True
 
+    def check_in_backups(self) -> None:
+        """The embedded store is: its collections are files on this host."""
+
+    def snapshot_collection(self, name: str, target: Path) -> int:
+        """The shard's own files, flushed and copied with the collection's writes held off
+        (Qdrant Edge reads snapshots but does not write them); its settings beside them."""
+        with self._locks.held(name):
+            shard = self._shard(name)
+            shard.flush()
+            target.mkdir(parents=True)
+            shutil.copy2(self._dir(name) / META_FILE, target / META_FILE)
+            shutil.copytree(self._dir(name) / SHARD, target / SHARD)
+            return int(shard.count(qe.CountRequest(exact=True)))
+
+    def restore_collection(self, name: str, source: Path) -> int:
+        """Copied in beside the live collections, opened to prove the engine reads it, then
+        renamed into place: a failure leaves no collection behind."""
+        with self._guard:
+            if self._dir(name).exists():
+                raise StoreError(f"collection {name!r} exists already")
+            meta = json.loads((source / META_FILE).read_text())
+            incoming = self.root / f".{name}.restoring"
+            shutil.rmtree(incoming, ignore_errors=True)
+            try:
+                shutil.copytree(source / SHARD, incoming / SHARD)
+                shard = qe.EdgeShard.load(str(incoming / SHARD))
+                points = int(shard.count(qe.CountRequest(exact=True)))
+                shard.close()
+                incoming.rename(self._dir(name))
+                self._write_meta(CollectionInfo.from_settings(name, meta, 0))  # now it exists
+            except Exception as exc:
+                shutil.rmtree(incoming, ignore_errors=True)
+                shutil.rmtree(self._dir(name), ignore_errors=True)
+                self._meta.pop(name, None)
+                raise StoreError(f"cannot restore collection {name!r}: {exc}") from exc
+            return points
+
     # -- points ------------------------------------------------------------------------------
 
     def _point(self, point: PointRecord, encoder: LexicalEncoder | None) -> qe.Point:
