@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from mcp import ClientSession
@@ -76,6 +77,19 @@ def test_tools_are_listed_with_their_schemas(mcp_server: McpProcess) -> None:
     store = tools["qdrant_store"].input_schema
     assert "required" not in store  # text, or several texts
     assert store["properties"]["texts"]["anyOf"][0]["maxItems"] == 100
+    for name, tool in tools.items():  # every answer is typed: its fields are listed
+        assert tool.output_schema is not None, name
+        assert tool.output_schema["properties"], name
+    results = tools["qdrant_find"].output_schema["properties"]["results"]["items"]
+    passage = tools["qdrant_find"].output_schema.get("$defs", {}).get("Passage", results)
+    assert set(passage["required"]) == {
+        "text",
+        "score",
+        "source",
+        "title",
+        "headings",
+        "document_id",
+    }
 
 
 def test_several_texts_stored_at_once_and_found_by_exact_words(mcp_server: McpProcess) -> None:
@@ -138,20 +152,41 @@ def test_store_ingest_and_find_through_mcp(mcp_server: McpProcess) -> None:
                 break
             await asyncio.sleep(0.1)
         assert state["status"] == "succeeded", state
-        found = structured(
-            await session.call_tool(
-                "qdrant_find", {"query": "where do guests leave their car", "collection": "mcp"}
-            )
-        )
+        query = {"query": "where do guests leave their car", "collection": "mcp"}
+        found = await session.call_tool("qdrant_find", query)
+        verbose = structured(await session.call_tool("qdrant_find", {**query, "verbose": True}))
         documents = structured(await session.call_tool("list_documents", {"collection": "mcp"}))
         bad = await session.call_tool("qdrant_find", {"query": "x", "collection": "no-such"})
-        return {"stored": stored, "found": found, "documents": documents, "bad": bad}
+        schema = {t.name: t for t in (await session.list_tools()).tools}["qdrant_find"]
+        return {
+            "stored": stored,
+            "found": found,
+            "verbose": verbose,
+            "documents": documents,
+            "bad": bad,
+            "schema": schema.output_schema,
+        }
 
     out = with_session(mcp_server.url, MCP_TOKEN, body)
-    assert "level minus two" in out["found"]["results"][0]["text"]
+    found = structured(out["found"])
+    jsonschema.validate(found, out["schema"])
+    best = found["results"][0]
+    assert "level minus two" in best["text"]
+    # Compact: where a passage comes from, and nothing of Shield's bookkeeping.
+    assert set(best) == {"text", "score", "source", "title", "headings", "document_id"}
+    text = out["found"].content[0].text  # written for a model to read, not a JSON dump
+    assert text.startswith("2 passages (hybrid search), best first:")
+    assert "[1] parking.md, score" in text
+    assert not text.lstrip().startswith("{")
+    detailed = out["verbose"]["results"]
+    assert {hit["source"]: hit["metadata"] for hit in detailed}[
+        out["stored"]["documents"][0]["source"]
+    ] == {"team": "it"}
+    assert {"id", "content_hash", "job_id", "chunk_index"} <= set(detailed[0]["details"])
+    jsonschema.validate(out["verbose"], out["schema"])
     assert {d["source"] for d in out["documents"]["documents"]} == {
         "parking.md",
-        out["stored"]["source"],
+        out["stored"]["documents"][0]["source"],
     }
     assert out["bad"].is_error
     assert "collection 'no-such' does not exist" in out["bad"].content[0].text

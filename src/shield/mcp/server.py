@@ -22,6 +22,7 @@ from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
 from fastmcp.server.auth import AccessToken, TokenVerifier
 from fastmcp.server.auth.providers.jwt import JWTVerifier
+from fastmcp.tools.base import ToolResult
 from mcp.types import ToolAnnotations
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
@@ -31,8 +32,23 @@ from starlette.responses import JSONResponse, Response
 from shield import __version__
 from shield.config import McpSettings, secret_value
 from shield.errors import DependencyUnavailable
-from shield.jobs.models import JobKind, JobStatus
+from shield.jobs.models import JobKind, JobState, JobStatus
 from shield.mcp.api import ShieldApi
+from shield.mcp.results import (
+    Collections,
+    DocumentDeleted,
+    DocumentList,
+    GraphAnswer,
+    JobAccepted,
+    JobPage,
+    SearchAnswer,
+    Stored,
+    graph_text,
+    passage,
+    search_text,
+    stored,
+    typed,
+)
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
 from shield.web.tokens import bearer_token, token_matches
 
@@ -224,7 +240,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         ] = None,
         metadata: Metadata = None,
         collection: Collection = None,
-    ) -> dict[str, Any]:
+    ) -> JobAccepted:
         """Crawl a web site into the knowledge base: pages become clean Markdown, chunked,
         embedded and stored; returns the job at once (follow it with get_job_status). Private
         and loopback addresses are refused unless the operator allowlisted them."""
@@ -238,8 +254,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
             metadata=metadata,
             collection=collection,
         )
-        result: dict[str, Any] = await shield.call("POST", "/ingest-async", json=body)
-        return result
+        return JobAccepted.model_validate(await shield.call("POST", "/ingest-async", json=body))
 
     @tool(
         "ingest_doc", _writes("Ingest a document", replaces=True, idempotent=True, open_world=True)
@@ -273,7 +288,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         title: Annotated[str | None, Field(description="A title.")] = None,
         metadata: Metadata = None,
         collection: Collection = None,
-    ) -> dict[str, Any]:
+    ) -> JobAccepted:
         """Queue a document for converting, chunking, embedding and storing; returns the job at
         once. Give exactly one of text, url, path or file_base64 (with filename)."""
         if file_base64 is not None:
@@ -284,13 +299,13 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
                 title=title,
                 metadata=json.dumps(metadata) if metadata else None,
             )
-            uploaded: dict[str, Any] = await shield.call(
+            uploaded = await shield.call(
                 "POST",
                 "/ingest-async/upload",
                 files=_decoded_file(file_base64, filename),
                 data=form,
             )
-            return uploaded
+            return JobAccepted.model_validate(uploaded)
         body = _drop_none(
             kind="document",
             text=text,
@@ -301,16 +316,14 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
             metadata=metadata,
             collection=collection,
         )
-        result: dict[str, Any] = await shield.call("POST", "/ingest-async", json=body)
-        return result
+        return JobAccepted.model_validate(await shield.call("POST", "/ingest-async", json=body))
 
     @tool("get_job_status", _reads("A job's status"))
     async def get_job_status(
         job_id: Annotated[str, Field(description="The job_id an ingest tool returned.")],
-    ) -> dict[str, Any]:
+    ) -> JobState:
         """A job's status, stage, progress and result."""
-        result: dict[str, Any] = await shield.call("GET", _job_path(job_id))
-        return result
+        return JobState.model_validate(await shield.call("GET", _job_path(job_id)))
 
     @tool("list_jobs", _reads("List jobs"))
     async def list_jobs(
@@ -323,13 +336,12 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         cursor: Annotated[
             str | None, Field(description="next_cursor of the previous answer, for more.")
         ] = None,
-    ) -> dict[str, Any]:
+    ) -> JobPage:
         """Jobs newest first, by state, kind and collection; next_cursor pages on."""
         params = _drop_none(
             status=status, kind=kind, collection=collection, limit=limit, cursor=cursor
         )
-        result: dict[str, Any] = await shield.call("GET", "/jobs", params=params)
-        return result
+        return JobPage.model_validate(await shield.call("GET", "/jobs", params=params))
 
     @tool(
         "cancel_job",
@@ -337,10 +349,9 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
     )
     async def cancel_job(
         job_id: Annotated[str, Field(description="The job_id to cancel.")],
-    ) -> dict[str, Any]:
+    ) -> JobState:
         """Cancel a queued or running job: it stores nothing more (what it stored stays)."""
-        result: dict[str, Any] = await shield.call("DELETE", _job_path(job_id))
-        return result
+        return JobState.model_validate(await shield.call("DELETE", _job_path(job_id)))
 
 
 def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP:
@@ -355,17 +366,29 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
 
     limiter = CallLimiter(settings.max_concurrent_calls)
 
-    def tool(name: str, annotations: ToolAnnotations) -> Callable[[Callable[..., Any]], None]:
+    def tool(
+        name: str, annotations: ToolAnnotations, output: type[BaseModel] | None = None
+    ) -> Callable[[Callable[..., Any]], None]:
+        """Register a tool unless the server is read-only and the tool writes; `output`: the
+        model of a tool that answers a ToolResult (its schema is the tool's output schema)."""
+
         def register(fn: Callable[..., Any]) -> None:
             if not annotations.read_only_hint and settings.read_only:
                 return
-            mcp.tool(name=name, title=annotations.title, annotations=annotations)(
-                measured(name, limiter)(fn)
-            )
+            wrapped = measured(name, limiter)(fn)
+            if output is None:
+                mcp.tool(name=name, title=annotations.title, annotations=annotations)(wrapped)
+                return
+            mcp.tool(
+                name=name,
+                title=annotations.title,
+                annotations=annotations,
+                output_schema=output.model_json_schema(),
+            )(wrapped)
 
         return register
 
-    @tool("qdrant_find", _reads("Search the knowledge base"))
+    @tool("qdrant_find", _reads("Search the knowledge base"), SearchAnswer)
     async def qdrant_find(
         query: Annotated[str, Field(description="What to look for, in plain words.")],
         collection: Collection = None,
@@ -393,7 +416,13 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
             dict[str, Any] | None,
             Field(description='Conditions that must all hold, e.g. {"metadata.team": "ops"}.'),
         ] = None,
-    ) -> dict[str, Any]:
+        verbose: Annotated[
+            bool,
+            Field(
+                description="Also each passage's metadata and Shield's own fields (ids, hashes)."
+            ),
+        ] = False,
+    ) -> ToolResult:
         """Search the knowledge base by meaning and by exact words; returns passages with their
         source, title and heading path."""
         body = _drop_none(
@@ -406,8 +435,11 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
             score_threshold=score_threshold,
             filter=filter,
         )
-        result: dict[str, Any] = await shield.call("POST", "/search", json=body)
-        return result
+        found: dict[str, Any] = await shield.call("POST", "/search", json=body)
+        answer = SearchAnswer(
+            mode=found["mode"], results=[passage(hit, verbose) for hit in found["results"]]
+        )
+        return typed(answer, search_text(answer))
 
     @tool("qdrant_store", _writes("Store text", replaces=True, idempotent=True, open_world=False))
     async def qdrant_store(
@@ -422,16 +454,15 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
                 max_length=100,
             ),
         ] = None,
-    ) -> dict[str, Any]:
+    ) -> Stored:
         """Store a piece of text now (or several), so that qdrant_find can find it."""
         items = [item.model_dump(exclude_none=True) for item in texts] if texts else None
         body = _drop_none(text=text, metadata=metadata, collection=collection, texts=items)
-        result: dict[str, Any] = await shield.call("POST", "/store", json=body)
-        return result
+        return stored(await shield.call("POST", "/store", json=body))
 
     _add_ingest_tools(tool, shield)
 
-    @tool("lightrag_query", _reads("Ask the knowledge graph"))
+    @tool("lightrag_query", _reads("Ask the knowledge graph"), GraphAnswer)
     async def lightrag_query(
         query: Annotated[str, Field(description="A question, in plain words.")],
         mode: Annotated[
@@ -442,19 +473,18 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
             ),
         ] = "hybrid",
         collection: Collection = None,
-    ) -> dict[str, Any]:
+    ) -> ToolResult:
         """Ask the knowledge graph. The answer says whether an LLM wrote it or it is the
         retrieved context (entities, relations, passages) for you to reason over."""
         body = _drop_none(query=query, mode=mode, collection=collection)
-        result: dict[str, Any] = await shield.call("POST", "/lightrag/query", json=body)
-        return result
+        answer = GraphAnswer.model_validate(await shield.call("POST", "/lightrag/query", json=body))
+        return typed(answer, graph_text(answer))
 
     @tool("list_documents", _reads("List documents"))
-    async def list_documents(collection: Collection = None) -> dict[str, Any]:
-        """The documents in a collection, with their sources and chunk counts."""
+    async def list_documents(collection: Collection = None) -> DocumentList:
+        """The documents in a collection, with their sources, chunk counts and graph state."""
         params = _drop_none(collection=collection)
-        result: dict[str, Any] = await shield.call("GET", "/documents", params=params)
-        return result
+        return DocumentList.model_validate(await shield.call("GET", "/documents", params=params))
 
     @tool(
         "delete_document",
@@ -463,19 +493,17 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
     async def delete_document(
         document_id: Annotated[str, Field(description="The document_id to delete.")],
         collection: Collection = None,
-    ) -> dict[str, Any]:
+    ) -> DocumentDeleted:
         """Delete a document and all its chunks."""
         params = _drop_none(collection=collection)
-        result: dict[str, Any] = await shield.call(
-            "DELETE", f"/documents/{document_id}", params=params
+        return DocumentDeleted.model_validate(
+            await shield.call("DELETE", f"/documents/{document_id}", params=params)
         )
-        return result
 
     @tool("list_collections", _reads("List collections"))
-    async def list_collections() -> dict[str, Any]:
+    async def list_collections() -> Collections:
         """Collections with their size and embedding model."""
-        result: dict[str, Any] = await shield.call("GET", "/collections")
-        return result
+        return Collections.model_validate(await shield.call("GET", "/collections"))
 
     @mcp.custom_route("/healthz", methods=["GET"])
     async def healthz(_request: Request) -> Response:

@@ -1,0 +1,168 @@
+"""What shield-mcp's search tools answer: typed models (their fields are the tools' output
+schemas, and structured content validates against them) and text written for a model to read.
+
+Search results are compact by default: the passage, its score, where it comes from (source,
+title, heading path) and its document's id. Shield's bookkeeping (point ids, content hashes, job
+ids, timestamps, chunk indexes) only fills an assistant's context; `verbose` adds it back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastmcp.tools.base import ToolResult
+from pydantic import BaseModel, Field
+
+from shield.documents.models import DocumentSummary
+from shield.fields import SearchMode
+from shield.jobs.models import JobState
+
+
+class Passage(BaseModel):
+    text: str = Field(description="The passage.")
+    score: float = Field(description="Higher is better; its scale depends on the mode.")
+    source: str = Field(description="Where the document came from: a URL, a file, a name.")
+    title: str = Field(description="The document's title, where it has one.")
+    headings: list[str] = Field(description="The passage's heading path, outermost first.")
+    document_id: str
+    metadata: dict[str, Any] | None = Field(
+        default=None, description="With verbose: the metadata given when the text was stored."
+    )
+    details: dict[str, Any] | None = Field(
+        default=None,
+        description="With verbose: Shield's own fields (point id, chunk index, content hash, "
+        "job, time of ingestion).",
+    )
+
+
+class SearchAnswer(BaseModel):
+    mode: SearchMode = Field(description="The search mode that ran.")
+    results: list[Passage]
+
+
+def passage(hit: dict[str, Any], verbose: bool) -> Passage:
+    compact = Passage(
+        text=hit["text"],
+        score=round(float(hit["score"]), 4),
+        source=hit["source"],
+        title=hit.get("title", ""),
+        headings=hit.get("headings", []),
+        document_id=hit["document_id"],
+    )
+    if not verbose:
+        return compact
+    payload = dict(hit.get("metadata", {}))
+    given = payload.pop("metadata", None)
+    for shown in ("text", "source", "title", "headings", "document_id"):
+        payload.pop(shown, None)
+    return compact.model_copy(
+        update={"metadata": given or {}, "details": {"id": hit["id"], **payload}}
+    )
+
+
+def _where(hit: Passage) -> str:
+    path = (
+        [hit.title, *hit.headings]
+        if hit.title and hit.title not in hit.headings[:1]
+        else hit.headings
+    )
+    return f"{hit.source} ({' > '.join(path)})" if path else hit.source
+
+
+def search_text(answer: SearchAnswer) -> str:
+    """The passages as a model reads them best: numbered, each under where it comes from."""
+    if not answer.results:
+        return f"No passage found ({answer.mode} search)."
+    blocks = [
+        f"[{number}] {_where(hit)}, score {hit.score:g}\n{hit.text.strip()}"
+        for number, hit in enumerate(answer.results, 1)
+    ]
+    return f"{len(blocks)} passages ({answer.mode} search), best first:\n\n" + "\n\n".join(blocks)
+
+
+def typed(model: BaseModel, text: str) -> ToolResult:
+    """A tool's answer: the model as structured content, and its text for the model to read."""
+    return ToolResult(
+        content=text, structured_content=model.model_dump(mode="json", exclude_none=True)
+    )
+
+
+class GraphAnswer(BaseModel):
+    mode: str = Field(description="The graph query mode that ran.")
+    llm_generated: bool = Field(
+        description="Whether an LLM wrote `answer`; otherwise it is the retrieved context."
+    )
+    answer: str
+    entities: list[dict[str, Any]] = Field(description="Entities the graph found near the query.")
+    relations: list[dict[str, Any]] = Field(description="Relations between them.")
+    chunks: list[dict[str, Any]] = Field(description="Passages the graph retrieved.")
+
+
+def graph_text(answer: GraphAnswer) -> str:
+    if answer.llm_generated:
+        return answer.answer
+    return (
+        "No LLM is configured: what the knowledge graph retrieved follows, to reason over.\n\n"
+        + answer.answer
+    )
+
+
+class StoredDocument(BaseModel):
+    document_id: str
+    source: str
+    chunks: int = Field(description="Passages it was cut into.")
+    graph: str | None = Field(
+        default=None, description="pending, stored or failed; none: no graph."
+    )
+
+
+class Stored(BaseModel):
+    collection: str
+    documents: list[StoredDocument]
+
+
+def stored(answer: dict[str, Any]) -> Stored:
+    """`POST /store` answers one document, or a batch of them: always a batch here."""
+    documents: list[dict[str, Any]] = answer.get("documents", [answer])
+    collection = answer.get("collection") or documents[0].get("collection", "")
+    return Stored(
+        collection=collection,
+        documents=[StoredDocument.model_validate(d) for d in documents],
+    )
+
+
+class CollectionSummary(BaseModel):
+    name: str
+    points: int = Field(description="Passages stored.")
+    embedding_model: str
+    dimension: int
+    lexical: bool = Field(description="Whether hybrid and lexical searches work (else: reindex).")
+    fusion: str
+
+
+class Collections(BaseModel):
+    collections: list[CollectionSummary]
+
+
+class DocumentList(BaseModel):
+    collection: str
+    documents: list[DocumentSummary]
+
+
+class DocumentDeleted(BaseModel):
+    deleted: str = Field(description="The document's id.")
+    collection: str
+    chunks: int = Field(description="Passages deleted.")
+    graph: str = Field(description="What becomes of its part of the knowledge graph.")
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    status: str
+    status_url: str
+    events_url: str
+
+
+class JobPage(BaseModel):
+    jobs: list[JobState]
+    next_cursor: str | None = Field(description="Give it as `cursor` for the next page.")
