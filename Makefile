@@ -12,7 +12,8 @@ help: ## Show the targets
 bootstrap: ## Install system packages and the virtualenv (idempotent, cached)
 	@scripts/bootstrap.sh
 
-up: bootstrap ## The whole platform in a local systemd container, by site.yml; prints how to connect
+up: ## The whole platform in a local systemd container, by site.yml; prints how to connect
+	@scripts/bootstrap.sh --deploy
 	@scripts/up.sh
 
 down: ## Remove what `make up` created

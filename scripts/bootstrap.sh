@@ -3,8 +3,25 @@
 #   - Debian packages (redis-server; wrk with --bench) when they are missing;
 #   - the virtualenv .venv with the package, every extra and the dev tools, torch pinned to the
 #     CPU build by constraints.txt. Skipped when pyproject.toml and constraints.txt are unchanged.
+# `bootstrap.sh --deploy` installs only what deploying needs (`make up`): Ansible and Molecule's
+# tools in .venv, no Debian package, no test tool, no service dependency (the hosts get those
+# from the wheelhouse). A later full bootstrap adds the rest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python=${PYTHON:-python3}
+
+if [[ ${1:-} == --deploy ]]; then
+    want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+    for stamp in .venv/.shield-deps .venv/.shield-deploy-deps; do
+        [[ -f $stamp && $(cat "$stamp") == "$want" ]] && exit 0
+    done
+    [[ -x .venv/bin/python ]] || "$python" -m venv .venv
+    echo "bootstrap: installing the deployment tools into .venv"
+    .venv/bin/pip install -q --upgrade "pip==25.3"
+    .venv/bin/pip install -q -c constraints.txt -e '.[deploy]'
+    echo "$want" > .venv/.shield-deploy-deps
+    exit 0
+fi
 
 # chromium: the crawler's browser engine (and its tests). Prometheus (promtool), Alertmanager
 # (amtool) and the node exporter: the monitoring tests run Debian's own.
@@ -28,8 +45,6 @@ if ((${#missing[@]})); then
             prometheus-node-exporter >/dev/null 2>&1 || true
     fi
 fi
-
-python=${PYTHON:-python3}
 
 # LiteLLM's proxy (the MCP gateway the client guide shows; its test runs it) lives in a virtualenv
 # of its own: crawl4ai's fork of litellm owns the `litellm` module in .venv.
