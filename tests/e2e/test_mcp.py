@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from mcp import ClientSession
+from mcp.shared.exceptions import MCPError
 
 from shield.embeddings.local import LocalEmbedder
 from support import documents
@@ -492,3 +493,87 @@ def test_jobs_are_listed_and_an_ended_one_is_not_cancelled(mcp_server: McpProces
     assert out["cancel"].is_error
     assert "cannot be cancelled" in out["cancel"].content[0].text
     assert out["bad"].is_error
+
+
+def test_collections_documents_and_jobs_are_resources(mcp_server: McpProcess) -> None:
+    text = "# Ferry\n\nThe ferry to Gullholm leaves at noon.\n\n## Winter\n\nIn winter, at one."
+
+    async def body(session: ClientSession) -> dict[str, Any]:
+        job = structured(
+            await session.call_tool(
+                "ingest_doc", {"text": text, "source": "ferry.md", "collection": "mcp-res"}
+            )
+        )
+        for _ in range(300):
+            state = structured(await session.call_tool("get_job_status", {"job_id": job["job_id"]}))
+            if state["status"] in ("succeeded", "failed"):
+                break
+            await asyncio.sleep(0.1)
+        document_id = state["result"]["documents"][0]["document_id"]
+        templates = await session.list_resource_templates()
+        listed = await session.list_resources()
+
+        async def read(uri: str) -> str:
+            return str((await session.read_resource(uri)).contents[0].text)  # type: ignore[union-attr]
+
+        async def refused(uri: str) -> str:
+            try:
+                await session.read_resource(uri)
+            except MCPError as exc:
+                return str(exc)
+            raise AssertionError(f"{uri} was read")
+
+        return {
+            "templates": {t.uri_template for t in templates.resource_templates},
+            "static": {str(r.uri) for r in listed.resources},
+            "collections": json.loads(await read("shield://collections")),
+            "documents": json.loads(await read("shield://collections/mcp-res/documents")),
+            "text": await read(f"shield://collections/mcp-res/documents/{document_id}"),
+            "job": json.loads(await read(f"shield://jobs/{job['job_id']}")),
+            "unknown": await refused("shield://collections/mcp-res/documents/no-such-id"),
+            "no job": await refused("shield://jobs/..%2F..%2Fetc"),
+        }
+
+    out = with_session(mcp_server.url, MCP_TOKEN, body)
+    assert out["templates"] == {
+        "shield://collections/{collection}/documents",
+        "shield://collections/{collection}/documents/{document_id}",
+        "shield://jobs/{job_id}",
+    }
+    assert out["static"] == {"shield://collections"}
+    assert "mcp-res" in {c["name"] for c in out["collections"]["collections"]}
+    assert [d["source"] for d in out["documents"]["documents"]] == ["ferry.md"]
+    assert out["text"].split() == text.split()  # the whole text, from its passages
+    assert out["job"]["status"] == "succeeded"
+    assert "is not in collection 'mcp-res'" in out["unknown"]
+    assert "job" in out["no job"]
+
+
+def test_prompts_give_the_steps_with_the_callers_words(mcp_server: McpProcess) -> None:
+    async def body(session: ClientSession) -> dict[str, Any]:
+        listed = await session.list_prompts()
+        research = await session.get_prompt(
+            "research_topic",
+            {"topic": "tidal power", "urls": "https://a.example/x, https://b.example/y"},
+        )
+        answer = await session.get_prompt(
+            "answer_with_citations", {"question": "Who services the boiler?", "collection": "ops"}
+        )
+        try:
+            await session.get_prompt("write_a_poem", {})
+            unknown = ""
+        except MCPError as exc:
+            unknown = str(exc)
+        return {
+            "names": {p.name for p in listed.prompts},
+            "research": research.messages[0].content.text,  # type: ignore[union-attr]
+            "answer": answer.messages[0].content.text,  # type: ignore[union-attr]
+            "unknown": unknown,
+        }
+
+    out = with_session(mcp_server.url, MCP_TOKEN, body)
+    assert out["names"] == {"research_topic", "answer_with_citations", "summarise_collection"}
+    assert "Research this topic: tidal power" in out["research"]
+    assert "- https://a.example/x\n- https://b.example/y" in out["research"]
+    assert 'qdrant_find with collection "ops"' in out["answer"]
+    assert "write_a_poem" in out["unknown"]

@@ -230,6 +230,15 @@ DOCUMENT = {
 
 DOCUMENTS = {"collection": "shield", "documents": [DOCUMENT]}
 
+DOCUMENT_TEXT = {
+    "document_id": _DOC_ID,
+    "collection": "shield",
+    "source": "runbooks/disk.md",
+    "title": "Disk full",
+    "chunks": 3,
+    "text": "# Disk full\n\nWhen the ledger host's disk fills, rotate the journal first.",
+}
+
 DELETED = {"deleted": _DOC_ID, "collection": "shield", "chunks": 3, "graph": "pending"}
 
 COLLECTION_DELETED = {"deleted": "scratch", "documents": 12, "graph": "pending"}

@@ -31,6 +31,7 @@ from shield.vectorstore.base import (
 #: Filter keys a caller may use; anything under `metadata.` is the caller's own.
 FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash")
 MAX_DOCUMENTS_LISTED = 10_000
+MAX_DOCUMENT_CHUNKS = 100_000  # a document's passages read back at once (its whole text)
 #: Fields indexed on their first use in a filter, per collection (a filter still works beyond).
 MAX_FILTER_INDEXES = 32
 #: How far a search grouped by document reaches for distinct documents.
@@ -214,6 +215,17 @@ class DocumentIndex:
             (_summary(r.payload, counts.get(r.payload["document_id"], 0)) for r in firsts),
             key=lambda d: d.source,
         )
+
+    def passages(self, collection: str, doc_id: str) -> list[str]:
+        """A document's passages in their order; NotFound if it is not in the collection."""
+        self._existing(collection)
+        records = self.breaker.call(
+            self.store.scroll, collection, [Match("document_id", (doc_id,))], MAX_DOCUMENT_CHUNKS
+        )
+        if not records:
+            raise NotFound(f"document {doc_id} is not in collection {collection!r}")
+        ordered = sorted(records, key=lambda r: int(r.payload.get("chunk_index", 0)))
+        return [str(r.payload.get("text", "")) for r in ordered]
 
     def delete_collection(self, collection: str) -> list[str]:
         """Remove a collection and every point in it; returns the ids of its documents."""

@@ -34,6 +34,8 @@ from shield.config import McpSettings, secret_value
 from shield.errors import DependencyUnavailable
 from shield.jobs.models import JobKind, JobState, JobStatus
 from shield.mcp.api import ShieldApi
+from shield.mcp.prompts import add_prompts
+from shield.mcp.resources import add_resources
 from shield.mcp.results import (
     Collections,
     DocumentDeleted,
@@ -504,6 +506,9 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
     async def list_collections() -> Collections:
         """Collections with their size and embedding model."""
         return Collections.model_validate(await shield.call("GET", "/collections"))
+
+    add_resources(mcp, shield)
+    add_prompts(mcp)
 
     @mcp.custom_route("/healthz", methods=["GET"])
     async def healthz(_request: Request) -> Response:

@@ -14,6 +14,7 @@ from shield.api.reindexing import submit_reindex
 from shield.api.routes.jobs import accepted
 from shield.api.schemas import CollectionCreate, JobAccepted
 from shield.documents.models import DocumentSummary
+from shield.documents.reassembly import reassemble
 from shield.errors import InvalidInput, NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
 
@@ -116,6 +117,31 @@ def get_document(
     if summary is None:
         raise NotFound(f"document {document_id} is not in collection {name!r}")
     return with_graph_state(services, name, [summary])[0]
+
+
+@router.get(
+    "/documents/{document_id}/text",
+    summary="One document's whole text, put back together from its passages in order",
+    responses={**examples.answer(examples.DOCUMENT_TEXT), **error_responses(404)},
+)
+def get_document_text(
+    document_id: str, services: ServicesDep, collection: CollectionQuery = None
+) -> dict[str, Any]:
+    """The passages' overlaps are kept once; the text is what was stored (Markdown for a
+    converted file), not the original file."""
+    name = collection_or_default(services, collection)
+    summary = services.index.get(name, document_id)
+    if summary is None:
+        raise NotFound(f"document {document_id} is not in collection {name!r}")
+    passages = services.index.passages(name, document_id)
+    return {
+        "document_id": document_id,
+        "collection": name,
+        "source": summary.source,
+        "title": summary.title,
+        "chunks": len(passages),
+        "text": reassemble(passages),
+    }
 
 
 @router.delete(

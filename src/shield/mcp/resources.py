@@ -1,0 +1,75 @@
+"""shield-mcp's resources: what an assistant (or its user) can read without calling a tool, at
+stable `shield://` URIs.
+
+    shield://collections                                          the collections
+    shield://collections/{collection}/documents                   a collection's documents
+    shield://collections/{collection}/documents/{document_id}     a document's whole text
+    shield://jobs/{job_id}                                        a job, as it stands now
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec
+
+from fastmcp import FastMCP
+from fastmcp.exceptions import ResourceError, ToolError
+
+from shield.mcp.api import ShieldApi
+
+P = ParamSpec("P")
+JSON = "application/json"
+
+
+def _read(fn: Callable[P, Awaitable[str]]) -> Callable[P, Awaitable[str]]:
+    """shield-api's refusal (an unknown document, a bad name) as the resource's own error."""
+
+    @functools.wraps(fn)
+    async def read(*args: P.args, **kwargs: P.kwargs) -> str:
+        try:
+            return await fn(*args, **kwargs)
+        except ToolError as exc:
+            raise ResourceError(str(exc)) from None
+
+    return read
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2)
+
+
+def add_resources(mcp: FastMCP, shield: ShieldApi) -> None:
+    @mcp.resource("shield://collections", name="collections", mime_type=JSON)
+    @_read
+    async def collections() -> str:
+        """The collections, with their passages, embedding model and indexes."""
+        return _json(await shield.call("GET", "/collections"))
+
+    @mcp.resource("shield://collections/{collection}/documents", name="documents", mime_type=JSON)
+    @_read
+    async def documents(collection: str) -> str:
+        """A collection's documents: source, title, passages, graph state."""
+        return _json(await shield.call("GET", "/documents", params={"collection": collection}))
+
+    @mcp.resource(
+        "shield://collections/{collection}/documents/{document_id}",
+        name="document",
+        mime_type="text/markdown",
+    )
+    @_read
+    async def document(collection: str, document_id: str) -> str:
+        """A document's whole text, put back together from its passages in order."""
+        found = await shield.call(
+            "GET", f"/documents/{document_id}/text", params={"collection": collection}
+        )
+        return str(found["text"])
+
+    @mcp.resource("shield://jobs/{job_id}", name="job", mime_type=JSON)
+    @_read
+    async def job(job_id: str) -> str:
+        """A job as it stands now: status, stage, progress, each document's outcome."""
+        if not job_id.isalnum():
+            raise ToolError(f"{job_id!r} is not a job id: the job_id an ingest tool returned")
+        return _json(await shield.call("GET", f"/jobs/{job_id}"))

@@ -1,0 +1,39 @@
+"""A document's text is put back together from its overlapping passages with nothing twice."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from shield.documents.chunking import Chunker
+from shield.documents.reassembly import reassemble
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/guides/CLI.md", "docs/RUNBOOK.md"])
+def test_the_default_chunking_reassembles_to_the_original_text(document: str) -> None:
+    text = (ROOT / document).read_text()
+    passages = Chunker(200, 30).split(text)  # SHIELD_CHUNK_TOKENS, SHIELD_CHUNK_OVERLAP
+    assert len(passages) > 5
+    assert _words(reassemble(passages)) == _words(text)
+
+
+def test_passages_without_overlap_are_joined_by_a_blank_line() -> None:
+    assert reassemble(["# Title", "First paragraph.", "Second."]) == (
+        "# Title\n\nFirst paragraph.\n\nSecond."
+    )
+    assert reassemble([]) == ""
+
+
+def test_an_overlap_is_kept_once_and_a_short_coincidence_is_not_one() -> None:
+    assert reassemble(["The pump seal leaks when cold", "seal leaks when cold water flows."]) == (
+        "The pump seal leaks when cold water flows."
+    )
+    assert reassemble(["It ends in ok", "ok: a new start"]) == "It ends in ok\n\nok: a new start"
