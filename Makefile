@@ -62,8 +62,9 @@ test-fast: bootstrap ## The quick loop: unit and contract tests, no end-to-end
 monitoring: bootstrap ## Write the dashboards, the SLO rules and docs/MONITORING.md from their sources
 	$(BIN)/python -m monitoring.generate
 
-docs: bootstrap ## Write docs/API_REFERENCE.md from shield-api's OpenAPI document
+docs: bootstrap ## Write docs/API_REFERENCE.md and docs/MCP_TOOLS_REFERENCE.md from the live registries
 	$(BIN)/python -m shield.api.reference docs/API_REFERENCE.md
+	$(BIN)/python -m shield.mcp.reference docs/MCP_TOOLS_REFERENCE.md
 
 monitoring-pictures: bootstrap ## Draw docs/monitoring/*.png from the live monitoring test's Prometheus
 	SHIELD_UPDATE_PICTURES=1 $(BIN)/pytest -q tests/e2e/test_monitoring.py

@@ -4,7 +4,10 @@ MCP SDK client over streamable HTTP), for
 - a no-op tool served by shield-mcp's own server (`build_server`: bearer-token auth, the call
   limiter, metrics) against a bare FastMCP echo tool with none of that, in the same run
   (goal: ours <= 1.2x the bare server's p50);
-- `qdrant_find` end to end: shield-mcp -> shield-api -> embedding -> vector store.
+- `qdrant_find` end to end: shield-mcp -> shield-api -> embedding -> vector store;
+- the bytes of `qdrant_find`'s answer for 10 results, compact and verbose, beside the untyped
+  answer it gave before (the search API's JSON, as text and as structured content; goal: compact
+  <= 0.6x).
 
     python -m bench.mcp_tools [--calls 200] [--rounds 3]
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -153,6 +157,43 @@ def noop_figures(servers: dict[str, Server], clients: int, rounds: int, calls: i
     return summary
 
 
+async def answer_bytes(url: str, query: str, verbose: bool) -> tuple[int, int]:
+    """Bytes of qdrant_find's text content and of its structured content, 10 results."""
+    headers = {"Authorization": f"Bearer {MCP_TOKEN}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=60) as http,
+        streamable_http_client(f"{url}/mcp", http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        result = await session.call_tool(
+            "qdrant_find", {"query": query, "limit": 10, "verbose": verbose}
+        )
+    text = "".join(block.text for block in result.content if hasattr(block, "text"))
+    return len(text.encode()), len(json.dumps(result.structured_content).encode())
+
+
+def size_figures(platform_http: httpx.Client, url: str) -> dict[str, Any]:
+    """qdrant_find's answer for the same 10 results: before, the search API's JSON as both the
+    text and the structured content (what the tool answered until it was typed); now, compact
+    passages and readable text; and with verbose."""
+    query = "return the value"
+    raw = platform_http.post("/search", json={"query": query, "limit": 10}).json()
+    before = len(json.dumps(raw).encode())
+    rows = {
+        "before": (before, before),
+        "compact": asyncio.run(answer_bytes(url, query, verbose=False)),
+        "verbose": asyncio.run(answer_bytes(url, query, verbose=True)),
+    }
+    figures = {name: {"text": t, "structured": s} for name, (t, s) in rows.items()}
+    total_before = sum(rows["before"])
+    figures["compact_ratio"] = sum(rows["compact"]) / total_before
+    for name, (text, structured) in rows.items():
+        print(f"qdrant_find answer, {name:<8} text {text:>6} B  structured {structured:>6} B")
+    print(f"compact / before: {figures['compact_ratio']:.2f} (goal <= 0.60)")
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=320)
@@ -183,6 +224,8 @@ def main() -> None:
                 http.post("/store", json={"text": text, "source": f"note-{i}"}).raise_for_status()
         shield = Server("ours", platform.url)
         try:
+            with platform.client() as http:
+                figures["qdrant_find_answer_bytes"] = size_figures(http, shield.url)
             for clients in (1, 16):
                 runs = [
                     asyncio.run(
