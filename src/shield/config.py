@@ -383,6 +383,12 @@ class McpSettings(ServiceSettings, ApiClientMixin):
     mcp_jwt_algorithm: str = Field(default="RS256", description="The JWTs' signing algorithm.")
     api_timeout: float = Field(default=30.0, gt=0, description="Seconds per call to shield-api.")
     read_only: bool = Field(default=False, description="Register no tool that writes.")
+    mcp_wait_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        le=3600,
+        description="Longest a tool called with `wait: true` follows its job before answering.",
+    )
     max_concurrent_calls: int = Field(
         default=32, ge=1, le=10_000, description="Tool calls served at once; more are refused."
     )

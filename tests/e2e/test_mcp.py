@@ -577,3 +577,43 @@ def test_prompts_give_the_steps_with_the_callers_words(mcp_server: McpProcess) -
     assert "- https://a.example/x\n- https://b.example/y" in out["research"]
     assert 'qdrant_find with collection "ops"' in out["answer"]
     assert "write_a_poem" in out["unknown"]
+
+
+def test_waiting_on_an_ingest_reports_progress_then_answers_the_ended_job(
+    mcp_server: McpProcess,
+) -> None:
+    texts = [f"# Note {i}\n\nShelf {i} holds spare gaskets of size {i}." for i in range(3)]
+    notes = [base64.b64encode(text.encode()).decode() for text in texts]
+
+    async def body(session: ClientSession) -> dict[str, Any]:
+        progress: list[tuple[float, float | None, str | None]] = []
+
+        async def heard(done: float, total: float | None, message: str | None) -> None:
+            progress.append((done, total, message))
+
+        waited = await session.call_tool(
+            "ingest_doc",
+            {
+                "file_base64": notes[0],
+                "filename": "shelf.md",
+                "collection": "mcp-wait",
+                "wait": True,
+            },
+            progress_callback=heard,
+        )
+        at_once = structured(
+            await session.call_tool("ingest_doc", {"text": texts[1], "collection": "mcp-wait"})
+        )
+        return {"waited": structured(waited), "progress": progress, "at_once": at_once}
+
+    out = with_session(mcp_server.url, MCP_TOKEN, body)
+    job = out["waited"]["job"]
+    assert (out["waited"]["status"], job["status"]) == ("succeeded", "succeeded")
+    assert job["result"]["documents"][0]["source"] == "shelf.md"
+    progress = out["progress"]
+    assert progress, "no progress notification arrived"
+    assert [p[0] for p in progress] == sorted(p[0] for p in progress)  # in order
+    assert progress[-1][:2] == (1.0, 1.0)  # ending at the final state
+    assert progress[-1][2].startswith("succeeded")
+    assert out["at_once"].get("job") is None  # without wait: its id at once, as before
+    assert out["at_once"]["status"] == "queued"

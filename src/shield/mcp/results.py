@@ -158,9 +158,13 @@ class DocumentDeleted(BaseModel):
 
 class JobAccepted(BaseModel):
     job_id: str
-    status: str
+    status: str = Field(description="queued; with wait, the job's status when it answered.")
     status_url: str
     events_url: str
+    job: JobState | None = Field(
+        default=None,
+        description="With wait: the job as it ended, or as it stood when the wait ran out.",
+    )
 
 
 class JobPage(BaseModel):

@@ -18,7 +18,8 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
-from fastmcp import FastMCP
+from fastmcp import Context, FastMCP
+from fastmcp.dependencies import CurrentContext
 from fastmcp.exceptions import ToolError
 from fastmcp.server.auth import AccessToken, TokenVerifier
 from fastmcp.server.auth.providers.jwt import JWTVerifier
@@ -51,6 +52,7 @@ from shield.mcp.results import (
     stored,
     typed,
 )
+from shield.mcp.waiting import follow
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
 from shield.web.tokens import bearer_token, token_matches
 
@@ -211,8 +213,25 @@ def _job_path(job_id: str) -> str:
     return f"/jobs/{job_id}"
 
 
-def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
+CURRENT_CONTEXT = CurrentContext()  # the call's MCP context, for its progress notifications
+Wait = Annotated[
+    bool,
+    Field(
+        description="Follow the job until it ends (progress notifications meanwhile, for your "
+        "progressToken) and answer it in `job`; default: answer at once with its id."
+    ),
+]
+
+
+def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, wait_seconds: float) -> None:
     """The tools that queue work (crawls, documents) and follow it."""
+
+    async def queued(ctx: Context, wait: bool, accepted: Any) -> JobAccepted:
+        answer = JobAccepted.model_validate(accepted)
+        if not wait:
+            return answer
+        job = await follow(shield, _job_path(answer.job_id), ctx, wait_seconds)
+        return answer.model_copy(update={"status": job.status.value, "job": job})
 
     @tool(
         "crawl_web", _writes("Crawl a web site", replaces=True, idempotent=False, open_world=True)
@@ -242,6 +261,8 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         ] = None,
         metadata: Metadata = None,
         collection: Collection = None,
+        wait: Wait = False,
+        ctx: Context = CURRENT_CONTEXT,
     ) -> JobAccepted:
         """Crawl a web site into the knowledge base: pages become clean Markdown, chunked,
         embedded and stored; returns the job at once (follow it with get_job_status). Private
@@ -256,7 +277,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
             metadata=metadata,
             collection=collection,
         )
-        return JobAccepted.model_validate(await shield.call("POST", "/ingest-async", json=body))
+        return await queued(ctx, wait, await shield.call("POST", "/ingest-async", json=body))
 
     @tool(
         "ingest_doc", _writes("Ingest a document", replaces=True, idempotent=True, open_world=True)
@@ -290,6 +311,8 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
         title: Annotated[str | None, Field(description="A title.")] = None,
         metadata: Metadata = None,
         collection: Collection = None,
+        wait: Wait = False,
+        ctx: Context = CURRENT_CONTEXT,
     ) -> JobAccepted:
         """Queue a document for converting, chunking, embedding and storing; returns the job at
         once. Give exactly one of text, url, path or file_base64 (with filename)."""
@@ -307,7 +330,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
                 files=_decoded_file(file_base64, filename),
                 data=form,
             )
-            return JobAccepted.model_validate(uploaded)
+            return await queued(ctx, wait, uploaded)
         body = _drop_none(
             kind="document",
             text=text,
@@ -318,7 +341,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi) -> None:
             metadata=metadata,
             collection=collection,
         )
-        return JobAccepted.model_validate(await shield.call("POST", "/ingest-async", json=body))
+        return await queued(ctx, wait, await shield.call("POST", "/ingest-async", json=body))
 
     @tool("get_job_status", _reads("A job's status"))
     async def get_job_status(
@@ -462,7 +485,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         body = _drop_none(text=text, metadata=metadata, collection=collection, texts=items)
         return stored(await shield.call("POST", "/store", json=body))
 
-    _add_ingest_tools(tool, shield)
+    _add_ingest_tools(tool, shield, settings.mcp_wait_seconds)
 
     @tool("lightrag_query", _reads("Ask the knowledge graph"), GraphAnswer)
     async def lightrag_query(
