@@ -2,7 +2,8 @@
 # Installs what Shield's tests and local runs need, idempotently:
 #   - Debian packages (redis-server; wrk with --bench) when they are missing;
 #   - the virtualenv .venv with the package, every extra and the dev tools, torch pinned to the
-#     CPU build by constraints.txt. Skipped when pyproject.toml and constraints.txt are unchanged.
+#     CPU build by constraints.txt. Skipped when pyproject.toml and constraints.txt are unchanged;
+#   - the third-party MCP clients of the tests (tests/clients), from their npm lock file.
 # `bootstrap.sh --deploy` installs only what deploying needs (`make up`): Ansible and Molecule's
 # tools in .venv, no Debian package, no test tool, no service dependency (the hosts get those
 # from the wheelhouse). A later full bootstrap adds the rest.
@@ -57,6 +58,22 @@ if ! [[ -f $gateway/.stamp && $(cat "$gateway/.stamp") == "$gateway_want" ]]; th
     "$gateway/bin/pip" install -q --upgrade "pip==25.3"
     "$gateway/bin/pip" install -q -r tests/litellm-gateway.txt
     echo "$gateway_want" > "$gateway/.stamp"
+fi
+
+# Third-party MCP clients the tests drive shield-mcp with (the MCP Inspector, the TypeScript
+# SDK, mcp-remote): pinned in tests/clients/package-lock.json, installed there with npm ci.
+clients=tests/clients
+clients_want=$(cat "$clients/package.json" "$clients/package-lock.json" | sha256sum | cut -d' ' -f1)
+if ! [[ -f $clients/node_modules/.stamp && $(cat "$clients/node_modules/.stamp") == "$clients_want" ]]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "bootstrap: installing Debian packages: nodejs npm"
+        sudo_cmd=()
+        [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+        DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q nodejs npm >/dev/null
+    fi
+    echo "bootstrap: installing the MCP test clients into $clients/node_modules"
+    npm ci --prefix "$clients" --no-audit --no-fund --loglevel=error
+    echo "$clients_want" > "$clients/node_modules/.stamp"
 fi
 
 stamp=.venv/.shield-deps

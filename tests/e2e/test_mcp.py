@@ -7,6 +7,8 @@ import asyncio
 import base64
 import json
 import os
+import re
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +19,8 @@ import httpx
 import jsonschema
 import pytest
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
-from mcp import ClientSession
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPError
 
 from shield.embeddings.local import LocalEmbedder
@@ -617,3 +620,110 @@ def test_waiting_on_an_ingest_reports_progress_then_answers_the_ended_job(
     assert progress[-1][2].startswith("succeeded")
     assert out["at_once"].get("job") is None  # without wait: its id at once, as before
     assert out["at_once"]["status"] == "queued"
+
+
+# --- third-party clients (tests/clients, installed by scripts/bootstrap.sh) ---------------------
+
+CLIENTS = Path(__file__).resolve().parents[1] / "clients"
+NODE_BIN = CLIENTS / "node_modules" / ".bin"
+
+
+def _inspector(mcp_server: McpProcess, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            str(NODE_BIN / "mcp-inspector"),
+            "--cli",
+            f"{mcp_server.url}/mcp",
+            "--header",
+            f"Authorization: Bearer {MCP_TOKEN}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_mcp_inspector_finds_no_problem_and_drives_every_kind_of_call(
+    mcp_server: McpProcess,
+) -> None:
+    listed = _inspector(mcp_server, "--method", "tools/list", "--strict")
+    assert listed.returncode == 0, listed.stderr
+    tools = {tool["name"]: tool for tool in json.loads(listed.stdout)["tools"]}
+    assert tools["qdrant_find"]["annotations"]["readOnlyHint"] is True
+    assert tools["delete_document"]["annotations"]["destructiveHint"] is True
+
+    stored = _inspector(
+        mcp_server, "--method", "tools/call", "--tool-name", "qdrant_store",
+        "--tool-arg", "text=Inspector notes live on shelf nine.", "collection=mcp-inspector",
+    )  # fmt: skip
+    assert stored.returncode == 0, stored.stderr
+    found = _inspector(
+        mcp_server, "--method", "tools/call", "--tool-name", "qdrant_find",
+        "--tool-arg", "query=which shelf", "collection=mcp-inspector",
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    answer = json.loads(found.stdout)
+    assert (
+        answer["structuredContent"]["results"][0]["text"] == "Inspector notes live on shelf nine."
+    )
+    document = _inspector(
+        mcp_server, "--method", "resources/read",
+        "--uri", "shield://collections/mcp-inspector/documents",
+    )  # fmt: skip
+    assert document.returncode == 0, document.stderr
+    assert "mcp-inspector" in json.loads(document.stdout)["contents"][0]["text"]
+    prompt = _inspector(
+        mcp_server, "--method", "prompts/get", "--prompt-name", "summarise_collection",
+        "--prompt-args", "collection=mcp-inspector",
+    )  # fmt: skip
+    assert prompt.returncode == 0, prompt.stderr
+    text = json.loads(prompt.stdout)["messages"][0]["content"]["text"]
+    assert 'Summarise what the collection "mcp-inspector" holds.' in text
+
+
+def test_a_typescript_sdk_client_stores_waits_with_progress_finds_and_reads(
+    mcp_server: McpProcess,
+) -> None:
+    run = subprocess.run(
+        ["node", str(CLIENTS / "shield-client.mjs"), f"{mcp_server.url}/mcp", MCP_TOKEN, "mcp-ts"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert all(tool["output"] for tool in seen["tools"])  # and the SDK validated each answer
+    assert seen["ingested"]["job"]["status"] == "succeeded"
+    assert seen["progress"][-1]["progress"] == seen["progress"][-1]["total"] == 1
+    assert seen["found"]["results"][0]["source"] == "ferry.md"
+    assert seen["foundText"].startswith("2 passages (hybrid search)")
+    assert seen["document"] == "# Ferry\n\nThe ferry to Gullholm leaves at noon."
+
+
+def test_mcp_remote_bridges_a_stdio_client_to_shield_mcp(mcp_server: McpProcess) -> None:
+    """The configuration docs/guides/CLIENT_INTEGRATION.md shows, with this server and token."""
+    guide = Path(__file__).resolve().parents[2] / "docs" / "guides" / "CLIENT_INTEGRATION.md"
+    block = re.search(r"```json mcp-remote\n(.*?)```", guide.read_text(), re.S)
+    assert block, "no mcp-remote example in the client guide"
+    shown = json.loads(block.group(1))["mcpServers"]["shield"]
+    assert shown["command"] == "npx"
+    package, url, *rest = shown["args"]
+    assert (package, url) == ("mcp-remote", "http://127.0.0.1:8000/mcp")
+    bridge = StdioServerParameters(
+        command=str(NODE_BIN / "mcp-remote"),
+        args=[f"{mcp_server.url}/mcp", *rest],
+        env={
+            **os.environ,
+            "AUTH_HEADER": shown["env"]["AUTH_HEADER"].replace("<the shield-mcp token>", MCP_TOKEN),
+        },
+    )
+
+    async def through_the_bridge() -> list[str]:
+        async with stdio_client(bridge) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            return [tool.name for tool in (await session.list_tools()).tools]
+
+    assert "qdrant_find" in asyncio.run(asyncio.wait_for(through_the_bridge(), 120))
