@@ -381,6 +381,11 @@ class McpSettings(ServiceSettings, ApiClientMixin):
     mcp_jwt_issuer: str | None = Field(default=None, description="The `iss` JWTs must carry.")
     mcp_jwt_audience: str | None = Field(default=None, description="The `aud` JWTs must carry.")
     mcp_jwt_algorithm: str = Field(default="RS256", description="The JWTs' signing algorithm.")
+    mcp_public_url: str | None = Field(
+        default=None,
+        description="The URL clients reach shield-mcp at (https://mcp.example.org); with an "
+        "identity provider, its OAuth protected resource metadata (RFC 9728) names it.",
+    )
     api_timeout: float = Field(default=30.0, gt=0, description="Seconds per call to shield-api.")
     read_only: bool = Field(default=False, description="Register no tool that writes.")
     mcp_wait_seconds: float = Field(
@@ -412,6 +417,22 @@ class McpSettings(ServiceSettings, ApiClientMixin):
     @property
     def jwt_configured(self) -> bool:
         return bool(self.mcp_jwt_jwks_uri or self.mcp_jwt_public_key)
+
+    @model_validator(mode="after")
+    def _resource_metadata(self) -> McpSettings:
+        if self.mcp_public_url is None:
+            return self
+        if not re.match(r"https?://[^/\s]+", self.mcp_public_url):
+            raise ValueError(
+                "SHIELD_MCP_PUBLIC_URL must be an http(s) URL, e.g. https://mcp.example.org"
+            )
+        if not self.jwt_configured or not re.match(r"https?://", self.mcp_jwt_issuer or ""):
+            raise ValueError(
+                "SHIELD_MCP_PUBLIC_URL announces an identity provider to clients: set "
+                "SHIELD_MCP_JWT_ISSUER to its URL and SHIELD_MCP_JWT_JWKS_URI or "
+                "SHIELD_MCP_JWT_PUBLIC_KEY too"
+            )
+        return self
 
     @model_validator(mode="after")
     def _token_when_reachable(self) -> McpSettings:

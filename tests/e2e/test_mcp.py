@@ -336,9 +336,25 @@ def test_jwts_of_an_identity_provider_open_the_tools(api: ApiServer, tmp_path: P
         SHIELD_MCP_JWT_PUBLIC_KEY=keys.public_key,
         SHIELD_MCP_JWT_ISSUER=issuer,
         SHIELD_MCP_JWT_AUDIENCE=audience,
+        SHIELD_MCP_PUBLIC_URL="https://mcp.example.org",
     )
     try:
         token = keys.create_token(subject="ada", issuer=issuer, audience=audience)
+        # RFC 9728: where a client learns which identity provider issues tokens for this server.
+        metadata = httpx.get(f"{server.url}/.well-known/oauth-protected-resource/mcp")
+        assert metadata.status_code == 200, metadata.text
+        assert metadata.json()["resource"] == "https://mcp.example.org/mcp"
+        assert metadata.json()["authorization_servers"] == [f"{issuer}/"]
+        anonymous = httpx.post(
+            f"{server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+        )
+        assert anonymous.status_code == 401
+        challenge = anonymous.headers["www-authenticate"]
+        assert challenge.startswith("Bearer ")
+        assert (
+            'resource_metadata="https://mcp.example.org/.well-known/oauth-protected-resource/mcp"'
+            in challenge
+        )
 
         async def body(session: ClientSession) -> Any:
             return await session.list_tools()

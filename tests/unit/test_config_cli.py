@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from pydantic import ValidationError
 
 from shield import __version__
 from shield.cli import main
-from shield.config import ApiSettings, WorkerSettings
+from shield.config import ApiSettings, McpSettings, WorkerSettings
 
 GOOD_TOKEN = "s3cr3t-" + "x" * 24
 
@@ -61,6 +62,36 @@ def test_api_reachable_from_the_network_needs_a_token() -> None:
 def test_weak_tokens_are_refused(token: str) -> None:
     with pytest.raises(ValidationError, match="at least 16 characters"):
         ApiSettings(api_token=token)
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"mcp_public_url": "mcp.example.org"}, "must be an http(s) URL"),
+        ({"mcp_public_url": "https://mcp.example.org"}, "set SHIELD_MCP_JWT_ISSUER"),
+        (
+            {
+                "mcp_public_url": "https://mcp.example.org",
+                "mcp_jwt_jwks_uri": "https://id.example.org/jwks",
+                "mcp_jwt_issuer": "id.example.org",
+                "mcp_jwt_audience": "shield-mcp",
+            },
+            "set SHIELD_MCP_JWT_ISSUER to its URL",
+        ),
+    ],
+)
+def test_resource_metadata_needs_a_public_url_and_an_identity_provider(
+    fields: dict[str, str], says: str
+) -> None:
+    with pytest.raises(ValidationError, match=re.escape(says)):
+        McpSettings(**fields)  # type: ignore[arg-type]
+    announced = McpSettings(
+        mcp_public_url="https://mcp.example.org",
+        mcp_jwt_jwks_uri="https://id.example.org/jwks",
+        mcp_jwt_issuer="https://id.example.org",
+        mcp_jwt_audience="shield-mcp",
+    )
+    assert announced.mcp_public_url == "https://mcp.example.org"
 
 
 def test_remote_embeddings_need_a_url() -> None:

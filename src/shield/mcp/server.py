@@ -21,12 +21,12 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 from fastmcp import Context, FastMCP
 from fastmcp.dependencies import CurrentContext
 from fastmcp.exceptions import ToolError
-from fastmcp.server.auth import AccessToken, TokenVerifier
+from fastmcp.server.auth import AccessToken, AuthProvider, RemoteAuthProvider, TokenVerifier
 from fastmcp.server.auth.providers.jwt import JWTVerifier
 from fastmcp.tools.base import ToolResult
 from mcp.types import ToolAnnotations
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -103,6 +103,22 @@ def build_verifier(settings: McpSettings) -> ShieldTokenVerifier | None:
             algorithm=settings.mcp_jwt_algorithm,
         )
     return ShieldTokenVerifier(token, jwt) if token or jwt else None
+
+
+def build_auth(settings: McpSettings) -> AuthProvider | None:
+    """The token check; with an identity provider and SHIELD_MCP_PUBLIC_URL, also the OAuth
+    protected resource metadata the MCP authorization specification asks for (RFC 9728): served
+    at /.well-known/oauth-protected-resource/mcp and named by the WWW-Authenticate of every 401,
+    so that a client learns where to get a token for this server's audience."""
+    verifier = build_verifier(settings)
+    if verifier is None or settings.mcp_public_url is None:
+        return verifier
+    return RemoteAuthProvider(
+        token_verifier=verifier,
+        authorization_servers=[AnyHttpUrl(str(settings.mcp_jwt_issuer))],
+        base_url=settings.mcp_public_url,
+        resource_name="Shield",
+    )
 
 
 class CallLimiter:
@@ -380,7 +396,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, wait_seconds: floa
 
 
 def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP:
-    verifier = build_verifier(settings)
+    verifier = build_auth(settings)
     shield = api or ShieldApi.from_settings(settings)
     mcp = FastMCP(
         "shield",
