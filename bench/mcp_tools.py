@@ -31,6 +31,7 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from bench.common import TOKEN, Platform, corpus, median, percentile, save
+from support.mcp import with_session
 from support.processes import free_port
 
 MCP_TOKEN = "bench-mcp-token-0123456789"
@@ -157,18 +158,15 @@ def noop_figures(servers: dict[str, Server], clients: int, rounds: int, calls: i
     return summary
 
 
-async def answer_bytes(url: str, query: str, verbose: bool) -> tuple[int, int]:
+def answer_bytes(url: str, query: str, verbose: bool) -> tuple[int, int]:
     """Bytes of qdrant_find's text content and of its structured content, 10 results."""
-    headers = {"Authorization": f"Bearer {MCP_TOKEN}"}
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=60) as http,
-        streamable_http_client(f"{url}/mcp", http_client=http) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        result = await session.call_tool(
+
+    async def call(session: ClientSession) -> Any:
+        return await session.call_tool(
             "qdrant_find", {"query": query, "limit": 10, "verbose": verbose}
         )
+
+    result = with_session(url, MCP_TOKEN, call)
     text = "".join(block.text for block in result.content if hasattr(block, "text"))
     return len(text.encode()), len(json.dumps(result.structured_content).encode())
 
@@ -182,8 +180,8 @@ def size_figures(platform_http: httpx.Client, url: str) -> dict[str, Any]:
     before = len(json.dumps(raw).encode())
     rows = {
         "before": (before, before),
-        "compact": asyncio.run(answer_bytes(url, query, verbose=False)),
-        "verbose": asyncio.run(answer_bytes(url, query, verbose=True)),
+        "compact": answer_bytes(url, query, verbose=False),
+        "verbose": answer_bytes(url, query, verbose=True),
     }
     figures = {name: {"text": t, "structured": s} for name, (t, s) in rows.items()}
     total_before = sum(rows["before"])

@@ -107,3 +107,17 @@ def api(start_api: Callable[..., ApiServer]) -> ApiServer:
 @pytest.fixture(scope="module")
 def worker(api: ApiServer, start_worker: Callable[..., WorkerProcess]) -> WorkerProcess:
     return start_worker(api)
+
+
+@pytest.fixture(scope="module")
+def loopback_worker(
+    api: ApiServer,
+    start_worker: Callable[..., WorkerProcess],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> WorkerProcess:
+    """A worker that may fetch from the test sites on 127.0.0.1, and nothing else on loopback."""
+    return start_worker(
+        api,
+        SHIELD_CRAWL_ALLOWLIST="127.0.0.1",
+        SHIELD_DATA_DIR=str(tmp_path_factory.mktemp("worker-data")),
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +25,9 @@ README = "# Readme {}\n\nThe {} team keeps this folder.\n"
 
 
 @pytest.fixture(scope="module")
-def worker(
-    api: ApiServer,
-    start_worker: Callable[..., WorkerProcess],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> WorkerProcess:
-    return start_worker(
-        api,
-        SHIELD_CRAWL_ALLOWLIST="127.0.0.1",
-        SHIELD_DATA_DIR=str(tmp_path_factory.mktemp("worker-data")),
-    )
+def worker(loopback_worker: WorkerProcess) -> WorkerProcess:
+    """`shield ingest URL` and `shield crawl` read the test site on 127.0.0.1."""
+    return loopback_worker
 
 
 @pytest.fixture(scope="module")

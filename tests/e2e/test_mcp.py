@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +33,9 @@ from support.sites import Site, page
 
 
 @pytest.fixture(scope="module")
-def worker(
-    api: ApiServer,
-    start_worker: Callable[..., WorkerProcess],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> WorkerProcess:
-    """A worker that may crawl the test sites on 127.0.0.1, and nothing else on loopback."""
-    return start_worker(
-        api,
-        SHIELD_CRAWL_ALLOWLIST="127.0.0.1",
-        SHIELD_DATA_DIR=str(tmp_path_factory.mktemp("worker-data")),
-    )
+def worker(loopback_worker: WorkerProcess) -> WorkerProcess:
+    """The tools crawl the test sites on 127.0.0.1."""
+    return loopback_worker
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
+import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 from redis import Redis
 
+from shield.api.backups import scratch_folder
+from shield.api.services import Services
 from shield.backup.archive import (
     FORMAT,
     ArchiveError,
@@ -315,3 +321,16 @@ def test_a_qdrant_server_is_left_to_its_own_snapshots(tmp_path: Path) -> None:
         with pytest.raises(NotInBackups, match="back it up with its own snapshots") as refused:
             attempt()
         assert refused.value.status_code == 501
+
+
+def test_what_a_killed_backup_left_a_day_ago_is_cleared(tmp_path: Path) -> None:
+    services = cast(Services, SimpleNamespace(settings=SimpleNamespace(data_dir=tmp_path)))
+    old, recent = (tmp_path / "backups" / name for name in (".work-old", ".work-recent"))
+    for folder in (old, recent):
+        (folder / "staging").mkdir(parents=True)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    made = scratch_folder(services)
+    assert made.parent == tmp_path / "backups"
+    assert not old.exists()
+    assert recent.exists()  # perhaps a backup running now

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+import time
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -35,14 +36,20 @@ from shield.errors import Conflict
 from shield.logging import get_logger
 
 log = get_logger(__name__)
+STALE_SCRATCH_SECONDS = 24 * 3600
 REDIS_FILE = "redis/keys.jsonl"
 GRAPH_FILE = "graph/state.tar"
 
 
 def scratch_folder(services: Services) -> Path:
-    """A private folder on the data disk for one backup or restore (removed by the caller)."""
+    """A private folder on the data disk for one backup or restore (removed by the caller).
+    What a killed process left behind a day ago goes first."""
     root = services.settings.data_dir / "backups"
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stale = time.time() - STALE_SCRATCH_SECONDS
+    for left in root.glob(".work-*"):
+        if left.stat().st_mtime < stale:
+            shutil.rmtree(left, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=".work-", dir=root))
 
 
