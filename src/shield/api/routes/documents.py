@@ -13,6 +13,7 @@ from shield.api.openapi import error_responses
 from shield.api.reindexing import submit_reindex
 from shield.api.routes.jobs import accepted
 from shield.api.schemas import CollectionCreate, JobAccepted
+from shield.api.services import Services
 from shield.documents.models import DocumentSummary
 from shield.documents.reassembly import reassemble
 from shield.errors import InvalidInput, NotFound
@@ -104,6 +105,17 @@ def list_documents(services: ServicesDep, collection: CollectionQuery = None) ->
     return {"collection": name, "documents": documents}
 
 
+def _found(
+    services: Services, collection: str | None, document_id: str
+) -> tuple[str, DocumentSummary]:
+    """The collection's name and the document's summary; 404 if it is not there."""
+    name = collection_or_default(services, collection)
+    summary = services.index.get(name, document_id)
+    if summary is None:
+        raise NotFound(f"document {document_id} is not in collection {name!r}")
+    return name, summary
+
+
 @router.get(
     "/documents/{document_id}",
     summary="One document's summary",
@@ -112,10 +124,7 @@ def list_documents(services: ServicesDep, collection: CollectionQuery = None) ->
 def get_document(
     document_id: str, services: ServicesDep, collection: CollectionQuery = None
 ) -> DocumentSummary:
-    name = collection_or_default(services, collection)
-    summary = services.index.get(name, document_id)
-    if summary is None:
-        raise NotFound(f"document {document_id} is not in collection {name!r}")
+    name, summary = _found(services, collection, document_id)
     return with_graph_state(services, name, [summary])[0]
 
 
@@ -129,10 +138,7 @@ def get_document_text(
 ) -> dict[str, Any]:
     """The passages' overlaps are kept once; the text is what was stored (Markdown for a
     converted file), not the original file."""
-    name = collection_or_default(services, collection)
-    summary = services.index.get(name, document_id)
-    if summary is None:
-        raise NotFound(f"document {document_id} is not in collection {name!r}")
+    name, summary = _found(services, collection, document_id)
     passages = services.index.passages(name, document_id)
     return {
         "document_id": document_id,
