@@ -381,6 +381,12 @@ class McpSettings(ServiceSettings, ApiClientMixin):
     mcp_jwt_issuer: str | None = Field(default=None, description="The `iss` JWTs must carry.")
     mcp_jwt_audience: str | None = Field(default=None, description="The `aud` JWTs must carry.")
     mcp_jwt_algorithm: str = Field(default="RS256", description="The JWTs' signing algorithm.")
+    mcp_jwt_scopes_claim: str = Field(
+        default="scope",
+        min_length=1,
+        description="The JWT claim whose `shield:`-prefixed values are the caller's scopes "
+        "(`shield:read:ops`); a space-separated string or a list.",
+    )
     mcp_public_url: str | None = Field(
         default=None,
         description="The URL clients reach shield-mcp at (https://mcp.example.org); with an "

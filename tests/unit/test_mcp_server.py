@@ -12,6 +12,7 @@ from prometheus_client import REGISTRY
 from pydantic import ValidationError
 
 from shield.config import McpSettings
+from shield.mcp.api import ShieldApi
 from shield.mcp.server import CallLimiter, build_server, build_verifier
 
 WRITE_TOOLS = {"qdrant_store", "ingest_doc", "crawl_web", "delete_document", "cancel_job"}
@@ -110,7 +111,8 @@ def jwt_settings(keys: RSAKeyPair, **extra: str) -> McpSettings:
 
 def test_jwts_of_the_provider_for_this_audience_pass_and_others_do_not() -> None:
     keys, stranger = RSAKeyPair.generate(), RSAKeyPair.generate()
-    verifier = build_verifier(jwt_settings(keys, mcp_token="shared-token-0123456789abcdef"))
+    settings = jwt_settings(keys, mcp_token="shared-token-0123456789abcdef")
+    verifier = build_verifier(settings, ShieldApi.from_settings(settings))
     assert verifier is not None
 
     def accepted(token: str) -> bool:
@@ -123,6 +125,29 @@ def test_jwts_of_the_provider_for_this_audience_pass_and_others_do_not() -> None
     assert not accepted(keys.create_token(issuer=ISSUER, audience=AUDIENCE, expires_in_seconds=-60))
     assert not accepted(stranger.create_token(issuer=ISSUER, audience=AUDIENCE))
     assert not accepted("shared-token-0123456789abcdeX")
+
+
+def test_a_jwt_carries_the_shield_scopes_of_its_claim_and_nothing_else() -> None:
+    keys = RSAKeyPair.generate()
+    settings = jwt_settings(keys, mcp_jwt_scopes_claim="permissions")
+    verifier = build_verifier(settings, ShieldApi.from_settings(settings))
+    assert verifier is not None
+
+    def scopes(claim: object) -> list[str]:
+        token = keys.create_token(
+            issuer=ISSUER, audience=AUDIENCE, additional_claims={"permissions": claim}
+        )
+        access = asyncio.run(verifier.verify_token(token))
+        assert access is not None
+        return access.scopes
+
+    assert scopes(["shield:read:ops", "shield:write:legal", "calendar:read"]) == [
+        "read:ops",
+        "write:legal",
+    ]
+    assert scopes("shield:admin openid") == ["admin"]  # a space-separated string too
+    assert scopes(["shield:read:../etc", "shield:root", 7]) == []  # malformed: dropped
+    assert scopes(None) == []  # no claim: no scope, not every scope
 
 
 def test_jwts_need_an_issuer_and_an_audience() -> None:

@@ -9,12 +9,22 @@ from collections.abc import AsyncIterator
 from fastapi import Depends, FastAPI
 
 from shield import __version__
-from shield.api.deps import require_token
+from shield.api.deps import authenticate
 from shield.api.graphfeed import run_graph_feeder
 from shield.api.indexer import run_indexer
 from shield.api.middleware import RequestMiddleware
 from shield.api.openapi import document_validation_errors, error_responses
-from shield.api.routes import admin, documents, graph, health, ingest, internal, jobs, search
+from shield.api.routes import (
+    admin,
+    documents,
+    graph,
+    health,
+    ingest,
+    internal,
+    jobs,
+    search,
+    tokens,
+)
 from shield.api.routes.ingest import MULTIPART_OVERHEAD_BYTES
 from shield.api.services import Services
 from shield.config import ApiSettings
@@ -68,11 +78,13 @@ def create_app(
     install_error_handlers(app)
     document_validation_errors(app)
     known_query = Depends(reject_unknown_query)
-    protected = [Depends(require_token), known_query]  # a 401 before anything else
+    protected = [Depends(authenticate), known_query]  # a 401 before anything else
     app.include_router(health.router, dependencies=[known_query], responses=error_responses(422))
-    routers = (ingest, jobs, search, documents, graph, admin, internal)
+    routers = (ingest, jobs, search, documents, graph, admin, tokens, internal)
     for router in (module.router for module in routers):
-        app.include_router(router, dependencies=protected, responses=error_responses(401, 422, 503))
+        app.include_router(
+            router, dependencies=protected, responses=error_responses(401, 403, 422, 503)
+        )
     app.add_middleware(
         RequestMiddleware,
         router_app=app.router,

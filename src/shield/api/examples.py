@@ -279,3 +279,26 @@ READY = {
         "embedder": {"ok": True, "latency_ms": 0.01},
     },
 }
+
+TOKEN_CREATE = examples(
+    reader=("Read one collection", {"name": "oncall-assistant", "scopes": ["read:ops"]}),
+    writer=(
+        "Read and write one collection, for 30 days",
+        {"name": "ops-ingest", "scopes": ["write:ops"], "expires_in": 2_592_000},
+    ),
+)
+TOKEN_PROVISION = examples(
+    vault=(
+        "A service's token, from the operator's vault",
+        {"token": "a-secret-from-the-vault-at-least-16-characters", "scopes": ["write:ops"]},
+    ),
+)
+TOKEN_INFO = {
+    "name": "oncall-assistant",
+    "scopes": ["read:ops"],
+    "created_at": "2026-12-04T09:30:00.000000Z",
+    "expires_at": None,
+    "expired": False,
+}
+TOKEN_CREATED = {**TOKEN_INFO, "token": "shd_4Jq0vXh3mZCw9yR2tLkP1sNaB8eD6fGuVxYz7oQiWc"}
+WHOAMI = {"name": "oncall-assistant", "kind": "token", "scopes": ["read:ops"]}

@@ -24,7 +24,9 @@ class ErrorBody(BaseModel):
 
 _DESCRIPTIONS = {
     400: "The body is not valid JSON (or not valid multipart form data).",
-    401: "No bearer token, or a wrong one.",
+    401: "No bearer token, or one that is unknown, revoked or expired.",
+    403: "The token lacks the scope this needs (`scope` names it): `read:<collection>`, "
+    "`write:<collection>` or `admin`.",
     404: "The job, document or collection does not exist.",
     409: "The job has already ended (it cannot be cancelled), the collection was built "
     "with another embedding model, or (a restore) the platform is not empty.",

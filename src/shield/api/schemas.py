@@ -176,3 +176,55 @@ class StoreResponse(BaseModel):
 class StoreBatchResponse(BaseModel):
     collection: str
     documents: list[StoreResponse]
+
+
+MAX_TOKEN_SECONDS = 10 * 366 * 24 * 3600  # ten years: a token is meant to be rotated
+
+
+class TokenCreate(_Strict):
+    """A named token and what it may do (docs/SECURITY.md)."""
+
+    name: str = Field(description="Unique, lower case: `ops-bot`, `alice.laptop`.")
+    scopes: list[str] = Field(
+        min_length=1,
+        max_length=100,
+        description="`read:<collection>`, `write:<collection>` (a name or `*`), `admin`.",
+    )
+    expires_in: int | None = Field(
+        default=None,
+        ge=60,
+        le=MAX_TOKEN_SECONDS,
+        description="Seconds until it stops working; default: until revoked.",
+    )
+
+
+class TokenProvision(_Strict):
+    """A token whose secret the operator chose (from a vault), set or replaced by name."""
+
+    token: str = Field(min_length=16, max_length=512, description="The secret itself.")
+    scopes: list[str] = Field(min_length=1, max_length=100)
+    expires_in: int | None = Field(default=None, ge=60, le=MAX_TOKEN_SECONDS)
+
+
+class TokenInfo(BaseModel):
+    name: str
+    scopes: list[str]
+    created_at: str
+    expires_at: str | None = Field(
+        default=None, description="When it stops working; null: until revoked."
+    )
+    expired: bool
+
+
+class TokenCreated(TokenInfo):
+    token: str = Field(description="The secret: shown this once, never stored.")
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenInfo]
+
+
+class WhoAmI(BaseModel):
+    name: str = Field(description="The token's name, `service` for SHIELD_API_TOKEN.")
+    kind: str = Field(description="`token`, `jwt`, `service` or `local`.")
+    scopes: list[str]

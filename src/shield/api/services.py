@@ -11,6 +11,8 @@ import redis
 import redis.asyncio as aioredis
 from redis import Redis
 
+from shield.access.authenticator import Authenticator
+from shield.access.tokens import TokenStore, TokenTable
 from shield.config import ApiSettings
 from shield.documents.chunking import Chunker
 from shield.documents.index import DocumentIndex
@@ -42,6 +44,8 @@ class Services:
     chunker: Chunker
     lightrag: LightragClient
     graph_backlog: GraphBacklog
+    tokens: TokenStore
+    authenticator: Authenticator
     # Collections being reindexed by this process, and by which job.
     reindexing: dict[str, str] = field(default_factory=dict)
     reindexing_guard: threading.Lock = field(default_factory=threading.Lock)
@@ -69,6 +73,7 @@ class Services:
         jobs = JobStore(sync_redis, settings.job_ttl_seconds)
         store = store or open_vector_store(settings)
         embedder = embedder or build_embedder(settings, "api")
+        tokens = TokenStore(sync_redis)
         return cls(
             settings=settings,
             redis=sync_redis,
@@ -84,6 +89,8 @@ class Services:
                 settings, "api", insert_timeout=settings.lightrag_insert_timeout
             ),
             graph_backlog=GraphBacklog(sync_redis),
+            tokens=tokens,
+            authenticator=Authenticator(settings.api_token, TokenTable(tokens)),
         )
 
     def call_redis(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -82,17 +82,20 @@ def upload_key(job_id: str) -> str:
 
 @dataclass(frozen=True)
 class JobFilter:
-    """Which jobs a listing or a bulk cancel is about; an empty set matches every value."""
+    """Which jobs a listing or a bulk cancel is about; an empty set matches every value.
+    `within`: the collections the caller may see (None: every one)."""
 
     statuses: frozenset[JobStatus] = field(default_factory=frozenset)
     kinds: frozenset[str] = field(default_factory=frozenset)
     collection: str | None = None
+    within: frozenset[str] | None = None
 
     def matches(self, state: JobState) -> bool:
         return (
             (not self.statuses or state.status in self.statuses)
             and (not self.kinds or state.kind in self.kinds)
             and (self.collection is None or state.collection == self.collection)
+            and (self.within is None or state.collection in self.within)
         )
 
 

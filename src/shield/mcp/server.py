@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 from fastmcp import Context, FastMCP
 from fastmcp.dependencies import CurrentContext
 from fastmcp.exceptions import ToolError
-from fastmcp.server.auth import AccessToken, AuthProvider, RemoteAuthProvider, TokenVerifier
+from fastmcp.server.auth import AuthProvider, RemoteAuthProvider
 from fastmcp.server.auth.providers.jwt import JWTVerifier
 from fastmcp.tools.base import ToolResult
 from mcp.types import ToolAnnotations
@@ -34,6 +34,7 @@ from shield import __version__
 from shield.config import McpSettings, secret_value
 from shield.errors import DependencyUnavailable
 from shield.jobs.models import JobKind, JobState, JobStatus
+from shield.mcp.access import ShieldTokenVerifier, may_write_somewhere, principal_of
 from shield.mcp.api import ShieldApi
 from shield.mcp.prompts import add_prompts
 from shield.mcp.resources import add_resources
@@ -54,7 +55,7 @@ from shield.mcp.results import (
 )
 from shield.mcp.waiting import follow
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
-from shield.web.tokens import bearer_token, token_matches
+from shield.web.tokens import bearer_token
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -73,25 +74,8 @@ class StoreText(BaseModel):
     metadata: Metadata = None
 
 
-class ShieldTokenVerifier(TokenVerifier):
-    """Accepts the configured bearer token (SHIELD_MCP_TOKEN), compared in constant time, and,
-    when an identity provider is configured (SHIELD_MCP_JWT_*), a JWT it signed for this audience
-    and issuer. Both may be on: people's assistants with JWTs, Prometheus with the token."""
-
-    def __init__(self, token: str | None, jwt: TokenVerifier | None = None) -> None:
-        super().__init__()
-        self._token = token
-        self._jwt = jwt
-
-    async def verify_token(self, token: str) -> AccessToken | None:
-        if self._token is not None and token_matches(token, self._token):
-            return AccessToken(token=token, client_id="shield-mcp-client", scopes=[])
-        if self._jwt is not None:
-            return await self._jwt.verify_token(token)
-        return None
-
-
-def build_verifier(settings: McpSettings) -> ShieldTokenVerifier | None:
+def build_verifier(settings: McpSettings, api: ShieldApi) -> ShieldTokenVerifier | None:
+    """None when shield-mcp demands no token (it then listens on loopback only)."""
     token = secret_value(settings.mcp_token)
     jwt = None
     if settings.jwt_configured:
@@ -102,15 +86,17 @@ def build_verifier(settings: McpSettings) -> ShieldTokenVerifier | None:
             audience=settings.mcp_jwt_audience,
             algorithm=settings.mcp_jwt_algorithm,
         )
-    return ShieldTokenVerifier(token, jwt) if token or jwt else None
+    if not token and jwt is None:
+        return None
+    return ShieldTokenVerifier(token, jwt, api, settings.mcp_jwt_scopes_claim)
 
 
-def build_auth(settings: McpSettings) -> AuthProvider | None:
+def build_auth(settings: McpSettings, api: ShieldApi) -> AuthProvider | None:
     """The token check; with an identity provider and SHIELD_MCP_PUBLIC_URL, also the OAuth
     protected resource metadata the MCP authorization specification asks for (RFC 9728): served
     at /.well-known/oauth-protected-resource/mcp and named by the WWW-Authenticate of every 401,
     so that a client learns where to get a token for this server's audience."""
-    verifier = build_verifier(settings)
+    verifier = build_verifier(settings, api)
     if verifier is None or settings.mcp_public_url is None:
         return verifier
     return RemoteAuthProvider(
@@ -396,8 +382,8 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, wait_seconds: floa
 
 
 def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP:
-    verifier = build_auth(settings)
     shield = api or ShieldApi.from_settings(settings)
+    verifier = build_auth(settings, shield)
     mcp = FastMCP(
         "shield",
         instructions="Search and grow a self-hosted knowledge base: find passages with "
@@ -410,21 +396,20 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
     def tool(
         name: str, annotations: ToolAnnotations, output: type[BaseModel] | None = None
     ) -> Callable[[Callable[..., Any]], None]:
-        """Register a tool unless the server is read-only and the tool writes; `output`: the
-        model of a tool that answers a ToolResult (its schema is the tool's output schema)."""
+        """Register a tool unless the server is read-only and the tool writes (a tool that
+        writes is listed only to callers who may write somewhere); `output`: the model of a tool
+        that answers a ToolResult (its schema is the tool's output schema)."""
 
         def register(fn: Callable[..., Any]) -> None:
             if not annotations.read_only_hint and settings.read_only:
                 return
             wrapped = measured(name, limiter)(fn)
-            if output is None:
-                mcp.tool(name=name, title=annotations.title, annotations=annotations)(wrapped)
-                return
             mcp.tool(
                 name=name,
                 title=annotations.title,
                 annotations=annotations,
-                output_schema=output.model_json_schema(),
+                auth=None if annotations.read_only_hint else may_write_somewhere,
+                output_schema=... if output is None else output.model_json_schema(),
             )(wrapped)
 
         return register
@@ -557,10 +542,17 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
     async def metrics(request: Request) -> Response:
         if verifier is not None:  # custom routes bypass FastMCP's auth: the same check here
             given = bearer_token(request.headers.get("authorization"))
-            if given is None or await verifier.verify_token(given) is None:
+            access = await verifier.verify_token(given) if given is not None else None
+            if access is None:
                 return JSONResponse(
                     {"error": {"code": "unauthorized", "message": "missing or invalid token"}},
                     status_code=401,
+                )
+            principal = principal_of(access)
+            if principal is not None and not principal.is_admin:
+                return JSONResponse(
+                    {"error": {"code": "forbidden", "message": "/metrics needs scope admin"}},
+                    status_code=403,
                 )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

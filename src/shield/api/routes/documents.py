@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
+from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import CollectionQuery, ServicesDep, collection_or_default
+from shield.api.deps import Caller, CallerDep, CollectionQuery, ServicesDep, collection_or_default
 from shield.api.graphstate import graph_forget, with_graph_state
 from shield.api.openapi import error_responses
 from shield.api.reindexing import submit_reindex
@@ -24,11 +25,15 @@ router = APIRouter(tags=["documents"])
 
 @router.get(
     "/collections",
-    summary="Collections with their size, model and dimension",
+    summary="Collections with their size, model and dimension (those the caller may read)",
     responses=examples.answer(examples.COLLECTIONS),
 )
-def list_collections(services: ServicesDep) -> dict[str, list[dict[str, Any]]]:
-    return {"collections": services.index.collections()}
+def list_collections(services: ServicesDep, caller: CallerDep) -> dict[str, list[dict[str, Any]]]:
+    readable = caller.readable()
+    collections = services.index.collections()
+    if readable is not None:
+        collections = [c for c in collections if c["name"] in readable]
+    return {"collections": collections}
 
 
 @router.post(
@@ -43,9 +48,14 @@ def list_collections(services: ServicesDep) -> dict[str, list[dict[str, Any]]]:
 def create_collection(
     body: Annotated[CollectionCreate, Body(openapi_examples=examples.COLLECTION_CREATE)],
     services: ServicesDep,
+    caller: CallerDep,
 ) -> dict[str, Any]:
-    """A collection is also made by the first document stored in it, with the defaults."""
-    return services.index.create_collection(body.name, body.fusion)
+    """A collection is also made by the first document stored in it, with the defaults (by
+    a writer of it). Needs scope `admin`."""
+    caller.require_admin()
+    created = services.index.create_collection(body.name, body.fusion)
+    caller.admin_action("collection_created", collection=body.name)
+    return created
 
 
 @router.delete(
@@ -56,6 +66,7 @@ def create_collection(
 def delete_collection(
     collection: Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)],
     services: ServicesDep,
+    caller: CallerDep,
     confirm: Annotated[
         str | None,
         Query(description="The collection's name again: nothing is deleted without it."),
@@ -63,7 +74,9 @@ def delete_collection(
 ) -> dict[str, Any]:
     """The vector store's collection goes at once; with a knowledge graph, each document is
     forgotten there soon after (`graph`: `pending`, or `no graph`). `confirm` must repeat the
-    collection's name, so that a mistyped or half-built URL deletes nothing."""
+    collection's name, so that a mistyped or half-built URL deletes nothing. Needs scope
+    `admin`."""
+    caller.require_admin()
     if confirm != collection:
         raise InvalidInput(
             f"deleting collection {collection!r} removes every document in it: "
@@ -71,6 +84,7 @@ def delete_collection(
         )
     documents = services.index.delete_collection(collection)
     graph = graph_forget(services, collection, documents)
+    caller.admin_action("collection_deleted", collection=collection, documents=len(documents))
     return {"deleted": collection, "documents": len(documents), "graph": graph}
 
 
@@ -84,14 +98,18 @@ def delete_collection(
 def reindex_collection(
     collection: Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)],
     services: ServicesDep,
+    caller: CallerDep,
     request: Request,
     response: Response,
 ) -> JobAccepted:
     """Computes each passage's BM25 vector from its stored text and keeps its embedding, so the
     collection answers `hybrid` and `lexical` searches afterwards; `dense` searches keep working
     meanwhile and writes to the collection wait. A collection that has the index already is done
-    at once."""
-    return accepted(submit_reindex(services, collection), request, response)
+    at once. Needs scope `admin`."""
+    caller.require_admin()
+    job = submit_reindex(services, collection)
+    caller.admin_action("reindex_started", collection=collection, job_id=job.job_id)
+    return accepted(job, request, response)
 
 
 @router.get(
@@ -99,17 +117,22 @@ def reindex_collection(
     summary="Documents in a collection",
     responses={**examples.answer(examples.DOCUMENTS), **error_responses(404)},
 )
-def list_documents(services: ServicesDep, collection: CollectionQuery = None) -> dict[str, Any]:
+def list_documents(
+    services: ServicesDep, caller: CallerDep, collection: CollectionQuery = None
+) -> dict[str, Any]:
     name = collection_or_default(services, collection)
+    caller.require(Access.READ, name)
     documents = with_graph_state(services, name, services.index.list_documents(name))
     return {"collection": name, "documents": documents}
 
 
 def _found(
-    services: Services, collection: str | None, document_id: str
+    services: Services, caller: Caller, collection: str | None, document_id: str
 ) -> tuple[str, DocumentSummary]:
-    """The collection's name and the document's summary; 404 if it is not there."""
+    """The collection's name and the document's summary; 403 if the caller may not read the
+    collection, 404 if the document is not there."""
     name = collection_or_default(services, collection)
+    caller.require(Access.READ, name)
     summary = services.index.get(name, document_id)
     if summary is None:
         raise NotFound(f"document {document_id} is not in collection {name!r}")
@@ -122,9 +145,9 @@ def _found(
     responses={**examples.answer(examples.DOCUMENT), **error_responses(404)},
 )
 def get_document(
-    document_id: str, services: ServicesDep, collection: CollectionQuery = None
+    document_id: str, services: ServicesDep, caller: CallerDep, collection: CollectionQuery = None
 ) -> DocumentSummary:
-    name, summary = _found(services, collection, document_id)
+    name, summary = _found(services, caller, collection, document_id)
     return with_graph_state(services, name, [summary])[0]
 
 
@@ -134,11 +157,11 @@ def get_document(
     responses={**examples.answer(examples.DOCUMENT_TEXT), **error_responses(404)},
 )
 def get_document_text(
-    document_id: str, services: ServicesDep, collection: CollectionQuery = None
+    document_id: str, services: ServicesDep, caller: CallerDep, collection: CollectionQuery = None
 ) -> dict[str, Any]:
     """The passages' overlaps are kept once; the text is what was stored (Markdown for a
     converted file), not the original file."""
-    name, summary = _found(services, collection, document_id)
+    name, summary = _found(services, caller, collection, document_id)
     passages = services.index.passages(name, document_id)
     return {
         "document_id": document_id,
@@ -156,9 +179,10 @@ def get_document_text(
     responses={**examples.answer(examples.DELETED), **error_responses(404)},
 )
 def delete_document(
-    document_id: str, services: ServicesDep, collection: CollectionQuery = None
+    document_id: str, services: ServicesDep, caller: CallerDep, collection: CollectionQuery = None
 ) -> dict[str, Any]:
     name = collection_or_default(services, collection)
+    caller.require(Access.WRITE, name)
     chunks = services.index.delete(name, document_id)
     return {
         "deleted": document_id,

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
+from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.deps import CallerDep, ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.schemas import GraphQuery
 
@@ -21,9 +22,13 @@ router = APIRouter(tags=["graph"])
     responses={**examples.answer(examples.GRAPH_ANSWER), **error_responses(400, 413)},
 )
 def lightrag_query(
-    body: Annotated[GraphQuery, Body(openapi_examples=examples.GRAPH_QUERY)], services: ServicesDep
+    body: Annotated[GraphQuery, Body(openapi_examples=examples.GRAPH_QUERY)],
+    services: ServicesDep,
+    caller: CallerDep,
 ) -> dict[str, Any]:
+    """Each collection has a graph of its own: a question is answered from its collection's."""
     payload = body.model_dump()
     payload["collection"] = collection_or_default(services, body.collection)
+    caller.require(Access.READ, payload["collection"])
     result: dict[str, Any] = services.lightrag.call("POST", "/query", payload)
     return result

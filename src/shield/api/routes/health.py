@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shield import __version__
 from shield.api import examples
-from shield.api.deps import ServicesDep, require_token
+from shield.api.deps import Caller, ServicesDep, authenticate
 from shield.api.openapi import error_responses
 from shield.metrics import QUEUE_SIZE
 
@@ -58,14 +58,15 @@ def readyz(services: ServicesDep) -> JSONResponse:
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
-    dependencies=[Depends(require_token)],
     response_class=Response,
     responses={
         200: {"content": {"text/plain": {"schema": {"type": "string"}}}},
         **error_responses(401),
     },
 )
-def metrics(services: ServicesDep) -> Response:
+def metrics(services: ServicesDep, caller: Annotated[Caller, Depends(authenticate)]) -> Response:
+    """Needs scope `admin` (Prometheus scrapes with SHIELD_API_TOKEN)."""
+    caller.require_admin()
     # A scrape must not fail because Redis is down; the gauge keeps its last value.
     with contextlib.suppress(Exception):
         QUEUE_SIZE.labels(services.queue.queue.name).set(services.queue.size())

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile, status
 
+from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.deps import CallerDep, ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.routes.jobs import accepted
 from shield.api.schemas import JobAccepted
@@ -59,16 +60,18 @@ def _accepted(
 def ingest_async(
     body: Annotated[IngestRequest, Body(openapi_examples=examples.INGEST)],
     services: ServicesDep,
+    caller: CallerDep,
     request: Request,
     response: Response,
 ) -> JobAccepted:
+    collection = collection_or_default(services, body.collection)
+    caller.require(Access.WRITE, collection)
     text = body.text if isinstance(body, DocumentIngest) else None
     if text is not None and len(text) > services.settings.max_text_chars:
         raise PayloadTooLarge(
             f"the text has {len(text)} characters; the limit is "
             f"{services.settings.max_text_chars} (SHIELD_MAX_TEXT_CHARS)"
         )
-    collection = collection_or_default(services, body.collection)
     return _accepted(services, request, response, collection, body)
 
 
@@ -122,6 +125,7 @@ def _source_field(raw: str | None) -> str | None:
 )
 async def ingest_upload(
     services: ServicesDep,
+    caller: CallerDep,
     request: Request,
     response: Response,
     file: Annotated[UploadFile, File(description="The document.")],
@@ -139,6 +143,8 @@ async def ingest_upload(
         str | None, Form(description="A JSON object kept with every chunk.", max_length=16_384)
     ] = None,
 ) -> JobAccepted:
+    name = collection_or_default(services, collection)
+    caller.require(Access.WRITE, name)  # before the file is read
     settings = services.settings
     filename = safe_filename(file.filename or "")
     data = await _read_limited(file, settings.max_upload_bytes)
@@ -159,7 +165,7 @@ async def ingest_upload(
         services,
         request,
         response,
-        collection_or_default(services, collection),
+        name,
         job_request,
         upload=data,
     )

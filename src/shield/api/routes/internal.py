@@ -1,19 +1,30 @@
-"""Endpoints for workers only (token-protected like the rest): shield-api stays the single
-writer of the vector store, and workers hand it whole embedded documents."""
+"""Endpoints for workers only (Shield's own SHIELD_API_TOKEN, whatever scopes a named token
+holds): shield-api stays the single writer of the vector store, and workers hand it whole
+embedded documents."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
-from shield.api.deps import ServicesDep
+from shield.api.deps import Caller, ServicesDep, authenticate
 from shield.api.graphstate import graph_put, with_graph_state
 from shield.documents.models import DocumentSummary, DocumentWrite
 from shield.errors import NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
 
-router = APIRouter(prefix="/internal", tags=["internal"], include_in_schema=False)
+
+def _services_only(caller: Annotated[Caller, Depends(authenticate)]) -> None:
+    caller.require_service()
+
+
+router = APIRouter(
+    prefix="/internal",
+    tags=["internal"],
+    include_in_schema=False,
+    dependencies=[Depends(_services_only)],
+)
 Collection = Annotated[str, Path(pattern=COLLECTION_NAME_PATTERN)]
 
 

@@ -11,8 +11,9 @@ import redis
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
+from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import CollectionQuery, ServicesDep
+from shield.api.deps import CallerDep, CollectionQuery, ServicesDep
 from shield.api.graphstate import with_graph_progress
 from shield.api.openapi import error_responses
 from shield.api.schemas import CancelJobs, JobAccepted, JobList, JobsCancelled
@@ -58,6 +59,7 @@ def _load(services: ServicesDep, job_id: str) -> JobState:
 )
 def list_jobs(
     services: ServicesDep,
+    caller: CallerDep,
     status: Annotated[list[JobStatus] | None, Query(description="Repeat for several.")] = None,
     kind: Annotated[list[JobKind] | None, Query(description="Repeat for several.")] = None,
     collection: CollectionQuery = None,
@@ -66,11 +68,14 @@ def list_jobs(
         str | None, Query(max_length=500, description="`next_cursor` of the page before.")
     ] = None,
 ) -> JobList:
+    """Only jobs of collections the caller may read."""
+    if collection is not None:
+        caller.require(Access.READ, collection)
     try:
         after = JobCursor.decode(cursor) if cursor is not None else None
     except ValueError as exc:
         raise InvalidInput(f"cursor: {exc}") from None
-    where = JobFilter(frozenset(status or ()), frozenset(kind or ()), collection)
+    where = JobFilter(frozenset(status or ()), frozenset(kind or ()), collection, caller.readable())
     page = services.call_redis(services.jobs.page, where, limit, after)
     cursor_out = page.next_cursor.encode() if page.next_cursor is not None else None
     return JobList(jobs=page.jobs, next_cursor=cursor_out)
@@ -82,10 +87,18 @@ def list_jobs(
     responses={**examples.answer({"cancelled": [examples.JOB_ID]}), **error_responses(400)},
 )
 def cancel_jobs(
-    body: Annotated[CancelJobs, Body(openapi_examples=examples.CANCEL_JOBS)], services: ServicesDep
+    body: Annotated[CancelJobs, Body(openapi_examples=examples.CANCEL_JOBS)],
+    services: ServicesDep,
+    caller: CallerDep,
 ) -> JobsCancelled:
+    """Only jobs of collections the caller may write."""
+    if body.collection is not None:
+        caller.require(Access.WRITE, body.collection)
     where = JobFilter(
-        frozenset(JobStatus(s) for s in body.status), frozenset(body.kind or ()), body.collection
+        frozenset(JobStatus(s) for s in body.status),
+        frozenset(body.kind or ()),
+        body.collection,
+        caller.writable(),
     )
     cancelled = []
     for state in services.call_redis(services.jobs.unfinished, where):
@@ -104,8 +117,10 @@ def cancel_jobs(
     summary="A job's status, stage, progress and result",
     responses={**examples.answer(examples.JOB_STATE), **error_responses(404)},
 )
-def get_job(job_id: str, services: ServicesDep) -> JobState:
-    return with_graph_progress(services, _load(services, job_id))
+def get_job(job_id: str, services: ServicesDep, caller: CallerDep) -> JobState:
+    state = _load(services, job_id)
+    caller.require(Access.READ, state.collection)
+    return with_graph_progress(services, state)
 
 
 @router.delete(
@@ -113,8 +128,9 @@ def get_job(job_id: str, services: ServicesDep) -> JobState:
     summary="Cancel a job; a running job stops storing at once",
     responses={**examples.answer(examples.CANCELLED_STATE), **error_responses(404, 409)},
 )
-def cancel_job(job_id: str, services: ServicesDep) -> JobState:
+def cancel_job(job_id: str, services: ServicesDep, caller: CallerDep) -> JobState:
     state = _load(services, job_id)
+    caller.require(Access.WRITE, state.collection)
     return services.call_redis(services.queue.cancel, state)
 
 
@@ -128,14 +144,16 @@ def cancel_job(job_id: str, services: ServicesDep) -> JobState:
 async def job_events(
     job_id: str,
     services: ServicesDep,
+    caller: CallerDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
     try:
-        exists = await services.redis_breaker.call_async(services.aredis.exists, state_key(job_id))
+        raw = await services.redis_breaker.call_async(services.aredis.get, state_key(job_id))
     except redis.RedisError as exc:
         raise DependencyUnavailable("redis", f"Redis is unavailable: {exc}") from exc
-    if not exists:
+    if raw is None:
         raise NotFound(f"no job {job_id} (unknown, or expired)", job_id=job_id)
+    caller.require(Access.READ, JobState.model_validate_json(raw).collection)
     start = last_event_id if last_event_id and _STREAM_ID.match(last_event_id) else "0"
     return EventSourceResponse(_stream(services, job_id, start), ping=15)
 

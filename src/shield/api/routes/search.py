@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
+from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import ServicesDep, collection_or_default
+from shield.api.deps import CallerDep, ServicesDep, collection_or_default
 from shield.api.graphstate import graph_put
 from shield.api.openapi import error_responses
 from shield.api.schemas import (
@@ -34,9 +35,12 @@ _HIT_FIELDS = {"text", "document_id", "source"}
     responses={**examples.answer(examples.SEARCH_RESPONSE), **error_responses(400, 404, 409, 413)},
 )
 def search(
-    body: Annotated[SearchRequest, Body(openapi_examples=examples.SEARCH)], services: ServicesDep
+    body: Annotated[SearchRequest, Body(openapi_examples=examples.SEARCH)],
+    services: ServicesDep,
+    caller: CallerDep,
 ) -> SearchResponse:
     collection = collection_or_default(services, body.collection)
+    caller.require(Access.READ, collection)
     request = Search(
         query=body.query,
         mode=body.mode,
@@ -72,8 +76,12 @@ def search(
     responses={**examples.answer(examples.STORE_RESPONSE), **error_responses(400, 409, 413)},
 )
 def store(
-    body: Annotated[StoreRequest, Body(openapi_examples=examples.STORE)], services: ServicesDep
+    body: Annotated[StoreRequest, Body(openapi_examples=examples.STORE)],
+    services: ServicesDep,
+    caller: CallerDep,
 ) -> StoreResponse | StoreBatchResponse:
+    collection = collection_or_default(services, body.collection)
+    caller.require(Access.WRITE, collection)
     limit = services.settings.max_store_chars
     items = body.items()
     for number, item in enumerate(items, 1):
@@ -83,7 +91,6 @@ def store(
                 f"{which} has {len(item.text)} characters; /store takes at most {limit} per text "
                 "(SHIELD_MAX_STORE_CHARS); use /ingest-async for long documents"
             )
-    collection = collection_or_default(services, body.collection)
     pieces = [services.chunker.split(item.text) or [item.text] for item in items]
     # One call to the model for every chunk of every text: a batch costs little more than one.
     vectors = iter(services.embedder.embed([text for texts in pieces for text in texts]))
