@@ -23,6 +23,7 @@ from shield.client.crawl import crawl
 from shield.client.ingest import ingest
 from shield.client.jobs import jobs
 from shield.client.search import search
+from shield.client.tokens import tokens
 from shield.config import (
     ENV_PREFIX,
     SERVICE_SETTINGS,
@@ -275,7 +276,17 @@ def completion(shell: str) -> None:
     click.echo(script(main, {}, "shield", "_SHIELD_COMPLETE").source())
 
 
-for client_command in (ingest, crawl, search, jobs, documents, collections, backup, restore):
+for client_command in (
+    ingest,
+    crawl,
+    search,
+    jobs,
+    documents,
+    collections,
+    tokens,
+    backup,
+    restore,
+):
     main.add_command(client_command)
 
 

@@ -29,7 +29,8 @@ _DESCRIPTIONS = {
     "`write:<collection>` or `admin`.",
     404: "The job, document or collection does not exist.",
     409: "The job has already ended (it cannot be cancelled), the collection was built "
-    "with another embedding model, or (a restore) the platform is not empty.",
+    "with another embedding model, (a restore) the platform is not empty, or (a token) the "
+    "name or the secret is taken.",
     413: "The body, text or file is larger than the configured limit.",
     422: "A field is missing, of the wrong type or out of range (`fields` names each one), or "
     "a query parameter is one the route does not take (`unknown` names them).",

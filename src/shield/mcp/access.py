@@ -103,8 +103,8 @@ class ShieldTokenVerifier(TokenVerifier):
             log.warning("token_check_unavailable", error=exc.message)
             return None
         found = None
-        if response.status_code == 200:
-            who = response.json()
+        who = response.json() if response.status_code == 200 else {}
+        if who.get("kind") == Kind.TOKEN:  # never another service's own token
             found = AccessToken(
                 token=token,
                 client_id=who["name"],

@@ -52,7 +52,7 @@ def _expiry(seconds: int | None) -> dt.datetime | None:
     "/tokens",
     status_code=status.HTTP_201_CREATED,
     summary="Create a named token with its scopes; the answer holds the secret, this once",
-    responses={**examples.answer(examples.TOKEN_CREATED, 201), **error_responses(409)},
+    responses={**examples.answer(examples.TOKEN_CREATED, 201), **error_responses(400, 409)},
 )
 def create_token(
     body: Annotated[TokenCreate, Body(openapi_examples=examples.TOKEN_CREATE)],
@@ -74,7 +74,10 @@ def create_token(
     "/tokens/{name}",
     summary="Set a token whose secret you chose (provisioning from a vault); idempotent",
     responses={
-        **examples.answer(examples.TOKEN_INFO, description="Set or replaced: `changed` says."),
+        **examples.answer(
+            examples.TOKEN_INFO, description="Set or replaced: `X-Shield-Changed` says which."
+        ),
+        **error_responses(400, 409),
     },
 )
 def provision_token(

@@ -1,0 +1,356 @@
+"""Scopes over the whole table of routes by tokens, read from the application's own routes (a
+route added tomorrow must say here what it needs, or this fails): a token for another collection
+gets 403, a reader cannot write, only an admin administers, only Shield's own token reaches the
+workers' routes, and a revoked or expired token gets 401 everywhere. Then the same through
+shield-mcp's tools and resources, for a named token and for an identity provider's JWT."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import iter_route_contexts
+from fastmcp.server.auth.providers.jwt import RSAKeyPair
+from mcp import ClientSession
+from mcp.types import CallToolResult
+
+from shield.access.tokens import GENERATION_KEY, TABLE_KEY, digest
+from shield.api.app import create_app
+from support.mcp import McpProcess, with_session
+from support.services import TOKEN, api_settings
+from tests.security.conftest import Stack
+from tests.security.test_auth import OPEN_API
+
+HERE, THERE = "scoped", "elsewhere"
+NAMED = ("reader", "writer", "other", "admin")
+SCOPES = {
+    "reader": [f"read:{HERE}"],
+    "writer": [f"write:{HERE}"],
+    "other": [f"read:{THERE}", f"write:{THERE}"],
+    "admin": ["admin"],
+}
+# Which callers each need lets through; everyone else gets 403.
+ALLOWED = {
+    "read": {"reader", "writer", "admin", "service"},
+    "write": {"writer", "admin", "service"},
+    "admin": {"admin", "service"},
+    "service": {"service"},
+    "anyone": {"reader", "writer", "other", "admin", "service"},
+}
+
+
+@dataclass
+class Grants:
+    secrets: dict[str, str]  # caller -> bearer token
+    revoked: str
+    expired: str
+    document_id: str
+    job_id: str
+
+    def headers(self, caller: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.secrets[caller]}"}
+
+
+@pytest.fixture(scope="module")
+def grants(stack: Stack) -> Grants:
+    secrets = {"service": TOKEN}
+    with stack.api.client() as api:
+        for name in (*NAMED, "revoked"):
+            made = api.post("/tokens", json={"name": name, "scopes": SCOPES.get(name, ["admin"])})
+            assert made.status_code == 201, made.text
+            secrets[name] = made.json()["token"]
+        assert api.delete("/tokens/revoked").status_code == 200
+        for collection in (HERE, THERE):
+            stored = api.post(
+                "/store", json={"text": f"a note in {collection}", "collection": collection}
+            )
+            assert stored.status_code == 200, stored.text
+        listed = api.get("/documents", params={"collection": HERE}).json()["documents"]
+        job = api.post(
+            "/ingest-async", json={"kind": "document", "text": "job text", "collection": HERE}
+        )
+        assert job.status_code == 202, job.text
+    # A token whose time is up: written as shield-api would have, its expiry in the past.
+    expired = "an-expired-token-0123456789abcdef"
+    record = {
+        "name": "expired",
+        "scopes": ["admin"],
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "expires_at": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat(),
+        "digest": digest(expired),
+    }
+    with stack.redis.client() as redis:
+        redis.hset(TABLE_KEY, "expired", json.dumps(record))
+        redis.incr(GENERATION_KEY)
+    revoked = secrets.pop("revoked")
+    return Grants(secrets, revoked, expired, listed[0]["document_id"], job.json()["job_id"])
+
+
+def route_requests(doc: str, job: str) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """Every guarded route of shield-api: what it needs, and a valid request about HERE (a
+    request that fails validation would answer 422 before any scope is looked at)."""
+    here = {"collection": HERE}
+    internal = f"/internal/collections/{HERE}/documents/{doc}"
+    return {
+        ("GET", "/collections"): ("anyone", {}),  # lists what the caller may read
+        ("POST", "/collections"): ("admin", {"json": {"name": "made-by-scope-test"}}),
+        ("DELETE", "/collections/{collection}"): (
+            "admin",
+            {"url": "/collections/never-made", "params": {"confirm": "never-made"}},
+        ),
+        ("POST", "/collections/{collection}/reindex"): (
+            "admin",
+            {"url": f"/collections/{HERE}/reindex"},
+        ),
+        ("GET", "/documents"): ("read", {"params": here}),
+        ("GET", "/documents/{document_id}"): ("read", {"url": f"/documents/{doc}", "params": here}),
+        ("GET", "/documents/{document_id}/text"): (
+            "read",
+            {"url": f"/documents/{doc}/text", "params": here},
+        ),
+        ("DELETE", "/documents/{document_id}"): (
+            "write",
+            {"url": "/documents/not-there", "params": here},
+        ),
+        ("POST", "/search"): ("read", {"json": {"query": "note", **here}}),
+        ("POST", "/store"): ("write", {"json": {"text": "one more note", **here}}),
+        ("POST", "/ingest-async"): ("write", {"json": {"kind": "document", "text": "x", **here}}),
+        ("POST", "/ingest-async/upload"): (
+            "write",
+            {"files": {"file": ("note.md", b"# A note\n\nSome text.\n")}, "data": here},
+        ),
+        ("POST", "/lightrag/query"): ("read", {"json": {"query": "note", "mode": "naive", **here}}),
+        ("GET", "/jobs"): ("read", {"params": here}),
+        ("POST", "/jobs/cancel"): ("write", {"json": here}),
+        ("GET", "/jobs/{job_id}"): ("read", {"url": f"/jobs/{job}"}),
+        ("DELETE", "/jobs/{job_id}"): ("write", {"url": f"/jobs/{job}"}),
+        ("GET", "/jobs/{job_id}/events"): ("read", {"url": f"/jobs/{job}/events"}),
+        ("POST", "/backup"): ("admin", {}),
+        ("POST", "/restore"): ("admin", {"content": b"not an archive"}),
+        ("POST", "/tokens"): ("admin", {"json": {"name": "made-by-test", "scopes": ["read:x"]}}),
+        ("GET", "/tokens"): ("admin", {}),
+        ("PUT", "/tokens/{name}"): (
+            "admin",
+            {"url": "/tokens/provisioned", "json": {"token": "p1" * 16, "scopes": ["read:x"]}},
+        ),
+        ("DELETE", "/tokens/{name}"): ("admin", {"url": "/tokens/nobody"}),
+        ("GET", "/whoami"): ("anyone", {}),
+        ("GET", "/metrics"): ("admin", {}),
+        ("GET", "/internal/collections/{collection}/documents/{document_id}"): (
+            "service",
+            {"url": internal},
+        ),
+        ("PUT", "/internal/collections/{collection}/documents/{document_id}"): (
+            "service",
+            {"url": internal, "json": {}},
+        ),
+        ("POST", "/internal/collections/{collection}/documents/{document_id}/graph"): (
+            "service",
+            {"url": f"{internal}/graph"},
+        ),
+    }
+
+
+def guarded_routes() -> set[tuple[str, str]]:
+    app = create_app(api_settings("redis://127.0.0.1:1/0", Path("/nonexistent")))
+    return {
+        (method, str(route.path))
+        for route in iter_route_contexts(app.routes)
+        if route.path not in OPEN_API
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+
+
+ROUTES = sorted(route_requests("doc", "job"))
+
+
+def test_the_table_names_every_guarded_route_of_the_api() -> None:
+    assert set(ROUTES) == guarded_routes(), "say in route_requests() what a new route needs"
+
+
+def send(
+    stack: Stack, route: tuple[str, str], request: dict[str, Any], token: str
+) -> httpx.Response:
+    method, path = route
+    kwargs = dict(request)
+    url = stack.api.url + kwargs.pop("url", path)
+    headers = {"Authorization": f"Bearer {token}"}
+    if path.endswith("/events"):  # a stream: a refusal's body, or the status of the stream
+        with httpx.stream(method, url, headers=headers, timeout=30, **kwargs) as response:
+            if response.status_code >= 400:
+                response.read()
+            return response
+    return httpx.request(method, url, headers=headers, timeout=120, **kwargs)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
+def test_every_route_lets_through_exactly_the_scopes_it_needs(
+    stack: Stack, grants: Grants, route: tuple[str, str]
+) -> None:
+    need, request = route_requests(grants.document_id, grants.job_id)[route]
+    for caller, token in grants.secrets.items():
+        response = send(stack, route, request, token)
+        if caller in ALLOWED[need]:
+            assert response.status_code not in (401, 403), (caller, response.text[:300])
+        else:
+            assert response.status_code == 403, (caller, response.status_code, response.text[:300])
+            error = response.json()["error"]
+            assert "needs scope" in error["message"], error
+    for refused in (grants.revoked, grants.expired):
+        response = send(stack, route, request, refused)
+        assert response.status_code == 401, response.text[:300]
+
+
+def test_listings_show_only_what_the_caller_may_read(stack: Stack, grants: Grants) -> None:
+    def listed(caller: str, path: str, key: str, field: str) -> set[str]:
+        response = httpx.get(stack.api.url + path, headers=grants.headers(caller), timeout=30)
+        assert response.status_code == 200, response.text
+        return {item[field] for item in response.json()[key]}
+
+    assert HERE in listed("reader", "/collections", "collections", "name")
+    assert THERE not in listed("reader", "/collections", "collections", "name")
+    assert HERE not in listed("other", "/collections", "collections", "name")
+    assert {HERE, THERE} <= listed("admin", "/collections", "collections", "name")
+    assert grants.job_id in listed("reader", "/jobs", "jobs", "job_id")
+    assert listed("other", "/jobs", "jobs", "collection") <= {THERE}
+    cancelled = httpx.post(
+        f"{stack.api.url}/jobs/cancel", json={}, headers=grants.headers("other"), timeout=30
+    )
+    assert cancelled.status_code == 200
+    states = [
+        httpx.get(f"{stack.api.url}/jobs/{j}", headers=grants.headers("admin")).json()
+        for j in cancelled.json()["cancelled"]
+    ]
+    assert all(state["collection"] == THERE for state in states)
+
+
+def test_a_denial_is_audited_by_name_and_no_token_is_logged(stack: Stack, grants: Grants) -> None:
+    refused = httpx.post(
+        f"{stack.api.url}/search",
+        json={"query": "x", "collection": THERE},
+        headers=grants.headers("reader"),
+        timeout=30,
+    )
+    assert refused.status_code == 403
+    lines = [json.loads(line) for line in stack.logs()["api.log"].splitlines() if '"audit"' in line]
+    assert any(
+        line["event"] == "access_denied"
+        and line["who"] == "reader"
+        and line["what"] == "POST /search"
+        and line["collection"] == THERE
+        for line in lines
+    ), lines[-5:]
+    assert any(line["event"] == "token_created" and line["name"] == "reader" for line in lines)
+    logs = "\n".join(stack.logs().values())
+    for token in (*grants.secrets.values(), grants.revoked):
+        assert token not in logs
+
+
+# What every MCP tool is asked about HERE by a caller who may read and write only THERE.
+def tool_calls(job: str, doc: str) -> dict[str, dict[str, Any]]:
+    here = {"collection": HERE}
+    return {
+        "qdrant_find": {"query": "note", **here},
+        "qdrant_store": {"text": "a note", **here},
+        "crawl_web": {"url": "https://example.org/", **here},
+        "ingest_doc": {"text": "a document", **here},
+        "get_job_status": {"job_id": job},
+        "list_jobs": here,
+        "cancel_job": {"job_id": job},
+        "lightrag_query": {"query": "note", **here},
+        "list_documents": here,
+        "delete_document": {"document_id": doc, **here},
+    }
+
+
+def refused(result: CallToolResult, scope: str) -> bool:
+    text = " ".join(getattr(part, "text", "") for part in result.content)
+    return result.is_error and f"needs scope {scope}" in text
+
+
+def test_through_mcp_a_token_opens_its_own_collections_only(stack: Stack, grants: Grants) -> None:
+    calls = tool_calls(grants.job_id, grants.document_id)
+
+    async def as_other(session: ClientSession) -> None:
+        listed = {tool.name for tool in (await session.list_tools()).tools}
+        assert listed == {*calls, "list_collections"}, "say in tool_calls() what a new tool asks"
+        for tool, arguments in calls.items():
+            wanted = (
+                "write"
+                if tool
+                in ("qdrant_store", "crawl_web", "ingest_doc", "cancel_job", "delete_document")
+                else "read"
+            )
+            result = await session.call_tool(tool, arguments)
+            assert refused(result, f"{wanted}:{HERE}"), (tool, result.content)
+        collections = (await session.call_tool("list_collections", {})).structured_content
+        assert collections is not None
+        assert HERE not in {c["name"] for c in collections["collections"]}
+        with pytest.raises(Exception, match=f"read:{HERE}"):
+            await session.read_resource(f"shield://collections/{HERE}/documents")
+
+    with_session(stack.mcp.url, grants.secrets["other"], as_other)
+
+    async def as_reader(session: ClientSession) -> None:
+        listed = {tool.name for tool in (await session.list_tools()).tools}
+        assert "qdrant_store" not in listed
+        assert "delete_document" not in listed
+        assert {"qdrant_find", "list_collections", "get_job_status"} <= listed
+        found = await session.call_tool("qdrant_find", {"query": "note", "collection": HERE})
+        assert not found.is_error, found.content
+        job = await session.call_tool("get_job_status", {"job_id": grants.job_id})
+        assert not job.is_error, job.content
+        elsewhere = await session.call_tool("qdrant_find", {"query": "x", "collection": THERE})
+        assert refused(elsewhere, f"read:{THERE}")
+
+    with_session(stack.mcp.url, grants.secrets["reader"], as_reader)
+    for token in (grants.revoked, grants.expired):
+        response = httpx.post(
+            f"{stack.mcp.url}/mcp",
+            json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json, text/event-stream",
+            },
+            timeout=30,
+        )
+        assert response.status_code == 401
+
+
+def test_through_mcp_a_jwt_opens_the_shield_scopes_of_its_claim(
+    stack: Stack, grants: Grants, tmp_path: Path
+) -> None:
+    keys = RSAKeyPair.generate()
+    issuer, audience = "https://idp.example.org", "shield-mcp"
+    mcp = McpProcess(
+        stack.api,
+        tmp_path / "mcp-jwt.log",
+        SHIELD_MCP_JWT_PUBLIC_KEY=keys.public_key,
+        SHIELD_MCP_JWT_ISSUER=issuer,
+        SHIELD_MCP_JWT_AUDIENCE=audience,
+    )
+    try:
+        alice = keys.create_token(
+            subject="alice@example.org",
+            issuer=issuer,
+            audience=audience,
+            additional_claims={"scope": f"openid shield:read:{HERE}"},
+        )
+
+        async def as_alice(session: ClientSession) -> None:
+            listed = {tool.name for tool in (await session.list_tools()).tools}
+            assert "qdrant_store" not in listed
+            found = await session.call_tool("qdrant_find", {"query": "note", "collection": HERE})
+            assert not found.is_error, found.content
+            elsewhere = await session.call_tool("qdrant_find", {"query": "x", "collection": THERE})
+            assert refused(elsewhere, f"read:{THERE}")
+
+        with_session(mcp.url, alice, as_alice)
+    finally:
+        mcp.stop()
