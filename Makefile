@@ -83,6 +83,7 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench.documents
 	$(BIN)/python -m bench.crawl
 	$(BIN)/python -m bench.mcp_tools
+	$(BIN)/python -m bench.access
 	$(BIN)/python -m bench.graph
 
 load: bootstrap ## Locust at 10 and 100 users, 3 minutes a phase; records bench/results/load.json, draws docs/reliability/

@@ -252,3 +252,55 @@ def test_a_profile_says_where_and_who_and_must_be_private(api: ApiServer, tmp_pa
     refused = _shield(api, "collections", "list", env=env)  # the default profile, when present
     assert refused.exit_code == 1
     assert "401" in refused.output
+
+
+def test_tokens_are_created_listed_used_and_revoked(api: ApiServer) -> None:
+    made = _json(
+        _shield(
+            api,
+            "tokens", "create", "--name", "ops-reader", "--scope", "read:ops", "--expires", "30d",
+            "--json",
+        )
+    )  # fmt: skip
+    assert made["scopes"] == ["read:ops"]
+    assert made["expires_at"] is not None
+    listed = _json(_shield(api, "tokens", "list", "--json"))["tokens"]
+    assert [t["name"] for t in listed if t["name"] == "ops-reader"] == ["ops-reader"]
+    assert "token" not in listed[0]
+    reader = {"SHIELD_API_URL": api.url, "SHIELD_API_TOKEN": made["token"]}
+    who = _shield(api, "tokens", "whoami", env=reader)
+    assert who.exit_code == 0, who.output
+    assert who.stdout.strip() == "ops-reader (token): read:ops"
+    refused = _shield(api, "collections", "create", "legal", env=reader)
+    assert refused.exit_code == 1
+    assert "needs scope admin" in refused.output
+    plain = _shield(api, "tokens", "create", "--name", "ops-writer", "--scope", "write:ops")
+    assert plain.exit_code == 0, plain.output
+    assert plain.stdout.strip().startswith("shd_")  # the token alone on stdout, for scripts
+    assert "not shown again" in plain.stderr
+    gone = _shield(api, "tokens", "revoke", "ops-reader")
+    assert gone.exit_code == 0, gone.output
+    after = _shield(api, "tokens", "whoami", env=reader)
+    assert after.exit_code == 1
+    assert "revoked" in after.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [
+        (["--name", "x", "--scope", "delete:ops"], 2, "unknown scope 'delete:ops'"),
+        (["--name", "", "--scope", "read:ops"], 2, "--name ''"),
+        (["--name", "Ops Bot", "--scope", "read:ops"], 2, "lower-case"),
+        (["--name", "x"], 2, "give at least one --scope"),
+        (["--name", "x", "--scope", "read:ops", "--expires", "3x"], 2, "90m, 12h, 30d or 4w"),
+        (["--name", "twice", "--scope", "read:ops"], 1, "a token named 'twice' exists"),
+    ],
+)
+def test_bad_token_requests_get_a_clear_error(
+    api: ApiServer, args: list[str], code: int, said: str
+) -> None:
+    if "twice" in args:
+        assert _shield(api, "tokens", "create", *args).exit_code == 0
+    result = _shield(api, "tokens", "create", *args)
+    assert result.exit_code == code, result.output
+    assert said in result.output
