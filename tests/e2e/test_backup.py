@@ -1,6 +1,7 @@
 """Backup and restore through `shield backup` and `shield restore`: a platform with collections,
 job records and a knowledge graph is backed up, a second, empty platform is restored from the
-archive, and the same searches, documents, jobs and graph answers come back. Hostile archives
+archive, and the same searches, documents, jobs, graph answers and named tokens come back (a
+token the new platform's deploy set already is kept). Hostile archives
 (truncated, altered, with a path out of it, from another version) are refused with nothing
 changed."""
 
@@ -86,10 +87,15 @@ def backed_up(
     start_api: Callable[..., ApiServer],
     graphs: list[GraphProcess],
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, dict[str, Any], str]:
-    """The first platform, filled and backed up: the archive, what it showed, a job's id."""
+) -> tuple[Path, dict[str, Any], str, dict[str, str]]:
+    """The first platform, filled and backed up: the archive, what it showed, a job's id, and
+    its named tokens."""
     api = _start(start_api, graphs[0])
     with api.client() as client:
+        tokens = {
+            name: client.post("/tokens", json={"name": name, "scopes": scopes}).json()["token"]
+            for name, scopes in (("harbour-reader", ["read:harbour"]), ("vault-bot", ["admin"]))
+        }
         stored = client.post("/store", json={"collection": "harbour", "texts": NOTES})
         assert stored.status_code == 200, stored.text
         for document in client.get("/documents", params={"collection": "harbour"}).json()[
@@ -108,6 +114,7 @@ def backed_up(
     assert manifest["collections"] == [{"name": "harbour", "points": 3}]
     assert manifest["graph"] is True
     assert manifest["redis_keys"] > 0
+    assert manifest["tokens"] == 2
     assert archive.stat().st_mode & 0o077 == 0  # it holds every document: the owner's alone
 
     again = _shield(api, "restore", str(archive))
@@ -115,7 +122,7 @@ def backed_up(
     assert "a restore needs an empty platform" in again.output
     with api.client() as client:
         assert _seen(client) == seen
-    return archive, seen, job_id
+    return archive, seen, job_id, tokens
 
 
 def _rewritten(archive: Path, target: Path, change: Callable[[str, bytes], bytes | None]) -> Path:
@@ -170,13 +177,17 @@ def _hostile(archive: Path, folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 def test_a_restored_platform_answers_as_the_one_backed_up(
-    backed_up: tuple[Path, dict[str, Any], str],
+    backed_up: tuple[Path, dict[str, Any], str, dict[str, str]],
     start_api: Callable[..., ApiServer],
     graphs: list[GraphProcess],
     tmp_path: Path,
 ) -> None:
-    archive, seen, job_id = backed_up
+    archive, seen, job_id, tokens = backed_up
     api = _start(start_api, graphs[1])  # a new platform: empty store, Redis and graph
+    deployed = "a-new-vault-secret-0123456789abcdef"  # its deploy set vault-bot afresh
+    with api.client() as client:
+        provisioned = client.put("/tokens/vault-bot", json={"token": deployed, "scopes": ["admin"]})
+        assert provisioned.status_code == 200, provisioned.text
 
     for name, (hostile, says) in _hostile(archive, tmp_path).items():
         refused = _shield(api, "restore", str(hostile))
@@ -188,7 +199,17 @@ def test_a_restored_platform_answers_as_the_one_backed_up(
 
     restored = _shield(api, "restore", str(archive), "--json")
     assert restored.exit_code == 0, restored.output
-    assert json.loads(restored.stdout)["collections"] == [{"name": "harbour", "points": 3}]
+    answer = json.loads(restored.stdout)
+    assert answer["collections"] == [{"name": "harbour", "points": 3}]
+    assert answer["tokens"] == {"added": ["harbour-reader"], "kept": ["vault-bot"]}
+
+    def who(token: str) -> int | str:
+        response = httpx.get(f"{api.url}/whoami", headers={"Authorization": f"Bearer {token}"})
+        return response.json()["name"] if response.status_code == 200 else response.status_code
+
+    assert who(tokens["harbour-reader"]) == "harbour-reader"
+    assert who(deployed) == "vault-bot"
+    assert who(tokens["vault-bot"]) == 401  # the archive's older secret did not come back
     with api.client() as client:
         assert _seen(client) == seen
         job = client.get(f"/jobs/{job_id}").json()

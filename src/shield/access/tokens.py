@@ -155,6 +155,19 @@ class TokenStore:
         self.redis.incr(GENERATION_KEY)
         return TokenRecord.model_validate_json(raw)
 
+    def merge(self, records: list[TokenRecord]) -> tuple[list[str], list[str]]:
+        """Add `records` (a backup's) whose names are free; those set already (a deploy
+        provisioned them since) stay as they are. The names added, and those kept."""
+        added, kept = [], []
+        for record in records:
+            if self.redis.hsetnx(TABLE_KEY, record.name, record.stored()):
+                added.append(record.name)
+            else:
+                kept.append(record.name)
+        if added:
+            self.redis.incr(GENERATION_KEY)
+        return added, kept
+
     def generation(self) -> int:
         raw: Any = self.redis.get(GENERATION_KEY)
         return int(raw or 0)

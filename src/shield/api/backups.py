@@ -2,13 +2,16 @@
 
 A backup holds each collection of the vector store (its shard's files, taken with the
 collection's writes held off), Shield's records in Redis (jobs, and the knowledge graph's backlog
-and document states) and shield-lightrag's working files. The graph feeder is held for the whole
-backup, so what the graph holds and what its backlog still owes it agree in the archive.
+and document states), the named tokens (their hashes) and shield-lightrag's working files. The
+graph feeder is held for the whole backup, so what the graph holds and what its backlog still
+owes it agree in the archive.
 
 A restore checks the whole archive (see shield.backup.archive) and that it fits this platform
 (the same vector store kind and embedding model, an empty store, none of its Redis keys present,
 a graph if it has one) before it changes anything; then it restores the collections, the Redis
-records and the graph, in that order, and undoes the first two if a later step fails.
+records and the graph, in that order, and undoes the first two if a later step fails. The
+named tokens come last: those whose names are free are added, and a token the deploy set since
+(from the vault) is kept as it is.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from shield import __version__
+from shield.access.tokens import TokenRecord
 from shield.api.services import Services
 from shield.backup.archive import (
     FORMAT,
@@ -39,6 +43,25 @@ log = get_logger(__name__)
 STALE_SCRATCH_SECONDS = 24 * 3600
 REDIS_FILE = "redis/keys.jsonl"
 GRAPH_FILE = "graph/state.tar"
+TOKENS_FILE = "redis/tokens.jsonl"
+
+
+def _export_tokens(services: Services, target: Path) -> int:
+    records = services.tokens.all()
+    target.write_text("".join(record.stored() + "\n" for record in records))
+    return len(records)
+
+
+def _archived_tokens(source: Path) -> list[TokenRecord]:
+    if not source.is_file():
+        return []
+    records = []
+    for number, line in enumerate(source.read_text().splitlines(), 1):
+        try:
+            records.append(TokenRecord.model_validate_json(line))
+        except ValueError as exc:
+            raise ArchiveError(f"{TOKENS_FILE} line {number} is no token record: {exc}") from None
+    return records
 
 
 def scratch_folder(services: Services) -> Path:
@@ -64,6 +87,7 @@ def take_backup(services: Services, scratch: Path) -> tuple[Path, Manifest]:
             points = services.store.snapshot_collection(info.name, target)
             collections.append(ArchivedCollection(name=info.name, points=points))
         keys = export_keys(services.redis, staging / REDIS_FILE)
+        tokens = _export_tokens(services, staging / TOKENS_FILE)
         graph = services.lightrag.configured
         if graph:
             services.lightrag.download_state(staging / GRAPH_FILE)
@@ -75,6 +99,7 @@ def take_backup(services: Services, scratch: Path) -> tuple[Path, Manifest]:
         dimension=services.embedder.dimension,
         collections=collections,
         redis_keys=keys,
+        tokens=tokens,
         graph=graph,
     )
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -126,6 +151,7 @@ def restore_backup(services: Services, archive: Path, scratch: Path) -> dict[str
     _check_fits(services, manifest, staging)
     redis_file = staging / REDIS_FILE
     rows = check_absent(services.redis, redis_file) if redis_file.is_file() else []
+    archived_tokens = _archived_tokens(staging / TOKENS_FILE)
     restored: list[str] = []
     written: list[str] = []
     try:
@@ -150,11 +176,14 @@ def restore_backup(services: Services, archive: Path, scratch: Path) -> dict[str
         with suppress(Exception):
             forget_keys(services.redis, written)
         raise
-    log.info("backup_restored", collections=restored, redis_keys=len(written))
+    added, kept = services.tokens.merge(archived_tokens)
+    services.authenticator.table.refresh(force=True)
+    log.info("backup_restored", collections=restored, redis_keys=len(written), tokens=len(added))
     return {
         "shield_version": manifest.shield_version,
         "created_at": manifest.created_at,
         "collections": [c.model_dump() for c in manifest.collections],
         "redis_keys": len(written),
+        "tokens": {"added": added, "kept": kept},
         "graph": manifest.graph,
     }

@@ -248,6 +248,7 @@ RESTORED = {
     "created_at": "2026-12-01T02:00:04.118+00:00",
     "collections": [{"name": "shield", "points": 1284}],
     "redis_keys": 5210,
+    "tokens": {"added": ["oncall-assistant"], "kept": ["ops-ingest"]},
     "graph": True,
 }
 

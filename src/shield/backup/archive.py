@@ -59,6 +59,7 @@ class Manifest(BaseModel):
     dimension: int
     collections: list[ArchivedCollection]
     redis_keys: int = Field(ge=0)
+    tokens: int = Field(default=0, ge=0)  # named tokens (archives before them have none)
     graph: bool
     files: list[ArchivedFile] = Field(default_factory=list)
 
