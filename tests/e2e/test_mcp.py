@@ -331,7 +331,12 @@ def test_jwts_of_an_identity_provider_open_the_tools(api: ApiServer, tmp_path: P
         SHIELD_MCP_PUBLIC_URL="https://mcp.example.org",
     )
     try:
-        token = keys.create_token(subject="ada", issuer=issuer, audience=audience)
+        token = keys.create_token(
+            subject="ada",
+            issuer=issuer,
+            audience=audience,
+            additional_claims={"scope": "openid shield:read:*"},
+        )
         # RFC 9728: where a client learns which identity provider issues tokens for this server.
         metadata = httpx.get(f"{server.url}/.well-known/oauth-protected-resource/mcp")
         assert metadata.status_code == 200, metadata.text
@@ -351,8 +356,11 @@ def test_jwts_of_an_identity_provider_open_the_tools(api: ApiServer, tmp_path: P
         async def body(session: ClientSession) -> Any:
             return await session.list_tools()
 
-        tools = with_session(server.url, token, body).tools
-        assert "qdrant_find" in {t.name for t in tools}
+        tools = {t.name for t in with_session(server.url, token, body).tools}
+        assert "qdrant_find" in tools
+        assert "qdrant_store" not in tools  # shield:read:* writes nowhere
+        scopeless = keys.create_token(subject="bob", issuer=issuer, audience=audience)
+        assert with_session(server.url, scopeless, body).tools == []  # it may use none
         foreign = keys.create_token(subject="ada", issuer=issuer, audience="another-service")
         for bearer in (foreign, "not-a-jwt"):
             response = httpx.post(
@@ -367,11 +375,20 @@ def test_jwts_of_an_identity_provider_open_the_tools(api: ApiServer, tmp_path: P
                 ).status_code
                 == 401
             )
-        for bearer in (token, MCP_TOKEN):  # an assistant's JWT, or Prometheus's shared token
-            metrics = httpx.get(
-                f"{server.url}/metrics", headers={"Authorization": f"Bearer {bearer}"}
-            )
-            assert metrics.status_code == 200
+        admin = keys.create_token(
+            subject="ops",
+            issuer=issuer,
+            audience=audience,
+            additional_claims={"scope": "shield:admin"},
+        )
+
+        def metrics(bearer: str) -> int:
+            headers = {"Authorization": f"Bearer {bearer}"}
+            return httpx.get(f"{server.url}/metrics", headers=headers).status_code
+
+        assert metrics(token) == 403  # a reader's JWT: metrics are for admins
+        assert metrics(admin) == 200
+        assert metrics(MCP_TOKEN) == 200  # Prometheus's shared token
     finally:
         server.stop()
 

@@ -4,6 +4,8 @@ service imports another (docs/ARCHITECTURE.md). Lazy imports inside functions co
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,31 @@ def test_imports_go_only_downwards(module: str) -> None:
 def test_the_layer_rule_sees_every_service() -> None:
     for service in SERVICES:
         assert any(m == service or m.startswith(service + ".") for m in MODULES), service
+
+
+# What only some hosts install (extras in pyproject.toml): the `shield` command, and so its
+# client commands, must load without any of them, as on a graph or monitoring host.
+OPTIONAL_PACKAGES = (
+    "redis", "rq", "fastapi", "starlette", "fastmcp", "mcp", "lightrag", "qdrant_edge",
+    "qdrant_client", "torch", "sentence_transformers", "docling", "crawl4ai", "numpy",
+)  # fmt: skip
+
+
+def test_the_command_loads_with_only_the_base_dependencies() -> None:
+    blocked = ", ".join(repr(name) for name in OPTIONAL_PACKAGES)
+    script = f"""
+import sys
+class Absent:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ({blocked}):
+            raise ImportError(f"{{name}} is not installed on this host")
+sys.meta_path.insert(0, Absent())
+from click.testing import CliRunner
+from shield.cli import main
+result = CliRunner().invoke(main, ["tokens", "--help"])
+assert result.exit_code == 0, result.output
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -37,3 +37,5 @@ def test_an_overlap_is_kept_once_and_a_short_coincidence_is_not_one() -> None:
         "The pump seal leaks when cold water flows."
     )
     assert reassemble(["It ends in ok", "ok: a new start"]) == "It ends in ok\n\nok: a new start"
+    # Cut just before a full stop: nothing was trimmed there, and nothing is put back.
+    assert reassemble(["It answers `{...}`", ". A scope is"]) == "It answers `{...}`. A scope is"

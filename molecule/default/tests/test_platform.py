@@ -30,10 +30,15 @@ def secret(name: str) -> str:
     return (inventory / ".secrets" / name).read_text().strip()
 
 
+def vault() -> dict[str, Any]:
+    """What the scenario gives once, as an operator would from Ansible Vault."""
+    path = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "vars" / "vault.yml"
+    given: dict[str, Any] = yaml.safe_load(path.read_text())
+    return given
+
+
 def given_api_token() -> str:
-    """The API token the scenario gives once, as an operator would from Ansible Vault."""
-    vault = Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]) / "vars" / "vault.yml"
-    return str(yaml.safe_load(vault.read_text())["shield_api_token"])
+    return str(vault()["shield_api_token"])
 
 
 @pytest.mark.parametrize(
@@ -102,6 +107,26 @@ def test_store_ingest_find_and_ask_the_graph_over_the_network() -> None:
     assert any("depot gate" in hit["text"] for hit in out["found"]["results"])
     names = {entity["entity_name"].lower() for entity in out["graph"]["entities"]}
     assert "mira holt" in names, out["graph"]
+
+
+def test_a_named_token_from_the_vault_reads_its_collection_only_through_mcp() -> None:
+    """Provisioned at deploy, and still there after the restore the side effect ran."""
+    given = vault()["shield_api_tokens"][0]
+
+    async def body(session: ClientSession) -> dict[str, Any]:
+        tools = {tool.name for tool in (await session.list_tools()).tools}
+        found = await session.call_tool("qdrant_find", {"query": "depot gate"})
+        elsewhere = await session.call_tool(
+            "qdrant_find", {"query": "boiler", "collection": "backed-up"}
+        )
+        return {"tools": tools, "found": found, "elsewhere": elsewhere}
+
+    out = with_session(MCP_URL, given["token"], body)
+    assert "qdrant_find" in out["tools"]
+    assert "qdrant_store" not in out["tools"]  # it may write nowhere
+    assert not out["found"].is_error, out["found"].content
+    assert out["elsewhere"].is_error
+    assert "needs scope read:backed-up" in out["elsewhere"].content[0].text
 
 
 @pytest.mark.parametrize(

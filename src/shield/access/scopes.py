@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from shield.fields import COLLECTION_NAME_PATTERN
 
 ADMIN = "admin"
+TOKEN_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"  # noqa: S105 - names, not a secret
 EVERY = "*"
 _COLLECTION = COLLECTION_NAME_PATTERN.strip("^$")
 _SCOPE = re.compile(rf"^(?P<access>read|write):(?P<collection>\*|{_COLLECTION})$")

@@ -22,7 +22,7 @@ import redis
 from pydantic import BaseModel, Field
 from redis import Redis
 
-from shield.access.scopes import Kind, Principal
+from shield.access.scopes import TOKEN_NAME_PATTERN, Kind, Principal
 from shield.config import MIN_TOKEN_LENGTH, PLACEHOLDER_SECRETS
 from shield.errors import Conflict, InvalidInput, NotFound
 from shield.logging import get_logger
@@ -31,8 +31,7 @@ log = get_logger(__name__)
 TABLE_KEY = "shield:tokens"
 GENERATION_KEY = "shield:tokens:generation"
 TOKEN_PREFIX = "shd_"  # noqa: S105 - marks a Shield token in logs and scanners
-NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
-_NAME = re.compile(NAME_PATTERN)
+_NAME = re.compile(TOKEN_NAME_PATTERN)
 REFRESH_SECONDS = 0.5
 
 

@@ -9,8 +9,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from shield.access.scopes import SCOPE_FORMS, parse_scope
-from shield.access.tokens import NAME_PATTERN
+from shield.access.scopes import SCOPE_FORMS, TOKEN_NAME_PATTERN, parse_scope
 from shield.client.api import ShieldApi, client_settings
 from shield.client.output import console, error_console, print_json
 
@@ -57,7 +56,7 @@ def tokens(context: click.Context, as_json: bool) -> None:
 @_JSON
 def create_token(name: str, scopes: tuple[str, ...], expires: str | None, as_json: bool) -> None:
     """Create a token; it is printed this once (only its hash is kept)."""
-    if not re.match(NAME_PATTERN, name):
+    if not re.match(TOKEN_NAME_PATTERN, name):
         raise click.UsageError(
             f"--name {name!r}: 1 to 64 lower-case letters, digits, '.', '_' or '-'"
         )

@@ -2,13 +2,15 @@
 
 Passages overlap (the chunker repeats the end of one at the start of the next, SHIELD_CHUNK_OVERLAP
 tokens): each overlap is kept once. The chunker also trims the whitespace between passages, which
-comes back as a blank line.
+comes back as a blank line; a passage that starts with closing punctuation (the chunker cut just
+before a full stop) had none to trim, and is joined on as it is.
 """
 
 from __future__ import annotations
 
 MAX_OVERLAP_CHARS = 4096  # more than any overlap the chunker's settings allow
 MIN_OVERLAP_CHARS = 8
+CLOSING_PUNCTUATION = tuple(".,;:!?)]}")
 
 
 def _overlap(before: str, after: str) -> int:
@@ -33,5 +35,10 @@ def reassemble(passages: list[str]) -> str:
             text = passage
             continue
         shared = _overlap(text, passage)
-        text += passage[shared:] if shared else "\n\n" + passage
+        if shared:
+            text += passage[shared:]
+        elif passage.startswith(CLOSING_PUNCTUATION):
+            text += passage
+        else:
+            text += "\n\n" + passage
     return text

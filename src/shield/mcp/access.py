@@ -8,7 +8,8 @@ Who the caller is decides which token its tool calls carry to shield-api:
     a JWT                 its `shield:` scopes (SHIELD_MCP_JWT_SCOPES_CLAIM); calls carry
                           SHIELD_API_TOKEN with `X-Shield-Act-As`, which narrows it to them
 
-Write tools are left out of the tool list of a caller who may write nowhere.
+Tools that write are left out of the tool list of a caller who may write nowhere, and every
+tool of a caller who may read nowhere.
 """
 
 from __future__ import annotations
@@ -136,6 +137,13 @@ def upstream_headers() -> dict[str, str]:
         return {"Authorization": f"Bearer {access.token}"}
     act_as = {"name": principal.name, "scopes": sorted(principal.scopes)}
     return {ACT_AS_HEADER: json.dumps(act_as)}
+
+
+def may_read_somewhere(context: AuthContext) -> bool:
+    """A tool is listed (and callable) only for a caller who may read some collection: a JWT
+    without any Shield scope sees none."""
+    principal = principal_of(context.token)
+    return principal is None or principal.may_at_all(Access.READ)
 
 
 def may_write_somewhere(context: AuthContext) -> bool:

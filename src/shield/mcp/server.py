@@ -34,7 +34,12 @@ from shield import __version__
 from shield.config import McpSettings, secret_value
 from shield.errors import DependencyUnavailable
 from shield.jobs.models import JobKind, JobState, JobStatus
-from shield.mcp.access import ShieldTokenVerifier, may_write_somewhere, principal_of
+from shield.mcp.access import (
+    ShieldTokenVerifier,
+    may_read_somewhere,
+    may_write_somewhere,
+    principal_of,
+)
 from shield.mcp.api import ShieldApi
 from shield.mcp.prompts import add_prompts
 from shield.mcp.resources import add_resources
@@ -408,7 +413,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
                 name=name,
                 title=annotations.title,
                 annotations=annotations,
-                auth=None if annotations.read_only_hint else may_write_somewhere,
+                auth=may_read_somewhere if annotations.read_only_hint else may_write_somewhere,
                 output_schema=... if output is None else output.model_json_schema(),
             )(wrapped)
 

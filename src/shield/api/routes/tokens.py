@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Response, status
 
-from shield.access.scopes import parse_scopes
-from shield.access.tokens import NAME_PATTERN, TokenRecord, utcnow
+from shield.access.scopes import TOKEN_NAME_PATTERN, parse_scopes
+from shield.access.tokens import TokenRecord, utcnow
 from shield.api import examples
 from shield.api.deps import CallerDep, ServicesDep
 from shield.api.openapi import error_responses
@@ -24,7 +24,7 @@ from shield.api.schemas import (
 from shield.errors import InvalidInput
 
 router = APIRouter(tags=["tokens"])
-TokenName = Annotated[str, Path(pattern=NAME_PATTERN)]
+TokenName = Annotated[str, Path(pattern=TOKEN_NAME_PATTERN)]
 
 
 def _info(record: TokenRecord) -> dict[str, Any]:
