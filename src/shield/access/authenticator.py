@@ -14,12 +14,11 @@ import json
 from pydantic import SecretStr
 
 from shield.access.audit import audit
-from shield.access.scopes import Kind, Principal, full_access, parse_scopes
+from shield.access.scopes import ACT_AS_HEADER, Kind, Principal, full_access, parse_scopes
 from shield.access.tokens import TokenTable, utcnow
 from shield.errors import InvalidInput, Unauthorized
 from shield.web.tokens import token_matches
 
-ACT_AS_HEADER = "X-Shield-Act-As"
 MAX_ACT_AS_CHARS = 8192
 
 

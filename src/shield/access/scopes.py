@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 from shield.fields import COLLECTION_NAME_PATTERN
 
+# A Shield service acting for a caller it checked itself sends its own token and this header,
+# `{"name": ..., "scopes": [...]}` (docs/SECURITY.md).
+ACT_AS_HEADER = "X-Shield-Act-As"
 ADMIN = "admin"
 TOKEN_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"  # noqa: S105 - names, not a secret
 EVERY = "*"

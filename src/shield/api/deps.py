@@ -9,8 +9,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shield.access.audit import audit
-from shield.access.authenticator import ACT_AS_HEADER
-from shield.access.scopes import Access, Kind, Principal
+from shield.access.scopes import ACT_AS_HEADER, Access, Kind, Principal
 from shield.api.services import Services
 from shield.errors import Forbidden
 from shield.fields import COLLECTION_NAME_PATTERN

@@ -23,8 +23,7 @@ from fastmcp.server.auth import AccessToken, TokenVerifier
 from fastmcp.server.dependencies import get_access_token
 from fastmcp.utilities.authorization import AuthContext
 
-from shield.access.authenticator import ACT_AS_HEADER
-from shield.access.scopes import ADMIN, Access, Kind, Principal, parse_scope
+from shield.access.scopes import ACT_AS_HEADER, ADMIN, Access, Kind, Principal, parse_scope
 from shield.errors import DependencyUnavailable
 from shield.logging import get_logger
 from shield.net.service_client import AsyncServiceClient
