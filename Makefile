@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: help bootstrap up down dev-up dev-down test test-fast lint ansible-lint typecheck molecule \
+	containers image \
 	molecule-platform molecule-prep monitoring monitoring-pictures docs bench load clean
 
 help: ## Show the targets
@@ -44,6 +45,12 @@ molecule: molecule-prep ## Every role's Molecule scenario, and the whole platfor
 
 molecule-platform: molecule-prep ## The whole platform by site.yml, one container per group, an MCP client
 	@scripts/molecule.sh platform
+
+containers: molecule-prep ## Shield's image and compose.yaml, run with podman-compose (tests/containers)
+	@scripts/containers.sh
+
+image: bootstrap ## Build Shield's OCI image, localhost/shield:<version> (docs/CONTAINERS.md)
+	@scripts/image.sh
 
 molecule-prep: bootstrap  # what every scenario needs: the image, the collections, the wheelhouse
 	@scripts/container-image.sh

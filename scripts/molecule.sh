@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Molecule scenarios, each into var/molecule-NAME.log, and prints each one's checks and time.
-#   scripts/molecule.sh all         the platform's scenario beside the roles' (what CI runs)
+#   scripts/molecule.sh all         the platform's scenario beside the roles', and the image and
+#                                   compose.yaml's tests (scripts/containers.sh) beside them (CI)
 #   scripts/molecule.sh roles       every role's scenario, MOLECULE_JOBS (2) at a time
 #   scripts/molecule.sh platform    the whole platform (molecule/default)
 # Expects the image, the collections and the wheelhouse (the Makefile's molecule targets build them).
@@ -44,9 +45,13 @@ case ${1:-roles} in
         # longest, runs beside the roles'.
         run platform . &
         platform=$!
+        # The image and compose.yaml's test wait on podman as the scenarios do: beside them.
+        scripts/containers.sh &
+        containers=$!
         status=0
         scripts/molecule.sh roles || status=1
         wait "$platform" || status=1
+        wait "$containers" || status=1
         exit "$status"
         ;;
     *) echo "usage: $0 all|roles|platform" >&2; exit 2 ;;

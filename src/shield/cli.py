@@ -33,6 +33,7 @@ from shield.config import (
     ServiceSettings,
     WorkerSettings,
     friendly_errors,
+    read_secret_files,
 )
 from shield.fields import SearchMode
 from shield.logging import configure_logging, get_logger
@@ -124,6 +125,11 @@ def _listen_on(host: str | None, port: int | None) -> None:
 
 
 def _settings_or_exit(cls: type[S]) -> S:
+    try:
+        read_secret_files(os.environ)
+    except ValueError as exc:
+        click.echo(f"shield: {exc}", err=True)
+        sys.exit(2)
     try:
         settings = cls()
     except ValidationError as exc:
@@ -222,6 +228,22 @@ def lightrag(host: str | None, port: int | None) -> None:
     from shield.graph.service import create_app
 
     _serve(create_app(settings), settings.host, settings.port)
+
+
+@main.command()
+@click.option("--url", help="Ask this URL instead (default: the running service's /healthz).")
+def probe(url: str | None) -> None:
+    """Exit 0 if this container's service is healthy (the image's HEALTHCHECK)."""
+    from shield.probe import healthy, probe_url, running_service
+
+    target = url or probe_url(running_service())
+    if target is None:
+        click.echo("nothing to ask: a worker without SHIELD_WORKER_METRICS_PORT")
+        return
+    ok, said = healthy(target)
+    click.echo(said)
+    if not ok:
+        raise SystemExit(1)
 
 
 @main.command("eval")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -48,6 +49,22 @@ def check_token(name: str, token: SecretStr | None) -> None:
             f"{name} must be a random string of at least {MIN_TOKEN_LENGTH} characters "
             "(generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
         )
+
+
+def read_secret_files(environ: MutableMapping[str, str]) -> None:
+    """`SHIELD_X_FILE` names a file that holds `SHIELD_X` (a container's secret, mounted under
+    /run/secrets): its content, without the final newline, becomes `SHIELD_X` unless that is set
+    already. ValueError naming the variable when the file cannot be read."""
+    for name, path in list(environ.items()):
+        if not (name.startswith("SHIELD_") and name.endswith("_FILE")):
+            continue
+        target = name.removesuffix("_FILE")
+        if environ.get(target):
+            continue
+        try:
+            environ[target] = Path(path).read_text().rstrip("\r\n")
+        except OSError as exc:
+            raise ValueError(f"{name}: cannot read {path}: {exc.strerror}") from None
 
 
 # Every settings class, mixins included, carries the same config: with multiple inheritance the

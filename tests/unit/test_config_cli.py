@@ -143,3 +143,20 @@ def test_check_config_missing_file(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "no such file" in result.output
+
+
+def test_a_secret_comes_from_the_file_its_file_variable_names(tmp_path: Path) -> None:
+    from shield.config import read_secret_files
+
+    (tmp_path / "api_token").write_text("a-token-from-a-secret-file\n")
+    environ = {
+        "SHIELD_API_TOKEN_FILE": str(tmp_path / "api_token"),
+        "SHIELD_MCP_TOKEN": "set-already",
+        "SHIELD_MCP_TOKEN_FILE": str(tmp_path / "api_token"),
+        "OTHER_FILE": "/nonexistent",
+    }
+    read_secret_files(environ)
+    assert environ["SHIELD_API_TOKEN"] == "a-token-from-a-secret-file"  # no final newline
+    assert environ["SHIELD_MCP_TOKEN"] == "set-already"  # the variable itself wins
+    with pytest.raises(ValueError, match="SHIELD_REDIS_URL_FILE: cannot read /nonexistent"):
+        read_secret_files({"SHIELD_REDIS_URL_FILE": "/nonexistent"})
