@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: help bootstrap up down dev-up dev-down test test-fast lint ansible-lint typecheck molecule \
-	containers image \
+	containers image release \
 	molecule-platform molecule-prep monitoring monitoring-pictures docs bench load clean
 
 help: ## Show the targets
@@ -48,6 +48,9 @@ molecule-platform: molecule-prep ## The whole platform by site.yml, one containe
 
 containers: molecule-prep ## Shield's image and compose.yaml, run with podman-compose (tests/containers)
 	@scripts/containers.sh
+
+release: bootstrap ## Cut release VERSION=x.y.z: version, CHANGELOG, dist/ (wheel, wheelhouse, image, SBOM, sums), tag
+	@scripts/release.sh "$(VERSION)"
 
 image: bootstrap ## Build Shield's OCI image, localhost/shield:<version> (docs/CONTAINERS.md)
 	@scripts/image.sh

@@ -69,7 +69,15 @@ def test_jwts_of_the_configured_provider_are_accepted(host: Host) -> None:
     )
     env = host.file("/etc/shield/mcp.env").content_string
     assert f'SHIELD_MCP_JWT_ISSUER="{ISSUER}"' in env
-    assert metrics_status(host, provider.create_token(issuer=ISSUER, audience=AUDIENCE)) == "200"
+    # A JWT opens what its Shield scopes say: /metrics is for admins (docs/SECURITY.md).
+    admin = provider.create_token(
+        issuer=ISSUER, audience=AUDIENCE, additional_claims={"scope": "shield:admin"}
+    )
+    assert metrics_status(host, admin) == "200"
+    reader = provider.create_token(
+        issuer=ISSUER, audience=AUDIENCE, additional_claims={"scope": "shield:read:ops"}
+    )
+    assert metrics_status(host, reader) == "403"
     assert metrics_status(host, TOKEN) == "200"  # the shared token keeps working
     for_another_service = provider.create_token(issuer=ISSUER, audience="another-service")
     assert metrics_status(host, for_another_service) == "401"

@@ -1,0 +1,129 @@
+"""`make release VERSION=x.y.z` in a clone of this repository: what it refuses, leaving the clone
+as it was, and what it builds (the images are left out here: tests/containers builds them)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: PLW1510 - the caller checks
+        list(argv), cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone with this checkout's virtualenv and its wheelhouse's dependencies (hard links):
+    the release builds only Shield's own wheel anew."""
+    assert run("scripts/wheelhouse.sh", cwd=ROOT).returncode == 0
+    folder = tmp_path_factory.mktemp("release") / "shield"
+    assert run("git", "clone", "-q", str(ROOT), str(folder), cwd=ROOT).returncode == 0
+    for step in (
+        ["git", "config", "user.email", "release@example.org"],
+        ["git", "config", "user.name", "Release Test"],
+        ["ln", "-s", str(ROOT / ".venv"), ".venv"],
+        ["mkdir", "-p", ".cache"],
+        ["cp", "-al", str(ROOT / ".cache" / "wheelhouse"), ".cache/wheelhouse"],
+    ):
+        assert run(*step, cwd=folder).returncode == 0, step
+    return folder
+
+
+def release(clone: Path, version: str) -> subprocess.CompletedProcess[str]:
+    return run("scripts/release.sh", version, "--no-images", cwd=clone)
+
+
+def version_of(clone: Path) -> str:
+    text = (clone / "src" / "shield" / "__init__.py").read_text()
+    return text.split('__version__ = "')[1].split('"')[0]
+
+
+@pytest.mark.parametrize(
+    ("version", "said"),
+    [
+        ("1.2", "is not a version"),
+        ("v1.2.3", "is not a version"),
+        ("0.0.9", "is not newer than the current version"),
+        ("01.2.3", "is not a version"),
+    ],
+)
+def test_a_bad_version_is_refused_and_nothing_changes(clone: Path, version: str, said: str) -> None:
+    before = version_of(clone)
+    refused = release(clone, version)
+    assert refused.returncode == 2
+    assert said in refused.stderr
+    assert version_of(clone) == before
+    assert run("git", "status", "--porcelain", cwd=clone).stdout == ""
+
+
+def test_a_dirty_tree_is_refused(clone: Path) -> None:
+    readme = clone / "README.md"
+    original = readme.read_text()
+    readme.write_text(original + "\nan edit not committed\n")
+    try:
+        refused = release(clone, "9.0.0")
+        assert refused.returncode == 2
+        assert "uncommitted changes" in refused.stderr
+    finally:
+        readme.write_text(original)
+
+
+def test_a_release_is_built_committed_and_tagged(clone: Path) -> None:
+    previous = version_of(clone)
+    major, minor, _ = (int(part) for part in previous.split("."))
+    version = f"{major}.{minor + 1}.0"
+    done = release(clone, version)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert version_of(clone) == version
+    assert run("git", "describe", "--exact-match", cwd=clone).stdout.strip() == f"v{version}"
+    assert run("git", "status", "--porcelain", cwd=clone).stdout == ""
+    changelog = (clone / "CHANGELOG.md").read_text()
+    assert f"## [Unreleased]\n\n## [{version}] - " in changelog  # the notes moved under it
+
+    out = clone / "dist" / f"shield-{version}"
+    wheel = out / f"shield-{version}-py3-none-any.whl"
+    names = {path.name for path in out.iterdir()}
+    assert names == {
+        wheel.name,
+        f"shield-{version}-wheelhouse.tar",
+        f"shield-{version}.cdx.json",
+        "SHA256SUMS",
+    }
+    assert run("sha256sum", "--check", "--quiet", "SHA256SUMS", cwd=out).returncode == 0
+    with zipfile.ZipFile(wheel) as archive:
+        assert f"shield-{version}.dist-info/METADATA" in archive.namelist()
+    sbom = json.loads((out / f"shield-{version}.cdx.json").read_text())
+    components = {c["name"].lower(): c for c in sbom["components"]}
+    assert "torch" in components
+    assert "fastmcp" in components
+    assert components["torch"]["hashes"][0]["alg"] == "SHA-256"
+    wheels = run("tar", "-tf", f"shield-{version}-wheelhouse.tar", cwd=out).stdout.split()
+    assert wheel.name in wheels
+    assert len(components) == len(wheels) - 1  # every wheel but Shield's own
+
+    # Reproducible: the same commit builds the same wheel, byte for byte.
+    again = clone.parent / "again"
+    rebuilt = subprocess.run(
+        [".venv/bin/pip", "wheel", "-q", "--no-deps", "-w", str(again), "."],
+        cwd=clone, env={"SOURCE_DATE_EPOCH": "315532800", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    digest = hashlib.sha256((again / wheel.name).read_bytes()).hexdigest()
+    assert digest == hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+    # The notes are spent: the same release, or another with nothing new, is refused.
+    assert "exists already" in release(clone, version).stderr or release(clone, version).returncode
+    empty = release(clone, f"{major}.{minor + 2}.0")
+    assert empty.returncode == 2
+    assert "Unreleased section is empty" in empty.stderr
