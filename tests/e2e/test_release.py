@@ -106,7 +106,9 @@ def test_a_release_is_built_committed_and_tagged(clone: Path) -> None:
     components = {c["name"].lower(): c for c in sbom["components"]}
     assert "torch" in components
     assert "fastmcp" in components
-    assert components["torch"]["hashes"][0]["alg"] == "SHA-256"
+    torch_hash = components["torch"]["externalReferences"][0]["hashes"][0]
+    assert torch_hash["alg"] == "SHA-256"
+    assert len(torch_hash["content"]) == 64
     wheels = run("tar", "-tf", f"shield-{version}-wheelhouse.tar", cwd=out).stdout.split()
     assert wheel.name in wheels
     assert len(components) == len(wheels) - 1  # every wheel but Shield's own
