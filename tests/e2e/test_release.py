@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -33,9 +34,13 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["git", "config", "user.name", "Release Test"],
         ["ln", "-s", str(ROOT / ".venv"), ".venv"],
         ["mkdir", "-p", ".cache"],
-        ["cp", "-al", str(ROOT / ".cache" / "wheelhouse"), ".cache/wheelhouse"],
     ):
         assert run(*step, cwd=folder).returncode == 0, step
+    # Hard links where the two folders share a filesystem, a copy where they do not.
+    wheelhouse = str(ROOT / ".cache" / "wheelhouse")
+    if run("cp", "-al", wheelhouse, ".cache/wheelhouse", cwd=folder).returncode != 0:
+        shutil.rmtree(folder / ".cache" / "wheelhouse", ignore_errors=True)
+        assert run("cp", "-a", wheelhouse, ".cache/wheelhouse", cwd=folder).returncode == 0
     return folder
 
 
