@@ -39,19 +39,5 @@ if podman image exists "$image"; then
     exit 0
 fi
 
-# The Debian mirror this host's apt already uses.
-mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
-[[ -n $mirror ]] || mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
-[[ -n $mirror ]] || { echo "container-image: no Debian mirror found in apt's sources" >&2; exit 1; }
-
-rootfs=$(mktemp -d)
-trap '"${sudo_cmd[@]}" rm -rf "$rootfs"' EXIT
-echo "container-image: building $image (about a minute and a half)"
-"${sudo_cmd[@]}" debootstrap --variant=minbase \
-    --include=python3,systemd,systemd-sysv,sudo,iproute2,ca-certificates,curl \
-    bookworm "$rootfs" "$mirror" >/dev/null
-: | "${sudo_cmd[@]}" tee "$rootfs/etc/machine-id" >/dev/null  # each container gets its own id
-"${sudo_cmd[@]}" cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
-"${sudo_cmd[@]}" rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-"${sudo_cmd[@]}" tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image" >/dev/null
-echo "container-image: $image is ready"
+scripts/debootstrap-image.sh "$image" python3,systemd,systemd-sysv,sudo,iproute2,ca-certificates,curl \
+    --change 'CMD ["/sbin/init"]'
