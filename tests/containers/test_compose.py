@@ -22,7 +22,7 @@ import pytest
 from mcp import ClientSession
 
 from support.mcp import structured, with_session
-from support.processes import free_port
+from support.processes import free_port, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.containers]
 
@@ -64,16 +64,13 @@ class Deployment:
         """`up -d`, then the seconds until shield-api and shield-mcp answer."""
         start = time.monotonic()
         self.compose("up", "-d")
-        deadline = start + 300
         for url in (self.api_url, self.mcp_url):
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, self.compose("logs", "--tail", "40")
-                time.sleep(1)
+            wait_for(
+                lambda url=url: httpx.get(f"{url}/healthz", timeout=2).status_code == 200,
+                300,
+                f"{url}/healthz (podman-compose logs shows why)",
+                interval=1,
+            )
         return time.monotonic() - start
 
 
