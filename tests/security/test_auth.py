@@ -21,7 +21,9 @@ from support.services import TOKEN, GraphProcess, api_settings
 from tests.security.conftest import Stack
 
 OPEN = {"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-OPEN_API = OPEN | {"/readyz"}  # shield-api's readiness is for load balancers
+# shield-api's readiness is for load balancers; the console's page and files hold no data (its
+# calls take a token like any client's).
+OPEN_API = OPEN | {"/readyz", "/console", "/console/assets/{name}"}
 _PARAMETER = re.compile(r"\{[^}]+\}")
 PLACEHOLDER = "5e1f1e1d0000400080000000000000aa"  # any id: the token is checked first
 

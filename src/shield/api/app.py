@@ -16,6 +16,7 @@ from shield.api.middleware import RequestMiddleware
 from shield.api.openapi import document_validation_errors, error_responses
 from shield.api.routes import (
     admin,
+    console,
     documents,
     graph,
     health,
@@ -80,6 +81,7 @@ def create_app(
     known_query = Depends(reject_unknown_query)
     protected = [Depends(authenticate), known_query]  # a 401 before anything else
     app.include_router(health.router, dependencies=[known_query], responses=error_responses(422))
+    app.include_router(console.router, dependencies=[known_query])  # the page holds no data
     routers = (ingest, jobs, search, documents, graph, admin, tokens, internal)
     for router in (module.router for module in routers):
         app.include_router(

@@ -1,0 +1,252 @@
+// Shield's console: every call goes to this server's own API with the token the user gave,
+// kept in sessionStorage (this tab only). Stored text is only ever set as textContent, never
+// parsed as HTML; the page's Content-Security-Policy allows no inline script either.
+
+const TOKEN_KEY = "shield.token";
+const $ = (selector) => document.querySelector(selector);
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "onclick") node.addEventListener("click", value);
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) {
+    node.append(child instanceof Node ? child : document.createTextNode(String(child ?? "")));
+  }
+  return node;
+}
+
+class Refused extends Error {}
+
+async function api(method, path, { json, form } = {}) {
+  const headers = { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form;
+  }
+  const response = await fetch(path, { method, headers, body });
+  const answer = await response.json().catch(() => ({}));
+  if (response.status === 401) {
+    signOut("The token was refused: sign in again.");
+    throw new Refused(answer.error?.message ?? "unauthorized");
+  }
+  if (!response.ok) throw new Refused(answer.error?.message ?? `HTTP ${response.status}`);
+  return answer;
+}
+
+function showError(error) {
+  $("#error").textContent = error instanceof Error ? error.message : String(error);
+}
+
+function clearError() {
+  $("#error").textContent = "";
+}
+
+// --- signing in ---------------------------------------------------------------------------
+
+function signOut(message = "") {
+  sessionStorage.removeItem(TOKEN_KEY);
+  $("#app").hidden = true;
+  $("#sign-out").hidden = true;
+  $("#who").textContent = "";
+  $("#sign-in").hidden = false;
+  $("#sign-in-error").textContent = message;
+  $("#token").focus();
+}
+
+async function signIn(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  try {
+    const who = await api("GET", "/whoami");
+    $("#who").textContent = `${who.name} (${who.scopes.join(" ")})`;
+  } catch (error) {
+    signOut(error.message);
+    return;
+  }
+  $("#sign-in").hidden = true;
+  $("#app").hidden = false;
+  $("#sign-out").hidden = false;
+  show("collections");
+}
+
+// --- health -------------------------------------------------------------------------------
+
+async function checkHealth() {
+  try {
+    const response = await fetch("/readyz");
+    const ready = await response.json();
+    const down = Object.entries(ready.checks).filter(([, check]) => !check.ok).map(([name]) => name);
+    $("#health").textContent = down.length ? `Unavailable: ${down.join(", ")}` : "Ready";
+  } catch {
+    $("#health").textContent = "shield-api does not answer";
+  }
+}
+
+// --- views --------------------------------------------------------------------------------
+
+function show(view) {
+  for (const button of document.querySelectorAll("nav button")) {
+    const on = button.dataset.view === view;
+    button.setAttribute("aria-pressed", String(on));
+    $(`#view-${button.dataset.view}`).hidden = !on;
+  }
+  clearError();
+  if (view === "jobs") loadJobs().catch(showError);
+  if (view === "collections") loadCollections().catch(showError);
+}
+
+async function loadCollections() {
+  const { collections } = await api("GET", "/collections");
+  const rows = collections.map((c) =>
+    el("tr", {},
+      el("td", {}, el("button", { type: "button", onclick: () => openCollection(c.name).catch(showError) }, c.name)),
+      el("td", {}, c.points),
+      el("td", {}, c.embedding_model)));
+  $("#collections tbody").replaceChildren(...rows);
+  for (const select of document.querySelectorAll(".collection-choice")) {
+    const chosen = select.value;
+    select.replaceChildren(...collections.map((c) => el("option", { value: c.name }, c.name)));
+    if (chosen) select.value = chosen;
+  }
+}
+
+async function openCollection(name) {
+  const { documents } = await api("GET", `/documents?collection=${encodeURIComponent(name)}`);
+  $("#documents-title").textContent = `Documents in ${name}`;
+  const rows = documents.map((d) =>
+    el("tr", {},
+      el("td", {}, el("button", { type: "button", onclick: () => openDocument(name, d).catch(showError) }, d.source)),
+      el("td", {}, d.title),
+      el("td", {}, d.chunks),
+      el("td", {}, d.graph ?? ""),
+      el("td", {}, (d.ingested_at ?? "").slice(0, 19).replace("T", " ")),
+      el("td", {}, el("button", { type: "button", onclick: () => deleteDocument(name, d).catch(showError) }, "Delete"))));
+  $("#documents tbody").replaceChildren(...rows);
+  $("#documents-panel").hidden = false;
+  $("#document").hidden = true;
+}
+
+async function openDocument(collection, doc) {
+  const found = await api("GET", `/documents/${encodeURIComponent(doc.document_id)}/text?collection=${encodeURIComponent(collection)}`);
+  $("#document-title").textContent = found.title || found.source;
+  $("#document-text").textContent = found.text;
+  $("#document").hidden = false;
+}
+
+async function deleteDocument(collection, doc) {
+  if (!window.confirm(`Delete ${doc.source} from ${collection}?`)) return;
+  await api("DELETE", `/documents/${encodeURIComponent(doc.document_id)}?collection=${encodeURIComponent(collection)}`);
+  await openCollection(collection);
+  await loadCollections();
+}
+
+async function search(form) {
+  const data = new FormData(form);
+  const body = { query: data.get("query"), collection: data.get("collection") || undefined, mode: data.get("mode"), limit: 10 };
+  if (data.get("by_document")) body.group_by = "document";
+  const { results } = await api("POST", "/search", { json: body });
+  const items = results.map((hit) =>
+    el("li", {},
+      el("p", {}, el("span", { class: "score" }, hit.score.toFixed(3)), " ", el("strong", {}, hit.title || hit.source), " ", el("span", { class: "path" }, hit.source)),
+      el("p", { class: "path" }, (hit.headings ?? []).join(" › ")),
+      el("p", {}, hit.text)));
+  $("#results").replaceChildren(...(items.length ? items : [el("li", {}, "Nothing found.")]));
+}
+
+// --- jobs ---------------------------------------------------------------------------------
+
+const followed = new Set();
+
+function progressOf(job) {
+  const p = job.progress ?? {};
+  if (p.total) return `${p.done ?? 0} of ${p.total}`;
+  return job.stage ?? "";
+}
+
+function jobRow(job) {
+  const cancel = el("button", { type: "button", onclick: () => api("DELETE", `/jobs/${job.job_id}`).then(loadJobs).catch(showError) }, "Cancel");
+  cancel.hidden = !["queued", "running"].includes(job.status);
+  return el("tr", { id: `job-${job.job_id}`, "data-status": job.status },
+    el("td", {}, job.job_id.slice(0, 8)), el("td", {}, job.kind), el("td", {}, job.collection),
+    el("td", { class: "status" }, job.status), el("td", {}, progressOf(job)), el("td", {}, cancel));
+}
+
+async function loadJobs() {
+  const { jobs } = await api("GET", "/jobs?limit=20");
+  $("#jobs tbody").replaceChildren(...jobs.map(jobRow));
+  for (const job of jobs) if (["queued", "running"].includes(job.status)) follow(job.job_id);
+}
+
+// The job's Server-Sent Events, read with fetch (EventSource cannot send the token).
+async function follow(jobId) {
+  if (followed.has(jobId)) return;
+  followed.add(jobId);
+  try {
+    const response = await fetch(`/jobs/${jobId}/events`, { headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` } });
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value.replaceAll("\r\n", "\n"); // sse-starlette ends lines with CRLF
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = event.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5).trim()).join("\n");
+        if (!data) continue;
+        const job = JSON.parse(data);
+        const row = $(`#job-${jobId}`);
+        if (row) row.replaceWith(jobRow(job));
+        else $("#jobs tbody").prepend(jobRow(job));
+      }
+    }
+  } finally {
+    followed.delete(jobId);
+  }
+}
+
+async function accepted(job) {
+  await loadJobs();
+  show("jobs");
+  follow(job.job_id);
+}
+
+// --- wiring -------------------------------------------------------------------------------
+
+$("#sign-in").addEventListener("submit", (event) => {
+  event.preventDefault();
+  signIn($("#token").value.trim());
+  $("#token").value = "";
+});
+$("#sign-out").addEventListener("click", () => signOut());
+for (const button of document.querySelectorAll("nav button")) {
+  button.addEventListener("click", () => show(button.dataset.view));
+}
+$("#search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearError();
+  search(event.target).catch(showError);
+});
+$("#upload-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearError();
+  const form = new FormData(event.target);
+  api("POST", "/ingest-async/upload", { form }).then(accepted).catch(showError);
+});
+$("#url-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearError();
+  const data = new FormData(event.target);
+  const body = { kind: data.get("crawl") ? "crawl" : "document", url: data.get("url"), collection: data.get("collection") || undefined };
+  api("POST", "/ingest-async", { json: body }).then(accepted).catch(showError);
+});
+
+checkHealth();
+setInterval(checkHealth, 15000);
+if (sessionStorage.getItem(TOKEN_KEY)) signIn(sessionStorage.getItem(TOKEN_KEY));
+else signOut();

@@ -1,0 +1,127 @@
+"""The web console in a real browser (Debian's Chromium, headless, driven by Playwright): sign
+in with a token, upload a file and watch its job finish, find it by search, read it, and check
+that stored HTML and script are shown as text and never run, under the page's strict
+Content-Security-Policy. Keyboard alone reaches and works the sign-in and the sections."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from support.services import TOKEN, ApiServer, WorkerProcess
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+HOSTILE = (
+    '<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>'
+    " The harbour master signs every mooring permit."
+)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, api: ApiServer) -> Iterator[Page]:
+    context = browser.new_context(base_url=api.url)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == [], errors  # no script error, and no CSP violation thrown as one
+
+
+def sign_in(page: Page, token: str = TOKEN) -> None:
+    page.goto("/console")
+    page.get_by_label("Token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#who")).to_contain_text("(admin)")
+
+
+def test_the_page_is_served_with_a_strict_policy(api: ApiServer) -> None:
+    response = httpx.get(f"{api.url}/console")
+    assert response.status_code == 200
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert "<script>" not in response.text  # only the module file, no inline code
+    asset = response.text.split('src="')[1].split('"')[0]
+    assert httpx.get(f"{api.url}{asset}").headers["cache-control"].endswith("immutable")
+    assert httpx.get(f"{api.url}/console/assets/console.js").status_code == 404  # fingerprints only
+
+
+def test_a_wrong_token_is_refused_and_asked_again(page: Page) -> None:
+    sign_in_page = page
+    sign_in_page.goto("/console")
+    sign_in_page.get_by_label("Token").fill("not-the-token-at-all-0123456789")
+    sign_in_page.get_by_role("button", name="Sign in").click()
+    expect(sign_in_page.locator("#sign-in-error")).to_contain_text("invalid bearer token")
+    expect(sign_in_page.locator("#app")).to_be_hidden()
+
+
+def test_upload_watch_find_and_read(
+    page: Page, api: ApiServer, worker: WorkerProcess, tmp_path: Path
+) -> None:
+    note = tmp_path / "lighthouse.md"
+    note.write_text("# Lighthouse\n\nMira Holt keeps the lighthouse on Gannet Rock.\n")
+    sign_in(page)
+    page.get_by_role("button", name="Ingest").click()
+    page.get_by_label("File").set_input_files(str(note))
+    page.get_by_role("button", name="Upload").click()
+    job = page.locator("#jobs tbody tr").first
+    expect(job).to_have_attribute("data-status", "succeeded", timeout=120_000)
+
+    page.get_by_role("button", name="Search").click()
+    page.get_by_label("Query").fill("who keeps the lighthouse")
+    page.locator("#search-form").get_by_role("button", name="Search").click()
+    expect(page.locator("#results li").first).to_contain_text("Mira Holt keeps the lighthouse")
+
+    page.get_by_role("button", name="Collections").click()
+    page.get_by_role("button", name="shield").click()
+    page.get_by_role("button", name="lighthouse.md").click()
+    expect(page.locator("#document-text")).to_contain_text("Gannet Rock")
+
+
+def test_stored_html_and_script_are_shown_as_text_and_never_run(page: Page, api: ApiServer) -> None:
+    with api.client() as client:
+        stored = client.post("/store", json={"text": HOSTILE, "source": "hostile.html"})
+        assert stored.status_code == 200, stored.text
+    sign_in(page)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_label("Query").fill("harbour master mooring permit")
+    page.locator("#search-form").get_by_role("button", name="Search").click()
+    expect(page.locator("#results li").first).to_contain_text('<img src=x onerror="window.__pwned')
+    page.get_by_role("button", name="Collections").click()
+    page.get_by_role("button", name="shield").click()
+    page.get_by_role("button", name="hostile.html").click()
+    expect(page.locator("#document-text")).to_contain_text("<script>window.__pwned = 2</script>")
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#results img, #document img, #results script").count() == 0
+
+
+def test_the_keyboard_alone_signs_in_and_moves_between_sections(page: Page) -> None:
+    page.goto("/console")
+    expect(page.get_by_label("Token")).to_be_focused()
+    page.keyboard.type(TOKEN)
+    page.keyboard.press("Enter")
+    expect(page.locator("#who")).to_contain_text("service")
+    page.get_by_role("button", name="Jobs").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#view-jobs")).to_be_visible()
+    expect(page.get_by_role("button", name="Jobs")).to_have_attribute("aria-pressed", "true")
