@@ -1,19 +1,20 @@
 """The web console in a real browser (Debian's Chromium, headless, driven by Playwright): sign
-in with a token, upload a file and watch its job finish, find it by search, read it, and check
+in with a token, upload a file and watch its job finish, find it by search (with the graph's
+context beside it), read it, explore the knowledge graph around a name and expand it, and check
 that stored HTML and script are shown as text and never run, under the page's strict
 Content-Security-Policy. Keyboard alone reaches and works the sign-in and the sections."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from support.services import TOKEN, ApiServer, WorkerProcess
+from support.services import TOKEN, ApiServer, GraphProcess, WorkerProcess, wait_graph
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -25,6 +26,24 @@ HOSTILE = (
     '<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>'
     " The harbour master signs every mooring permit."
 )
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphProcess]:
+    started = GraphProcess(tmp_path_factory.mktemp("graph"), tmp_path_factory.mktemp("g") / "g.log")
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def api(start_api: Callable[..., ApiServer], graph: GraphProcess) -> ApiServer:
+    """shield-api with a knowledge graph, for the graph explorer."""
+    return start_api(
+        lightrag_url=graph.url,
+        lightrag_token=graph.token,
+        graph_idle_seconds=0.2,
+        graph_retry_seconds=1,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +144,40 @@ def test_the_keyboard_alone_signs_in_and_moves_between_sections(page: Page) -> N
     page.keyboard.press("Enter")
     expect(page.locator("#view-jobs")).to_be_visible()
     expect(page.get_by_role("button", name="Jobs")).to_have_attribute("aria-pressed", "true")
+
+
+def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiServer) -> None:
+    notes = [
+        ("ferry.md", "The ferry Saltmere Star sails from Tollgard to Gannet Rock at dawn."),
+        ("light.md", "Mira Holt keeps the lighthouse on Gannet Rock with Jonas Vell."),
+    ]
+    with api.client() as client:
+        for source, text in notes:
+            stored = client.post(
+                "/store", json={"text": text, "source": source, "collection": "isles"}
+            )
+            assert stored.status_code == 200, stored.text
+            assert wait_graph(client, "isles", stored.json()["document_id"])["graph"] == "stored"
+    sign_in(page)
+    page.get_by_role("button", name="Graph").click()
+    page.get_by_label("A name or a question").fill("Mira Holt")
+    page.locator("#graph-collection").select_option("isles")
+    page.get_by_role("button", name="Explore").click()
+    mira = page.locator('#graph g[data-entity="Mira Holt"]')
+    expect(mira).to_be_visible()
+    before = page.locator("#graph g").count()
+    # Expanding around Gannet Rock asks the graph again and merges what it knows there: the
+    # ferry's side of the island, and every entity drawn before.
+    page.locator("#entities").get_by_role("button", name="Gannet Rock", exact=True).click()
+    expect(page.locator('#graph g[data-entity="Gannet Rock"] circle')).to_have_class("seed")
+    expect(page.locator('#graph g[data-entity="Saltmere Star"]')).to_be_visible()
+    assert page.locator("#graph g").count() >= before
+    expect(mira).to_be_visible()
+    page.locator("#relations button").filter(has_text="Mira Holt").first.click()
+    expect(page.locator("#passages")).to_contain_text("keeps the lighthouse")
+    # Beside a search's passages, the graph's context for the same query.
+    page.get_by_role("button", name="Search").click()
+    page.get_by_label("Query").fill("Mira Holt")
+    page.locator("#search-collection").select_option("isles")
+    page.locator("#search-form").get_by_role("button", name="Search").click()
+    expect(page.locator("#search-graph")).to_contain_text("Mira Holt")

@@ -155,6 +155,112 @@ async function search(form) {
       el("p", { class: "path" }, (hit.headings ?? []).join(" › ")),
       el("p", {}, hit.text)));
   $("#results").replaceChildren(...(items.length ? items : [el("li", {}, "Nothing found.")]));
+  searchGraph(body.query, body.collection);
+}
+
+// --- the knowledge graph ------------------------------------------------------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+const graph = { entities: new Map(), relations: new Map(), chunks: new Map(), seeds: new Set() };
+
+function svg(tag, attributes = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+async function askGraph(query, collection, mode = "local") {
+  const body = { query, mode, collection: collection || undefined };
+  return api("POST", "/lightrag/query", { json: body });
+}
+
+function relationKey(r) {
+  return [r.src_id, r.tgt_id].sort().join("\u0000");
+}
+
+async function explore(query, collection) {
+  const found = await askGraph(query, collection);
+  graph.seeds.add(query.toLowerCase());
+  for (const e of found.entities ?? []) graph.entities.set(e.entity_name, e);
+  for (const r of found.relations ?? []) {
+    graph.relations.set(relationKey(r), r);
+    for (const name of [r.src_id, r.tgt_id]) {
+      if (!graph.entities.has(name)) graph.entities.set(name, { entity_name: name, description: "" });
+    }
+  }
+  for (const c of found.chunks ?? []) graph.chunks.set(c.content, c);
+  drawGraph();
+}
+
+function expandOn(name) {
+  explore(name, $("#graph-collection").value).catch(showError);
+}
+
+// Entities on a circle (the explored ones inside), relations as lines between them.
+function drawGraph() {
+  const names = [...graph.entities.keys()];
+  const at = new Map();
+  const seeds = names.filter((n) => graph.seeds.has(n.toLowerCase()));
+  const others = names.filter((n) => !graph.seeds.has(n.toLowerCase()));
+  const ring = (list, radius) => list.forEach((name, i) => {
+    const angle = (2 * Math.PI * i) / Math.max(list.length, 1) - Math.PI / 2;
+    at.set(name, [radius * Math.cos(angle), radius * Math.sin(angle)]);
+  });
+  ring(seeds, seeds.length > 1 ? 90 : 0);
+  ring(others, 240);
+  const lines = [...graph.relations.values()]
+    .filter((r) => at.has(r.src_id) && at.has(r.tgt_id))
+    .map((r) => {
+      const [x1, y1] = at.get(r.src_id);
+      const [x2, y2] = at.get(r.tgt_id);
+      return svg("line", { x1, y1, x2, y2 });
+    });
+  const nodes = names.map((name) => {
+    const [x, y] = at.get(name);
+    const node = svg("g", { tabindex: 0, role: "button", "aria-label": `Expand around ${name}`, "data-entity": name });
+    node.append(svg("circle", { cx: x, cy: y, r: 9, class: graph.seeds.has(name.toLowerCase()) ? "seed" : "" }));
+    node.append(svg("text", { x: x + 12, y: y + 4 }, name));
+    node.append(svg("title", {}, graph.entities.get(name).description || name));
+    node.addEventListener("click", () => expandOn(name));
+    node.addEventListener("keydown", (event) => { if (event.key === "Enter") expandOn(name); });
+    return node;
+  });
+  $("#graph").replaceChildren(...lines, ...nodes);
+  $("#entities").replaceChildren(...names.map((name) =>
+    el("li", {}, el("button", { type: "button", onclick: () => expandOn(name) }, name), " ", graph.entities.get(name).description ?? "")));
+  $("#relations").replaceChildren(...[...graph.relations.values()].map((r) =>
+    el("li", {}, el("button", { type: "button", onclick: () => showPassages(r) }, `${r.src_id} — ${r.tgt_id}`), " ", r.description ?? "")));
+}
+
+// The passages behind a relation: those the graph retrieved that name both its ends.
+function showPassages(relation) {
+  const both = [...graph.chunks.values()].filter((c) => {
+    const text = (c.content ?? "").toLowerCase();
+    return text.includes(relation.src_id.toLowerCase()) && text.includes(relation.tgt_id.toLowerCase());
+  });
+  $("#passages-title").textContent = `Passages naming ${relation.src_id} and ${relation.tgt_id}`;
+  $("#passages").replaceChildren(...(both.length ? both.map((c) => el("li", {}, c.content)) : [el("li", {}, "None of the passages retrieved names both.")]));
+}
+
+function clearGraph() {
+  for (const part of Object.values(graph)) part.clear();
+  $("#graph").replaceChildren();
+  for (const list of ["#entities", "#relations", "#passages"]) $(list).replaceChildren();
+}
+
+// Beside a search's passages: what the graph knows around the same query.
+async function searchGraph(query, collection) {
+  const aside = $("#search-graph");
+  try {
+    const found = await askGraph(query, collection);
+    aside.replaceChildren(
+      el("h3", {}, "In the knowledge graph"),
+      el("ul", {}, ...(found.entities ?? []).slice(0, 12).map((e) => el("li", {}, el("strong", {}, e.entity_name), " ", e.description ?? ""))),
+      el("ul", {}, ...(found.relations ?? []).slice(0, 12).map((r) => el("li", {}, `${r.src_id} — ${r.tgt_id}: ${r.description ?? ""}`))));
+  } catch (error) {
+    aside.replaceChildren(el("p", {}, `No graph context: ${error.message}`));
+  }
 }
 
 // --- jobs ---------------------------------------------------------------------------------
@@ -232,6 +338,13 @@ $("#search-form").addEventListener("submit", (event) => {
   clearError();
   search(event.target).catch(showError);
 });
+$("#graph-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearError();
+  const data = new FormData(event.target);
+  explore(data.get("query"), data.get("collection")).catch(showError);
+});
+$("#graph-clear").addEventListener("click", clearGraph);
 $("#upload-form").addEventListener("submit", (event) => {
   event.preventDefault();
   clearError();
