@@ -244,6 +244,9 @@ class ApiSettings(
     qdrant_api_key: SecretStr | None = None
     qdrant_timeout: float = Field(default=10.0, gt=0)
     default_collection: str = Field(default="shield", pattern=COLLECTION_NAME_PATTERN)
+    grafana_url: str = Field(
+        default="", description="Grafana's address, for the console to link to; empty: no link."
+    )
     search_hnsw_ef: int = Field(
         default=256, ge=8, le=4096, description="HNSW search breadth: recall against latency."
     )
@@ -282,6 +285,13 @@ class ApiSettings(
     )
     max_text_chars: int = Field(default=5_000_000, ge=1, description="Inline document limit.")
     max_store_chars: int = Field(default=65_536, ge=1, description="qdrant_store text limit.")
+
+    @field_validator("grafana_url")
+    @classmethod
+    def _grafana_scheme(cls, value: str) -> str:
+        if value and not re.match(r"^https?://[^\s\"'<>]+$", value):
+            raise ValueError("must be empty or an http(s):// URL, e.g. https://grafana.example.org")
+        return value.rstrip("/")
 
     @field_validator("qdrant_url")
     @classmethod

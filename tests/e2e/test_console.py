@@ -6,6 +6,7 @@ Content-Security-Policy. Keyboard alone reaches and works the sign-in and the se
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from support.services import TOKEN, ApiServer, GraphProcess, WorkerProcess, wait_graph
 
 pytestmark = pytest.mark.slow
+PICTURES = Path(__file__).resolve().parents[2] / "docs" / "console"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -39,6 +41,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphProcess]:
 def api(start_api: Callable[..., ApiServer], graph: GraphProcess) -> ApiServer:
     """shield-api with a knowledge graph, for the graph explorer."""
     return start_api(
+        grafana_url="https://grafana.example.org",
         lightrag_url=graph.url,
         lightrag_token=graph.token,
         graph_idle_seconds=0.2,
@@ -65,11 +68,21 @@ def page(browser: Browser, api: ApiServer) -> Iterator[Page]:
     assert errors == [], errors  # no script error, and no CSP violation thrown as one
 
 
+def picture(page: Page, name: str) -> None:
+    """With SHIELD_CONSOLE_PICTURES=1, the docs' screenshots (docs/console/) from this run."""
+    if os.environ.get("SHIELD_CONSOLE_PICTURES") == "1":
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(PICTURES / f"{name}.png"), full_page=True)
+
+
 def sign_in(page: Page, token: str = TOKEN) -> None:
     page.goto("/console")
     page.get_by_label("Token").fill(token)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#who")).to_contain_text("(admin)")
+    expect(page.locator("#queue")).to_contain_text("queued")
+    expect(page.locator("#grafana")).to_have_attribute("href", "https://grafana.example.org")
+    expect(page.locator("#sign-in")).to_be_hidden()
 
 
 def test_the_page_is_served_with_a_strict_policy(api: ApiServer) -> None:
@@ -110,11 +123,13 @@ def test_upload_watch_find_and_read(
     page.get_by_label("Query").fill("who keeps the lighthouse")
     page.locator("#search-form").get_by_role("button", name="Search").click()
     expect(page.locator("#results li").first).to_contain_text("Mira Holt keeps the lighthouse")
+    picture(page, "search")
 
     page.get_by_role("button", name="Collections").click()
     page.get_by_role("button", name="shield").click()
     page.get_by_role("button", name="lighthouse.md").click()
     expect(page.locator("#document-text")).to_contain_text("Gannet Rock")
+    picture(page, "document")
 
 
 def test_stored_html_and_script_are_shown_as_text_and_never_run(page: Page, api: ApiServer) -> None:
@@ -175,6 +190,7 @@ def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiSe
     expect(mira).to_be_visible()
     page.locator("#relations button").filter(has_text="Mira Holt").first.click()
     expect(page.locator("#passages")).to_contain_text("keeps the lighthouse")
+    picture(page, "graph")
     # Beside a search's passages, the graph's context for the same query.
     page.get_by_role("button", name="Search").click()
     page.get_by_label("Query").fill("Mira Holt")

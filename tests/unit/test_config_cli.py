@@ -160,3 +160,13 @@ def test_a_secret_comes_from_the_file_its_file_variable_names(tmp_path: Path) ->
     assert environ["SHIELD_MCP_TOKEN"] == "set-already"  # the variable itself wins
     with pytest.raises(ValueError, match="SHIELD_REDIS_URL_FILE: cannot read /nonexistent"):
         read_secret_files({"SHIELD_REDIS_URL_FILE": "/nonexistent"})
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", 'https://g.example.org" onmouseover="x', "https://<b>"]
+)
+def test_the_console_links_only_to_a_plain_grafana_url(url: str) -> None:
+    from shield.config import ApiSettings
+
+    with pytest.raises(ValidationError, match="http"):
+        ApiSettings(grafana_url=url)

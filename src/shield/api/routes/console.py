@@ -5,6 +5,7 @@ any client, so it needs none itself."""
 from __future__ import annotations
 
 import hashlib
+import html
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -12,6 +13,7 @@ from importlib import resources
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
+from shield.api.deps import ServicesDep
 from shield.errors import NotFound
 
 router = APIRouter(tags=["console"], include_in_schema=False)
@@ -52,8 +54,13 @@ def console() -> Console:
 
 
 @router.get("/console", response_class=HTMLResponse)
-def page() -> HTMLResponse:
-    return HTMLResponse(console().index, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+def page(services: ServicesDep) -> HTMLResponse:
+    """The page, with Grafana's address (SHIELD_GRAFANA_URL) for its link when one is set."""
+    grafana = html.escape(services.settings.grafana_url, quote=True)
+    return HTMLResponse(
+        console().index.replace("{{grafana}}", grafana),
+        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
+    )
 
 
 @router.get("/console/assets/{name}")

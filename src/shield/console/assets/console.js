@@ -71,9 +71,10 @@ async function signIn(token) {
   $("#app").hidden = false;
   $("#sign-out").hidden = false;
   show("collections");
+  checkHealth();
 }
 
-// --- health -------------------------------------------------------------------------------
+// --- health and queue ---------------------------------------------------------------------
 
 async function checkHealth() {
   try {
@@ -83,6 +84,14 @@ async function checkHealth() {
     $("#health").textContent = down.length ? `Unavailable: ${down.join(", ")}` : "Ready";
   } catch {
     $("#health").textContent = "shield-api does not answer";
+  }
+  if (!sessionStorage.getItem(TOKEN_KEY) || $("#app").hidden) return;
+  try {
+    const { jobs } = await api("GET", "/jobs?status=queued&status=running&limit=500");
+    const running = jobs.filter((job) => job.status === "running").length;
+    $("#queue").textContent = `${jobs.length - running} queued, ${running} running`;
+  } catch {
+    $("#queue").textContent = "";
   }
 }
 
@@ -96,7 +105,7 @@ function show(view) {
   }
   clearError();
   if (view === "jobs") loadJobs().catch(showError);
-  if (view === "collections") loadCollections().catch(showError);
+  else loadCollections().catch(showError); // the table, and every form's choice of collection
 }
 
 async function loadCollections() {
@@ -175,6 +184,9 @@ async function askGraph(query, collection, mode = "local") {
   return api("POST", "/lightrag/query", { json: body });
 }
 
+// LightRAG joins the descriptions an entity gathered with <SEP>.
+const described = (item) => (item.description ?? "").replaceAll("<SEP>", " · ");
+
 function relationKey(r) {
   return [r.src_id, r.tgt_id].sort().join("\u0000");
 }
@@ -221,16 +233,16 @@ function drawGraph() {
     const node = svg("g", { tabindex: 0, role: "button", "aria-label": `Expand around ${name}`, "data-entity": name });
     node.append(svg("circle", { cx: x, cy: y, r: 9, class: graph.seeds.has(name.toLowerCase()) ? "seed" : "" }));
     node.append(svg("text", { x: x + 12, y: y + 4 }, name));
-    node.append(svg("title", {}, graph.entities.get(name).description || name));
+    node.append(svg("title", {}, described(graph.entities.get(name)) || name));
     node.addEventListener("click", () => expandOn(name));
     node.addEventListener("keydown", (event) => { if (event.key === "Enter") expandOn(name); });
     return node;
   });
   $("#graph").replaceChildren(...lines, ...nodes);
   $("#entities").replaceChildren(...names.map((name) =>
-    el("li", {}, el("button", { type: "button", onclick: () => expandOn(name) }, name), " ", graph.entities.get(name).description ?? "")));
+    el("li", {}, el("button", { type: "button", onclick: () => expandOn(name) }, name), " ", described(graph.entities.get(name)))));
   $("#relations").replaceChildren(...[...graph.relations.values()].map((r) =>
-    el("li", {}, el("button", { type: "button", onclick: () => showPassages(r) }, `${r.src_id} — ${r.tgt_id}`), " ", r.description ?? "")));
+    el("li", {}, el("button", { type: "button", onclick: () => showPassages(r) }, `${r.src_id} — ${r.tgt_id}`), " ", described(r))));
 }
 
 // The passages behind a relation: those the graph retrieved that name both its ends.
@@ -256,8 +268,8 @@ async function searchGraph(query, collection) {
     const found = await askGraph(query, collection);
     aside.replaceChildren(
       el("h3", {}, "In the knowledge graph"),
-      el("ul", {}, ...(found.entities ?? []).slice(0, 12).map((e) => el("li", {}, el("strong", {}, e.entity_name), " ", e.description ?? ""))),
-      el("ul", {}, ...(found.relations ?? []).slice(0, 12).map((r) => el("li", {}, `${r.src_id} — ${r.tgt_id}: ${r.description ?? ""}`))));
+      el("ul", {}, ...(found.entities ?? []).slice(0, 12).map((e) => el("li", {}, el("strong", {}, e.entity_name), " ", described(e)))),
+      el("ul", {}, ...(found.relations ?? []).slice(0, 12).map((r) => el("li", {}, `${r.src_id} — ${r.tgt_id}: ${described(r)}`))));
   } catch (error) {
     aside.replaceChildren(el("p", {}, `No graph context: ${error.message}`));
   }
@@ -359,6 +371,11 @@ $("#url-form").addEventListener("submit", (event) => {
   api("POST", "/ingest-async", { json: body }).then(accepted).catch(showError);
 });
 
+const grafana = document.body.dataset.grafana;
+if (grafana && /^https?:\/\//.test(grafana)) {
+  $("#grafana").href = grafana;
+  $("#grafana").hidden = false;
+}
 checkHealth();
 setInterval(checkHealth, 15000);
 if (sessionStorage.getItem(TOKEN_KEY)) signIn(sessionStorage.getItem(TOKEN_KEY));
