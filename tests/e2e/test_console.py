@@ -2,20 +2,26 @@
 in with a token, upload a file and watch its job finish, find it by search (with the graph's
 context beside it), read it, explore the knowledge graph around a name and expand it, and check
 that stored HTML and script are shown as text and never run, under the page's strict
-Content-Security-Policy. Keyboard alone reaches and works the sign-in and the sections."""
+Content-Security-Policy. A crawl is started and cancelled from the jobs' list. Keyboard alone
+reaches and works the sign-in and the sections. (One worker, allowed to fetch the test site on
+127.0.0.1, takes every job.)"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from support.services import TOKEN, ApiServer, GraphProcess, WorkerProcess, wait_graph
+from support.sites import Site
+from support.sites import page as site_page
 
 pytestmark = pytest.mark.slow
 PICTURES = Path(__file__).resolve().parents[2] / "docs" / "console"
@@ -108,7 +114,7 @@ def test_a_wrong_token_is_refused_and_asked_again(page: Page) -> None:
 
 
 def test_upload_watch_find_and_read(
-    page: Page, api: ApiServer, worker: WorkerProcess, tmp_path: Path
+    page: Page, api: ApiServer, loopback_worker: WorkerProcess, tmp_path: Path
 ) -> None:
     note = tmp_path / "lighthouse.md"
     note.write_text("# Lighthouse\n\nMira Holt keeps the lighthouse on Gannet Rock.\n")
@@ -197,3 +203,33 @@ def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiSe
     page.locator("#search-collection").select_option("isles")
     page.locator("#search-form").get_by_role("button", name="Search").click()
     expect(page.locator("#search-graph")).to_contain_text("Mira Holt")
+
+
+def test_a_crawl_is_started_and_cancelled(
+    page: Page, api: ApiServer, loopback_worker: WorkerProcess
+) -> None:
+    def slow(handler: Any) -> None:
+        time.sleep(1)
+        handler.send(200, site_page("Slow", "A page that takes its time.", []))
+
+    pages = [f"/p{i}" for i in range(40)]
+    site = Site({path: slow for path in pages})
+    site.html("/", site_page("Start", "Forty slow pages.", pages))
+    try:
+        sign_in(page)
+        page.get_by_role("button", name="Ingest").click()
+        page.get_by_label("URL").fill(f"{site.url}/")
+        page.get_by_label("Crawl the site from here").check()
+        page.get_by_role("button", name="Ingest", exact=True).last.click()
+        job = page.locator("#jobs tbody tr").first
+        expect(job).to_have_attribute("data-status", "running", timeout=60_000)
+        job.get_by_role("button", name="Cancel").click()
+        expect(job).to_have_attribute("data-status", "cancelled", timeout=30_000)
+        # Pages in flight finish; then the crawl fetches nothing more, short of the forty.
+        deadline, fetched = time.monotonic() + 30, -1
+        while fetched != (fetched := sum(site.requests[path] for path in pages)):
+            assert time.monotonic() < deadline, "the cancelled crawl kept fetching"
+            time.sleep(3)
+        assert fetched < len(pages)
+    finally:
+        site.stop()
