@@ -16,7 +16,7 @@ from shield.logging import configure_logging
 from support.processes import RedisServer
 
 if TYPE_CHECKING:  # the services' modules are imported by the tests that start them
-    from support.services import ApiServer, WorkerProcess
+    from support.services import ApiServer, GraphProcess, WorkerProcess
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 configure_logging("WARNING", "console", service="tests")
@@ -102,6 +102,16 @@ def start_worker(
 def api(start_api: Callable[..., ApiServer]) -> ApiServer:
     """shield-api with the default settings; a module overrides this fixture for others."""
     return start_api()
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphProcess]:
+    """shield-lightrag as a process, for a module whose `api` takes its graph from it."""
+    from support.services import GraphProcess
+
+    process = GraphProcess(tmp_path_factory.mktemp("graph"), tmp_path_factory.mktemp("g") / "g.log")
+    yield process
+    process.stop()
 
 
 @pytest.fixture(scope="module")

@@ -37,13 +37,6 @@ HOSTILE = (
 
 
 @pytest.fixture(scope="module")
-def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphProcess]:
-    started = GraphProcess(tmp_path_factory.mktemp("graph"), tmp_path_factory.mktemp("g") / "g.log")
-    yield started
-    started.stop()
-
-
-@pytest.fixture(scope="module")
 def api(start_api: Callable[..., ApiServer], graph: GraphProcess) -> ApiServer:
     """shield-api with a knowledge graph, for the graph explorer."""
     return start_api(

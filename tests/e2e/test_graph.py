@@ -5,7 +5,7 @@ the graph, which catches up by itself when it is back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,13 +29,6 @@ from support.services import (
 )
 
 COLLECTION = "gazette"
-
-
-@pytest.fixture(scope="module")
-def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphProcess]:
-    process = GraphProcess(tmp_path_factory.mktemp("graph"), tmp_path_factory.mktemp("g") / "g.log")
-    yield process
-    process.stop()
 
 
 @pytest.fixture(scope="module")

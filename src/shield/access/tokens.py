@@ -85,6 +85,18 @@ class TokenRecord(BaseModel):
         return json.dumps({**self.model_dump(mode="json"), "digest": self.digest})
 
 
+def _record(
+    name: str, token: str, scopes: frozenset[str], expires_at: dt.datetime | None
+) -> TokenRecord:
+    return TokenRecord(
+        name=name,
+        scopes=sorted(scopes),
+        created_at=utcnow(),
+        expires_at=expires_at,
+        digest=digest(token),
+    )
+
+
 class TokenStore:
     """The tokens in Redis: one hash of name → record, and the generation counter."""
 
@@ -104,13 +116,7 @@ class TokenStore:
         if expires_at is not None and expires_at <= utcnow():
             raise InvalidInput(f"expires_at {expires_at.isoformat()} is in the past")
         token = check_secret(secret) if secret is not None else new_secret()
-        record = TokenRecord(
-            name=check_name(name),
-            scopes=sorted(scopes),
-            created_at=utcnow(),
-            expires_at=expires_at,
-            digest=digest(token),
-        )
+        record = _record(check_name(name), token, scopes, expires_at)
         if any(other.digest == record.digest for other in self.all()):
             raise Conflict("that secret is another token's already: generate a new one")
         if not self.redis.hsetnx(TABLE_KEY, name, record.stored()):
@@ -131,13 +137,7 @@ class TokenStore:
                     return other, False
             elif other.digest == token_digest:
                 raise Conflict(f"that secret is token {other.name!r}'s already: use another")
-        record = TokenRecord(
-            name=name,
-            scopes=sorted(scopes),
-            created_at=utcnow(),
-            expires_at=expires_at,
-            digest=token_digest,
-        )
+        record = _record(name, secret, scopes, expires_at)
         self.redis.hset(TABLE_KEY, name, record.stored())
         self.redis.incr(GENERATION_KEY)
         return record, True
