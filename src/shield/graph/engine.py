@@ -35,6 +35,7 @@ from lightrag.utils import EmbeddingFunc, Tokenizer, sanitize_text_for_encoding
 from shield.backup.archive import tar_folder, untar_plain
 from shield.embeddings import Embedder
 from shield.errors import Conflict, DependencyUnavailable, InvalidInput, ShieldError
+from shield.graph.commit import BatchCommit, CommitError, recover
 from shield.graph.extractor import Extraction, OfflineExtractor
 from shield.graph.tokenizer import PackedCharTokenizer
 from shield.logging import get_logger
@@ -209,6 +210,7 @@ class GraphEngine:
     async def rag(self, collection: str) -> LightRAG:
         async with self._lock:
             if collection not in self._rags:
+                await asyncio.to_thread(recover, self.data_dir / collection)
                 rag = LightRAG(
                     working_dir=str(self.data_dir),
                     workspace=collection,
@@ -226,6 +228,8 @@ class GraphEngine:
                     embedding_batch_num=EMBEDDING_BATCH,
                     embedding_func_max_async=EMBEDDING_CALLS,
                     enable_llm_cache=True,
+                    # The offline extractor costs less than a cache lookup: nothing to keep.
+                    enable_llm_cache_for_entity_extract=self.llm is not None,
                 )
                 await rag.initialize_storages()
                 self._rags[collection] = rag
@@ -248,25 +252,38 @@ class GraphEngine:
         graph itself (its storage, an unavailable LLM) ends the batch."""
         rag = await self.rag(collection)
         outcomes: dict[str, Outcome] = {}
+        chunks_of = {
+            doc_id: [c for c in chunks if c.strip()] for doc_id, chunks in documents.items()
+        }
+        # The batch's chunks are embedded whole; any other text is an entity's or a relation's.
+        inserting = frozenset(
+            sanitize_text_for_encoding(text) for texts in chunks_of.values() for text in texts
+        )
         async with self._write_lock(collection):
-            for doc_id in deletes:
-                deleted = await self._delete(rag, doc_id)
-                outcomes[doc_id] = Outcome("deleted" if deleted else "absent")
-            for doc_id, chunks in documents.items():
-                texts = [c for c in chunks if c.strip()]
-                if not texts:
-                    error = InvalidInput("a document needs at least one chunk of text")
-                    outcomes[doc_id] = Outcome("failed", error)
-                    continue
-                token = _inserting.set(frozenset(sanitize_text_for_encoding(t) for t in texts))
-                try:
-                    await self._put(rag, doc_id, texts)
-                    outcomes[doc_id] = Outcome("stored")
-                except GraphError as exc:  # this document's own trouble
-                    outcomes[doc_id] = Outcome("failed", exc)
-                finally:
-                    _inserting.reset(token)
+            token = _inserting.set(inserting)
+            try:
+                async with BatchCommit(rag):
+                    for doc_id in deletes:
+                        deleted = await self._delete(rag, doc_id)
+                        outcomes[doc_id] = Outcome("deleted" if deleted else "absent")
+                    for doc_id, texts in chunks_of.items():
+                        outcomes[doc_id] = await self._put_one(rag, doc_id, texts)
+            except CommitError as exc:  # the batch is sent again later
+                raise GraphError(
+                    f"the graph could not write collection {collection}: {exc}"
+                ) from exc
+            finally:
+                _inserting.reset(token)
         return outcomes
+
+    async def _put_one(self, rag: LightRAG, doc_id: str, texts: list[str]) -> Outcome:
+        if not texts:
+            return Outcome("failed", InvalidInput("a document needs at least one chunk of text"))
+        try:
+            await self._put(rag, doc_id, texts)
+        except GraphError as exc:  # this document's own trouble
+            return Outcome("failed", exc)
+        return Outcome("stored")
 
     async def _put(self, rag: LightRAG, doc_id: str, texts: list[str]) -> None:
         state = _state(await rag.doc_status.get_by_id(doc_id) or {})
