@@ -15,7 +15,10 @@ import pytest
 from mcp import ClientSession
 from redis import Redis
 
+from shield.embeddings.local import LOCAL_MODEL_NAME as MODEL
+from shield.embeddings.local import LocalEmbedder
 from shield.graph.backlog import ENTRIES, member
+from shield.graph.vectors import encode_vector
 from support.graphfacts import build
 from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
 from support.metrics import sample
@@ -170,6 +173,41 @@ def test_the_graph_service_checks_its_input_and_its_token(graph: GraphProcess) -
             sample(metrics, "shield_lightrag_operations_total", operation="insert", status="ok")
             >= 1
         )
+
+
+def test_the_graph_takes_chunk_vectors_from_the_vector_store(
+    graph: GraphProcess, embedder: LocalEmbedder
+) -> None:
+    """The feeder sends each chunk's stored vector: the graph searches by it, not by one of its
+    own (here the vector of another sentence, so a query for that sentence finds the chunk)."""
+    chunk = "Quentin Marsh repairs the foghorn on Tern Point every spring."
+    elsewhere = "the ledger of harbour dues for salted cod"
+    vector = encode_vector(embedder.embed([elsewhere])[0])
+    good = {"document_id": "marsh", "chunks": [chunk], "vectors": [vector], "model": MODEL}
+    with graph.client() as client:
+        for wrong, message in (
+            ({"vectors": [vector, vector]}, "1 chunks and 2 vectors"),
+            ({"vectors": [vector[:-8]]}, "384 dimensions"),
+            ({"vectors": ["not base64!"]}, "base64"),
+        ):
+            refused = client.post(
+                "/collections/vectors/batch", json={"documents": [{**good, **wrong}]}
+            )
+            assert refused.status_code == 422, refused.text
+            assert message in refused.json()["error"]["message"]
+        stored = client.post("/collections/vectors/batch", json={"documents": [good]})
+        assert stored.json()["results"]["marsh"]["status"] == "stored", stored.text
+        found = client.post(
+            "/query", json={"query": elsewhere, "mode": "naive", "collection": "vectors"}
+        ).json()
+        assert [c["content"] for c in found["chunks"]] == [chunk]
+        # Another model's vectors are not used: the graph embeds the chunk itself.
+        other = {**good, "document_id": "marsh-2", "model": "another-model"}
+        client.post("/collections/other/batch", json={"documents": [other]}).raise_for_status()
+        found = client.post(
+            "/query", json={"query": elsewhere, "mode": "naive", "collection": "other"}
+        ).json()
+        assert found["chunks"] == []
 
 
 def test_documents_sent_at_once_all_reach_the_graph(graph: GraphProcess) -> None:

@@ -22,6 +22,7 @@ from shield.graph.engine import (
 from shield.graph.extractor import OfflineExtractor
 from shield.graph.offline import RuntimeInstallRefused
 from shield.graph.tokenizer import PackedCharTokenizer
+from shield.graph.vectors import decode_vector, encode_vector
 
 
 @pytest.mark.parametrize(
@@ -106,7 +107,7 @@ def test_documents_going_in_embed_each_graph_text_once_and_chunks_in_full() -> N
     merged = "Marta Kovac\nMarta Kovac is the harbour master. She schedules the ferry."
 
     async def insert() -> list[np.ndarray]:
-        token = _inserting.set(frozenset([chunk]))
+        token = _inserting.set({chunk: None})
         try:
             return [await embed([chunk, entity]), await embed([merged, entity])]
         finally:
@@ -123,3 +124,32 @@ def test_documents_going_in_embed_each_graph_text_once_and_chunks_in_full() -> N
 
     asyncio.run(query())  # a query embeds its keywords as given, not from the cache
     assert embedder.seen[-1] == entity
+
+
+def test_chunks_with_the_vector_stores_vectors_are_not_embedded_again() -> None:
+    embedder = _CountingEmbedder()
+    embed = _embedding_func(embedder)
+    chunk = "Marta Kovac schedules the night ferry Albatross."
+    stored = np.array([0.0, 0.0, 1.0, 0.0], dtype=np.float32)
+
+    async def insert() -> np.ndarray:
+        token = _inserting.set({chunk: stored})
+        try:
+            return await embed([chunk, "Marta Kovac\nMarta Kovac is the harbour master."])
+        finally:
+            _inserting.reset(token)
+
+    vectors = asyncio.run(insert())
+    assert embedder.seen == ["Marta Kovac"]  # the entity only
+    assert vectors[0].tolist() == stored.tolist()
+
+
+def test_vectors_travel_as_base64_of_float32_and_bad_ones_are_refused() -> None:
+    vector = [0.25, -1.5, 3.0]
+    assert decode_vector(encode_vector(vector), 3).tolist() == vector
+    with pytest.raises(ValueError, match="3 dimensions, this one has 2"):
+        decode_vector(encode_vector(vector[:2]), 3)
+    with pytest.raises(ValueError, match="base64"):
+        decode_vector("%%%", 3)
+    with pytest.raises(ValueError, match="finite"):
+        decode_vector(encode_vector([0.0, float("nan"), 1.0]), 3)

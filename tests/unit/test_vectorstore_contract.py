@@ -125,6 +125,18 @@ def test_filters_restrict_search_count_and_scroll(store: VectorStore) -> None:
     assert len(store.scroll("docs", [Match("chunk_index", (0,))])) == 2
 
 
+def test_scroll_gives_the_stored_vectors_when_asked(store: VectorStore) -> None:
+    store.ensure_collection("docs", "m", DIM)
+    points = _points(3, "doc-1")
+    store.upsert("docs", points)
+    assert all(r.vector is None for r in store.scroll("docs"))
+    given = {p.id: np.asarray(p.vector) / np.linalg.norm(p.vector) for p in points}
+    for record in store.scroll("docs", with_vectors=True):
+        assert record.vector is not None
+        # Cosine collections keep vectors at unit length.
+        assert np.allclose(record.vector, given[record.id], atol=1e-5)
+
+
 def test_upsert_same_id_replaces(store: VectorStore) -> None:
     store.ensure_collection("docs", "m", DIM)
     points = _points(3, "doc-1")

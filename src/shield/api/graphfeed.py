@@ -21,6 +21,7 @@ import time
 from shield.api.services import Services
 from shield.errors import DependencyUnavailable, ShieldError
 from shield.graph.backlog import GraphBacklog, GraphEntry
+from shield.graph.vectors import StoredChunks
 from shield.logging import get_logger
 from shield.metrics import GRAPH_BACKLOG, GRAPH_BACKLOG_AGE, GRAPH_BATCH_SECONDS, GRAPH_DOCUMENTS
 
@@ -66,21 +67,21 @@ def _measure(backlog: GraphBacklog) -> tuple[int, float]:
 
 def _send(services: Services, collection: str, entries: list[GraphEntry]) -> None:
     backlog = services.graph_backlog
-    documents: dict[str, list[str]] = {}
+    documents: dict[str, StoredChunks] = {}
     deletes: list[str] = []
     sent: list[GraphEntry] = []
     chunks = 0
     for entry in entries:
-        texts = None
+        stored = None
         if entry.operation == "put":
-            texts = services.index.chunk_texts(collection, entry.document_id)
-        if texts is None:  # a deletion, or gone since: the graph forgets it
+            stored = services.index.stored_chunks(collection, entry.document_id)
+        if stored is None:  # a deletion, or gone since: the graph forgets it
             deletes.append(entry.document_id)
-        elif sent and chunks + len(texts) > MAX_BATCH_CHUNKS:
+        elif sent and chunks + len(stored.texts) > MAX_BATCH_CHUNKS:
             continue  # stays due: the next batch takes it
         else:
-            documents[entry.document_id] = texts
-            chunks += len(texts)
+            documents[entry.document_id] = stored
+            chunks += len(stored.texts)
         sent.append(entry)
     entries = sent
     started = time.perf_counter()

@@ -17,6 +17,7 @@ from shield.documents.models import DocumentSummary, DocumentWrite
 from shield.embeddings import Embedder
 from shield.errors import Conflict, InvalidInput, NotFound
 from shield.fields import SearchMode
+from shield.graph.vectors import StoredChunks
 from shield.metrics import INGESTED_CHUNKS
 from shield.resilience import Breaker
 from shield.vectorstore import Match, PointRecord, ScoredRecord, VectorStore
@@ -180,17 +181,23 @@ class DocumentIndex:
         INGESTED_CHUNKS.inc(len(points))
         return _summary(points[0].payload, len(points))
 
-    def chunk_texts(self, collection: str, doc_id: str) -> list[str] | None:
-        """A stored document's chunk texts in order; None if it is not (or no longer) stored."""
-        if self.breaker.call(self.store.get_collection, collection) is None:
+    def stored_chunks(self, collection: str, doc_id: str) -> StoredChunks | None:
+        """A stored document's chunks in order, with their vectors and the model that made
+        them; None if it is not (or no longer) stored."""
+        info = self.breaker.call(self.store.get_collection, collection)
+        if info is None:
             return None
         where = [Match("document_id", (doc_id,))]
         count = self.breaker.call(self.store.count, collection, where)
         if count == 0:
             return None
-        records = self.breaker.call(self.store.scroll, collection, where, count)
+        records = self.breaker.call(self.store.scroll, collection, where, count, True)
         ordered = sorted(records, key=lambda r: int(r.payload.get("chunk_index", 0)))
-        return [str(r.payload.get("text", "")) for r in ordered]
+        return StoredChunks(
+            info.embedding_model,
+            [str(r.payload.get("text", "")) for r in ordered],
+            [r.vector or [] for r in ordered],
+        )
 
     def delete(self, collection: str, doc_id: str) -> int:
         self._existing(collection)

@@ -10,6 +10,7 @@ import httpx
 
 from shield.config import LightragClientMixin
 from shield.errors import ShieldError, error_message
+from shield.graph.vectors import StoredChunks, encode_vector
 from shield.net.service_client import ServiceClient, ServiceEndpoint, lightrag_endpoint
 from shield.resilience import Breaker
 
@@ -91,14 +92,23 @@ class LightragClient:
         return self._service is not None
 
     def apply_batch(
-        self, collection: str, documents: dict[str, list[str]], deletes: list[str]
+        self, collection: str, documents: dict[str, StoredChunks], deletes: list[str]
     ) -> dict[str, dict[str, Any]]:
-        """Each document's outcome: `{"status": stored|deleted|absent|failed, "error": ...}`."""
+        """Each document's outcome: `{"status": stored|deleted|absent|failed, "error": ...}`.
+        The chunks go with their vectors, which the graph uses when its model made them."""
         result = self.call(
             "POST",
             f"/collections/{collection}/batch",
             {
-                "documents": [{"document_id": d, "chunks": c} for d, c in documents.items()],
+                "documents": [
+                    {
+                        "document_id": doc_id,
+                        "chunks": stored.texts,
+                        "vectors": [encode_vector(v) for v in stored.vectors],
+                        "model": stored.model,
+                    }
+                    for doc_id, stored in documents.items()
+                ],
                 "delete": deletes,
             },
             timeout=self.insert_timeout,

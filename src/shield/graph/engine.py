@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from lightrag import LightRAG, QueryParam
 from lightrag.kg.shared_storage import finalize_share_data
 from lightrag.prompt import PROMPTS
@@ -120,8 +121,10 @@ class GraphAnswer:
     chunks: list[dict[str, Any]]
 
 
-# The chunk texts of the documents going in, set while they do (a query leaves it unset).
-_inserting: ContextVar[frozenset[str] | None] = ContextVar("inserting", default=None)
+# The chunk texts of the documents going in, set while they do (a query leaves it unset), each
+# with its vector where the vector store's was given.
+Inserting = dict[str, npt.NDArray[np.float32] | None]
+_inserting: ContextVar[Inserting | None] = ContextVar("inserting", default=None)
 
 
 def graph_text(text: str) -> str:
@@ -166,11 +169,12 @@ def _embedding_func(embedder: Embedder) -> Callable[..., Awaitable[np.ndarray]]:
         chunks = _inserting.get()
         if chunks is None:  # a query's keywords, as they are
             return np.asarray(await asyncio.to_thread(embedder.embed, list(texts)), np.float32)
-        # Chunks in full; entities and relations by their names, from the cache where it can.
+        # Chunks in full (as the vector store has them, where it gave them); entities and
+        # relations by their names, from the cache where it can.
         wanted = [text if text in chunks else graph_text(text) for text in texts]
         vectors: dict[str, np.ndarray] = {}
         for text in wanted:
-            if (vector := cache.get(text)) is not None:
+            if (vector := chunks.get(text)) is not None or (vector := cache.get(text)) is not None:
                 vectors[text] = vector
         missing = [text for text in dict.fromkeys(wanted) if text not in vectors]
         if missing:
@@ -245,20 +249,30 @@ class GraphEngine:
             raise outcome.error
 
     async def apply(
-        self, collection: str, documents: dict[str, list[str]], deletes: list[str]
+        self,
+        collection: str,
+        documents: dict[str, list[str]],
+        deletes: list[str],
+        vectors: dict[str, list[npt.NDArray[np.float32]]] | None = None,
     ) -> dict[str, Outcome]:
         """One batch for one collection: forget `deletes`, then make the graph hold exactly
         each document's chunks. Each document succeeds or fails alone; only an error of the
-        graph itself (its storage, an unavailable LLM) ends the batch."""
+        graph itself (its storage, an unavailable LLM) ends the batch. `vectors` are chunks'
+        embeddings already made by this engine's model (the vector store's), used as they are."""
         rag = await self.rag(collection)
         outcomes: dict[str, Outcome] = {}
         chunks_of = {
             doc_id: [c for c in chunks if c.strip()] for doc_id, chunks in documents.items()
         }
         # The batch's chunks are embedded whole; any other text is an entity's or a relation's.
-        inserting = frozenset(
-            sanitize_text_for_encoding(text) for texts in chunks_of.values() for text in texts
-        )
+        inserting: Inserting = {}
+        for doc_id, chunks in documents.items():
+            known: list[npt.NDArray[np.float32] | None] = [None] * len(chunks)
+            for i, given in enumerate((vectors or {}).get(doc_id, [])):
+                known[i] = given
+            for text, vector in zip(chunks, known, strict=True):
+                if text.strip():
+                    inserting[sanitize_text_for_encoding(text)] = vector
         async with self._write_lock(collection):
             token = _inserting.set(inserting)
             try:

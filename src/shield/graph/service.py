@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Annotated, Any, Literal, TypeVar
 
+import numpy as np
+import numpy.typing as npt
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -21,11 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shield import __version__
 from shield.config import LightragSettings, secret_value
 from shield.embeddings import Embedder, build_embedder
-from shield.errors import NotFound, ShieldError
+from shield.errors import InvalidInput, NotFound, ShieldError
 from shield.fields import CollectionName
 from shield.graph.engine import GraphEngine
 from shield.graph.llm import ChatLLM, register_cache_metrics
 from shield.graph.state import router as state_router
+from shield.graph.vectors import decode_vector
 from shield.logging import get_logger
 from shield.metrics import LIGHTRAG_OPERATIONS
 from shield.web.auth import bearer_guard
@@ -47,11 +50,36 @@ class DocumentChunks(BaseModel):
 
 
 MAX_BATCH_DOCUMENTS = 256
+MAX_VECTOR_CHARS = 65_536  # base64 of 12,288 float32 dimensions
 MAX_BATCH_DELETES = 1000
 
 
 class BatchDocument(DocumentChunks):
     document_id: str = Field(min_length=1, max_length=128)
+    # Each chunk's vector as the vector store holds it (base64 of float32), and its model's name:
+    # the graph uses them instead of embedding the chunks again when its own model is that one.
+    vectors: list[Annotated[str, Field(max_length=MAX_VECTOR_CHARS)]] | None = Field(
+        default=None, max_length=MAX_CHUNKS
+    )
+    model: str | None = Field(default=None, max_length=256)
+
+    @model_validator(mode="after")
+    def _one_vector_a_chunk(self) -> BatchDocument:
+        if self.vectors is not None and len(self.vectors) != len(self.chunks):
+            raise ValueError(
+                f"document {self.document_id} has {len(self.chunks)} chunks and "
+                f"{len(self.vectors)} vectors: give one vector a chunk, or none"
+            )
+        return self
+
+    def known_vectors(self, embedder: Embedder) -> list[npt.NDArray[np.float32]] | None:
+        """The vectors, if `embedder` is the model that made them (InvalidInput if malformed)."""
+        if self.vectors is None or self.model != embedder.model_name:
+            return None
+        try:
+            return [decode_vector(v, embedder.dimension) for v in self.vectors]
+        except ValueError as exc:
+            raise InvalidInput(f"document {self.document_id}: {exc}") from exc
 
 
 class GraphBatch(BaseModel):
@@ -182,9 +210,15 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
         """Many documents in one go: what shield-api's graph feeder sends. Each document's
         outcome is its own; a 5xx means the graph itself failed and nothing is settled."""
         started = time.perf_counter()
+        known = {d.document_id: d.known_vectors(graph.embedder) for d in body.documents}
         outcomes = await counted(
             "insert",
-            graph.apply(collection, {d.document_id: d.chunks for d in body.documents}, body.delete),
+            graph.apply(
+                collection,
+                {d.document_id: d.chunks for d in body.documents},
+                body.delete,
+                {doc_id: vectors for doc_id, vectors in known.items() if vectors is not None},
+            ),
         )
         results = {
             doc_id: {

@@ -107,6 +107,7 @@ class ScoredRecord:
     id: str
     score: float
     payload: dict[str, Any]
+    vector: list[float] | None = None  # the dense vector, where it was asked for
 
 
 @dataclass(frozen=True)
@@ -216,9 +217,9 @@ class VectorStore(abc.ABC):
 
     @abc.abstractmethod
     def scroll(
-        self, name: str, where: Sequence[Match] = (), limit: int = 100
+        self, name: str, where: Sequence[Match] = (), limit: int = 100, with_vectors: bool = False
     ) -> list[ScoredRecord]:
-        """Points matching `where` (score 0), in id order, without vectors."""
+        """Points matching `where` (score 0), in id order; their dense vectors if asked."""
 
     @abc.abstractmethod
     def count(self, name: str, where: Sequence[Match] = ()) -> int: ...

@@ -421,12 +421,22 @@ class EdgeVectorStore(VectorStore):
                 self._written[name] = copied  # the rebuilt shard has no HNSW index yet
 
     def scroll(
-        self, name: str, where: Sequence[Match] = (), limit: int = 100
+        self, name: str, where: Sequence[Match] = (), limit: int = 100, with_vectors: bool = False
     ) -> list[ScoredRecord]:
         records, _next = self._shard(name).scroll(
-            qe.ScrollRequest(limit=limit, filter=_filter(where), with_payload=True)
+            qe.ScrollRequest(
+                limit=limit, filter=_filter(where), with_payload=True, with_vector=with_vectors
+            )
         )
-        return [ScoredRecord(str(r.id), 0.0, dict(r.payload or {})) for r in records]
+        return [
+            ScoredRecord(
+                str(r.id),
+                0.0,
+                dict(r.payload or {}),
+                vector=dense_part(r.vector) if with_vectors else None,
+            )
+            for r in records
+        ]
 
     def count(self, name: str, where: Sequence[Match] = ()) -> int:
         return int(self._shard(name).count(qe.CountRequest(filter=_filter(where), exact=True)))

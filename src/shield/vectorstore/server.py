@@ -299,12 +299,24 @@ class QdrantServerStore(VectorStore):
                 return
 
     def scroll(
-        self, name: str, where: Sequence[Match] = (), limit: int = 100
+        self, name: str, where: Sequence[Match] = (), limit: int = 100, with_vectors: bool = False
     ) -> list[ScoredRecord]:
         records, _next = self.client.scroll(
-            name, scroll_filter=_filter(where), limit=limit, with_payload=True
+            name,
+            scroll_filter=_filter(where),
+            limit=limit,
+            with_payload=True,
+            with_vectors=with_vectors,
         )
-        return [ScoredRecord(str(r.id), 0.0, dict(r.payload or {})) for r in records]
+        return [
+            ScoredRecord(
+                str(r.id),
+                0.0,
+                dict(r.payload or {}),
+                vector=dense_part(r.vector) if with_vectors else None,
+            )
+            for r in records
+        ]
 
     def count(self, name: str, where: Sequence[Match] = ()) -> int:
         return int(self.client.count(name, count_filter=_filter(where), exact=True).count)
