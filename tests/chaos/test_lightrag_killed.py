@@ -1,7 +1,7 @@
-"""shield-lightrag, then shield-api (whose graph feeder sends the batches), killed (-9) in the
-middle of a batch: the document was searchable all along, its entry stays in the backlog
-(Redis), and once the process is back the graph takes it in by itself, once, with nobody
-ingesting it again. Prints the time to recover."""
+"""shield-lightrag, shield-api (whose graph feeder sends the batches), then Redis (which holds
+the backlog), killed (-9) in the middle of a batch: the document was searchable all along, its
+entry stays in the backlog, and once the process is back the graph takes it in by itself, once,
+with nobody ingesting it again. Prints the time to recover."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ from pathlib import Path
 import httpx
 
 from shield.embeddings.local import LocalEmbedder
+from shield.graph.backlog import WAITING
+from shield.resilience import (
+    DEFAULT_FAILURE_THRESHOLD,
+    DEFAULT_RECOVERY_TIMEOUT,
+    configure_breakers,
+)
 from support.bigdoc import big_document
 from support.processes import RedisServer, free_port, wait_for
 from support.services import (
@@ -140,3 +146,44 @@ def test_shield_api_killed_mid_batch_sends_it_again_when_back(
         api.stop()
         graph.stop()
     print(f"shield-api killed mid-batch: the document is in the graph {recovered:.1f} s after")
+
+
+def test_redis_killed_mid_batch_keeps_the_backlog(embedder: LocalEmbedder, tmp_path: Path) -> None:
+    (tmp_path / "redis").mkdir()
+    redis = RedisServer(tmp_path / "redis")
+    graph = GraphProcess(tmp_path / "graph", tmp_path / "graph.log")
+    # shield-api runs in this process: its breakers recover in seconds, as a short
+    # SHIELD_BREAKER_RECOVERY_SECONDS would make them.
+    configure_breakers(DEFAULT_FAILURE_THRESHOLD, 2.0)
+    try:
+        settings = api_settings(
+            redis.url,
+            tmp_path / "data",
+            lightrag_url=graph.url,
+            lightrag_token=graph.token,
+            graph_idle_seconds=0.5,
+            redis_timeout=0.5,
+        )
+        api = ApiServer(settings, embedder)
+    finally:
+        configure_breakers(DEFAULT_FAILURE_THRESHOLD, DEFAULT_RECOVERY_TIMEOUT)
+    worker = WorkerProcess(worker_env(api), tmp_path / "worker.log")
+    try:
+        worker.wait_ready(redis.url)
+        with api.client() as client:
+            doc_id = ingest_until_the_graph_starts(client, worker, graph)
+            redis.kill()  # the graph finishes its batch while the backlog cannot be settled
+            time.sleep(3)
+            redis.start()
+            back = time.monotonic()
+            document = wait_graph(client, COLLECTION, doc_id, timeout=180)
+            recovered = time.monotonic() - back
+            assert document["graph"] == "stored", document
+            assert_held_once(client)
+            assert redis.client().zcard(WAITING) == 0  # settled, nothing left waiting
+    finally:
+        worker.stop()
+        api.stop()
+        graph.stop()
+        redis.stop()
+    print(f"Redis killed mid-batch: the document is in the graph {recovered:.1f} s after")
