@@ -148,6 +148,34 @@ def test_stored_html_and_script_are_shown_as_text_and_never_run(page: Page, api:
     assert page.locator("#results img, #document img, #results script").count() == 0
 
 
+def test_a_search_is_narrowed_by_its_filter(page: Page, api: ApiServer) -> None:
+    with api.client() as client:
+        for team in ("red", "blue"):
+            stored = client.post(
+                "/store",
+                json={
+                    "text": f"The {team} team repaints the buoys of the Tern Point channel.",
+                    "source": f"buoys-{team}.md",
+                    "metadata": {"team": team},
+                },
+            )
+            assert stored.status_code == 200, stored.text
+    sign_in(page)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_label("Query").fill("who repaints the buoys")
+    page.get_by_label("Filter").fill("metadata.team=blue, source=buoys-blue.md|buoys-red.md")
+    page.locator("#search-form").get_by_role("button", name="Search").click()
+    expect(page.locator("#results li").first).to_contain_text("The blue team repaints")
+    expect(page.locator("#results")).not_to_contain_text("The red team")
+
+    page.get_by_label("Filter").fill("metadata.team")  # no value: refused before any request
+    page.locator("#search-form").get_by_role("button", name="Search").click()
+    expect(page.locator("#error")).to_contain_text('Filter "metadata.team" is not key=value')
+    page.get_by_label("Filter").fill("colour=blue")  # a key the API does not know: its message
+    page.locator("#search-form").get_by_role("button", name="Search").click()
+    expect(page.locator("#error")).to_contain_text("colour")
+
+
 def test_the_keyboard_alone_signs_in_and_moves_between_sections(page: Page) -> None:
     page.goto("/console")
     expect(page.get_by_label("Token")).to_be_focused()

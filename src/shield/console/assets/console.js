@@ -153,10 +153,24 @@ async function deleteDocument(collection, doc) {
   await loadCollections();
 }
 
+// "source=a.md, metadata.team=red|blue" as the search API's filter; the API checks the keys.
+function parseFilter(text) {
+  const filter = {};
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const at = part.indexOf("=");
+    const key = part.slice(0, at).trim();
+    const values = part.slice(at + 1).split("|").map((v) => v.trim()).filter(Boolean);
+    if (at < 1 || !values.length) throw new Error(`Filter "${part}" is not key=value (values may be joined by |).`);
+    filter[key] = values.length === 1 ? values[0] : values;
+  }
+  return Object.keys(filter).length ? filter : undefined;
+}
+
 async function search(form) {
   const data = new FormData(form);
   const body = { query: data.get("query"), collection: data.get("collection") || undefined, mode: data.get("mode"), limit: 10 };
   if (data.get("by_document")) body.group_by = "document";
+  body.filter = parseFilter(String(data.get("filter") ?? ""));
   const { results } = await api("POST", "/search", { json: body });
   const items = results.map((hit) =>
     el("li", {},
