@@ -3,7 +3,8 @@
 #   - Debian packages (redis-server; wrk with --bench) when they are missing;
 #   - the virtualenv .venv with the package, every extra and the dev tools, torch pinned to the
 #     CPU build by constraints.txt. Skipped when pyproject.toml and constraints.txt are unchanged;
-#   - the third-party MCP clients of the tests (tests/clients), from their npm lock file.
+#   - the third-party clients of the tests (tests/clients: MCP clients, axe-core), from their
+#     npm lock file.
 # `bootstrap.sh --deploy` installs only what deploying needs (`make up`): Ansible and Molecule's
 # tools in .venv, no Debian package, no test tool, no service dependency (the hosts get those
 # from the wheelhouse). A later full bootstrap adds the rest.
@@ -60,8 +61,9 @@ if ! [[ -f $gateway/.stamp && $(cat "$gateway/.stamp") == "$gateway_want" ]]; th
     echo "$gateway_want" > "$gateway/.stamp"
 fi
 
-# Third-party MCP clients the tests drive shield-mcp with (the MCP Inspector, the TypeScript
-# SDK, mcp-remote): pinned in tests/clients/package-lock.json, installed there with npm ci.
+# Third-party clients the tests drive Shield with (the MCP Inspector, the TypeScript SDK,
+# mcp-remote; axe-core for the console): pinned in tests/clients/package-lock.json, installed
+# there with npm ci.
 clients=tests/clients
 clients_want=$(cat "$clients/package.json" "$clients/package-lock.json" | sha256sum | cut -d' ' -f1)
 if ! [[ -f $clients/node_modules/.stamp && $(cat "$clients/node_modules/.stamp") == "$clients_want" ]]; then
