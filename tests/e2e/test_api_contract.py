@@ -35,6 +35,7 @@ PROTECTED = [
     ("DELETE", f"/documents/{uuid.uuid4()}"),
     ("GET", "/collections"),
     ("POST", "/lightrag/query"),
+    ("POST", "/lightrag/relation"),
     ("POST", "/ingest-async/upload"),
     ("GET", "/metrics"),
     ("GET", f"/internal/collections/shield/documents/{uuid.uuid4()}"),

@@ -218,6 +218,8 @@ def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiSe
     expect(mira).to_be_visible()
     page.locator("#relations button").filter(has_text="Mira Holt").first.click()
     expect(page.locator("#passages")).to_contain_text("keeps the lighthouse")
+    expect(page.locator("#passages-title")).to_contain_text("Passages behind")
+    expect(page.locator("#passages .path").first).to_contain_text("document ")
     picture(page, "graph")
     # Beside a search's passages, the graph's context for the same query.
     page.get_by_role("button", name="Search").click()

@@ -131,6 +131,40 @@ def test_delete_and_reingest_keep_the_graph_consistent(
         assert "Bram Oakes" not in ask(client, question)
 
 
+def test_a_relation_comes_with_the_passages_it_was_found_in(
+    api: ApiServer, worker: WorkerProcess
+) -> None:
+    text = (
+        "Odile Ferrant inspects the sluice gates of the Marrow canal every autumn.\n\n"
+        "The Marrow canal feeds the mill at Cressy."
+    )
+    with api.client() as client:
+        item = ingested(client, "sluices.md", text)
+        answer = client.post(
+            "/lightrag/query",
+            json={"query": "Odile Ferrant", "mode": "local", "collection": COLLECTION},
+        ).json()
+        relation = next(
+            r for r in answer["relations"] if "Odile Ferrant" in (r["src_id"], r["tgt_id"])
+        )
+        ends = {"source": relation["tgt_id"], "target": relation["src_id"]}  # either order
+        found = client.post("/lightrag/relation", json={**ends, "collection": COLLECTION})
+        assert found.status_code == 200, found.text
+        body = found.json()
+        assert body["passages"], body
+        assert all(p["document_id"] == item["document_id"] for p in body["passages"])
+        assert any("Odile Ferrant inspects" in p["text"] for p in body["passages"])
+
+        missing = client.post(
+            "/lightrag/relation",
+            json={"source": "Odile Ferrant", "target": "Nobody Atall", "collection": COLLECTION},
+        )
+        assert missing.status_code == 404, missing.text
+        assert "no relation between 'Odile Ferrant' and 'Nobody Atall'" in missing.text
+        empty = client.post("/lightrag/relation", json={"source": "", "target": "x"})
+        assert empty.status_code == 422
+
+
 def wait_for_graph_to_forget(graph: GraphProcess, document_id: str, timeout: float = 60) -> None:
     wait_for(lambda: not graph_holds(graph, document_id), timeout, "the graph to forget it")
 

@@ -125,6 +125,7 @@ def route_requests(doc: str, job: str) -> dict[tuple[str, str], tuple[str, dict[
             {"files": {"file": ("note.md", b"# A note\n\nSome text.\n")}, "data": here},
         ),
         ("POST", "/lightrag/query"): ("read", {"json": {"query": "note", "mode": "naive", **here}}),
+        ("POST", "/lightrag/relation"): ("read", {"json": {"source": "a", "target": "b", **here}}),
         ("GET", "/jobs"): ("read", {"params": here}),
         ("POST", "/jobs/cancel"): ("write", {"json": here}),
         ("GET", "/jobs/{job_id}"): ("read", {"url": f"/jobs/{job}"}),

@@ -270,6 +270,26 @@ GRAPH_ANSWER = {
     "ms": 41.3,
 }
 
+GRAPH_RELATION = examples(
+    relation=(
+        "The passages behind one relation",
+        {"source": "Dana Reyes", "target": "boiler", "collection": "ops"},
+    ),
+)
+GRAPH_RELATION_ANSWER = {
+    "source": "Dana Reyes",
+    "target": "boiler",
+    "keywords": "services",
+    "description": "Dana Reyes services the boiler every March.",
+    "passages": [
+        {
+            "chunk_id": "chunk-5f0c3e9a1b7d4c2e8a6f1d3b9c7e5a2f",
+            "document_id": "3d9c1f2a-7b64-5e08-9a1c-4f2b8d6e0a93",
+            "text": "The boiler is serviced by Dana Reyes every March.",
+        }
+    ],
+}
+
 HEALTH = {"status": "ok", "version": __version__}
 
 READY = {

@@ -32,6 +32,13 @@ class GraphQuery(_Strict):
     top_k: int = Field(default=20, ge=1, le=200, description="Entities or relations retrieved.")
 
 
+class GraphRelation(_Strict):
+    source: str = Field(min_length=1, max_length=512, description="One entity's name.")
+    target: str = Field(min_length=1, max_length=512, description="The other's (either order).")
+    collection: CollectionName | None = None
+    limit: int = Field(default=10, ge=1, le=100, description="Passages at most.")
+
+
 class JobList(BaseModel):
     jobs: list[JobState]
     next_cursor: str | None = Field(

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from lightrag import LightRAG, QueryParam
+from lightrag.constants import GRAPH_FIELD_SEP
 from lightrag.kg.shared_storage import finalize_share_data
 from lightrag.prompt import PROMPTS
 from lightrag.query_validation import QueryValidationError, validate_rag_query
@@ -35,7 +36,7 @@ from lightrag.utils import EmbeddingFunc, Tokenizer, sanitize_text_for_encoding
 
 from shield.backup.archive import tar_folder, untar_plain
 from shield.embeddings import Embedder
-from shield.errors import Conflict, DependencyUnavailable, InvalidInput, ShieldError
+from shield.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound, ShieldError
 from shield.graph.commit import BatchCommit, CommitError, recover
 from shield.graph.extractor import Extraction, OfflineExtractor
 from shield.graph.tokenizer import PackedCharTokenizer
@@ -356,6 +357,38 @@ class GraphEngine:
                 f"LightRAG could not delete {doc_id}: {getattr(result, 'message', '')}"
             )
         return True
+
+    async def relation(
+        self, collection: str, source: str, target: str, limit: int
+    ) -> dict[str, Any]:
+        """A relation of the graph with the passages it was found in: LightRAG's own record of
+        its chunks, read back from its chunk store (the first `limit`, in the order it keeps)."""
+        rag = await self.rag(collection)
+        graph = rag.chunk_entity_relation_graph
+        edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
+        if edge is None:
+            raise NotFound(
+                f"the graph of collection {collection} has no relation between {source!r} and "
+                f"{target!r}"
+            )
+        ids = [i for i in str(edge.get("source_id", "")).split(GRAPH_FIELD_SEP) if i][:limit]
+        records = await rag.text_chunks.get_by_ids(ids) if ids else []
+        passages = [
+            {
+                "chunk_id": chunk_id,
+                "document_id": record.get("full_doc_id"),
+                "text": record.get("content", ""),
+            }
+            for chunk_id, record in zip(ids, records, strict=True)
+            if record
+        ]
+        return {
+            "source": source,
+            "target": target,
+            "keywords": edge.get("keywords", ""),
+            "description": edge.get("description", ""),
+            "passages": passages,
+        }
 
     async def query(self, collection: str, query: str, mode: str, top_k: int) -> GraphAnswer:
         if mode not in MODES:

@@ -110,6 +110,15 @@ class GraphQueryBody(BaseModel):
     top_k: int = Field(default=20, ge=1, le=200)
 
 
+class GraphRelationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(min_length=1, max_length=512)
+    target: str = Field(min_length=1, max_length=512)
+    collection: CollectionName = "shield"
+    limit: int = Field(default=10, ge=1, le=100)
+
+
 OPERATIONS = ("insert", "delete", "query")
 OPERATION_STATUSES = ("ok", "rejected", "error")
 
@@ -253,6 +262,13 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
             "query", graph.query(body.collection, body.query, body.mode, body.top_k)
         )
         return {**asdict(answer), "ms": _ms(started)}
+
+    @app.post("/relation", dependencies=protected)
+    async def relation(body: GraphRelationBody, graph: Engine) -> dict[str, Any]:
+        """A relation between two entities and the passages LightRAG found it in."""
+        return await counted(
+            "query", graph.relation(body.collection, body.source, body.target, body.limit)
+        )
 
     return app
 

@@ -1,4 +1,5 @@
-"""`POST /lightrag/query`: a question to the knowledge graph, forwarded to shield-lightrag."""
+"""The knowledge graph, through shield-api: a question (`POST /lightrag/query`) and a relation's
+passages (`POST /lightrag/relation`), forwarded to shield-lightrag."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from shield.access.scopes import Access
 from shield.api import examples
 from shield.api.deps import CallerDep, ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
-from shield.api.schemas import GraphQuery
+from shield.api.schemas import GraphQuery, GraphRelation
 
 router = APIRouter(tags=["graph"])
 
@@ -31,4 +32,23 @@ def lightrag_query(
     payload["collection"] = collection_or_default(services, body.collection)
     caller.require(Access.READ, payload["collection"])
     result: dict[str, Any] = services.lightrag.call("POST", "/query", payload)
+    return result
+
+
+@router.post(
+    "/lightrag/relation",
+    summary="A relation of the knowledge graph and the passages it was found in",
+    responses={**examples.answer(examples.GRAPH_RELATION_ANSWER), **error_responses(404)},
+)
+def lightrag_relation(
+    body: Annotated[GraphRelation, Body(openapi_examples=examples.GRAPH_RELATION)],
+    services: ServicesDep,
+    caller: CallerDep,
+) -> dict[str, Any]:
+    """The relation between two entities (as `/lightrag/query` names them) with its keywords,
+    its description and the chunks LightRAG extracted it from, each with its document's id."""
+    payload = body.model_dump()
+    payload["collection"] = collection_or_default(services, body.collection)
+    caller.require(Access.READ, payload["collection"])
+    result: dict[str, Any] = services.lightrag.call("POST", "/relation", payload)
     return result

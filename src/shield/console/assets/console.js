@@ -185,6 +185,7 @@ async function search(form) {
 
 const SVG = "http://www.w3.org/2000/svg";
 const graph = { entities: new Map(), relations: new Map(), chunks: new Map(), seeds: new Set() };
+let graphCollection; // the collection the drawing is of
 
 function svg(tag, attributes = {}, text) {
   const node = document.createElementNS(SVG, tag);
@@ -207,6 +208,7 @@ function relationKey(r) {
 
 async function explore(query, collection) {
   const found = await askGraph(query, collection);
+  graphCollection = collection || undefined;
   graph.seeds.add(query.toLowerCase());
   for (const e of found.entities ?? []) graph.entities.set(e.entity_name, e);
   for (const r of found.relations ?? []) {
@@ -256,17 +258,17 @@ function drawGraph() {
   $("#entities").replaceChildren(...names.map((name) =>
     el("li", {}, el("button", { type: "button", onclick: () => expandOn(name) }, name), " ", described(graph.entities.get(name)))));
   $("#relations").replaceChildren(...[...graph.relations.values()].map((r) =>
-    el("li", {}, el("button", { type: "button", onclick: () => showPassages(r) }, `${r.src_id} — ${r.tgt_id}`), " ", described(r))));
+    el("li", {}, el("button", { type: "button", onclick: () => showPassages(r).catch(showError) }, `${r.src_id} — ${r.tgt_id}`), " ", described(r))));
 }
 
-// The passages behind a relation: those the graph retrieved that name both its ends.
-function showPassages(relation) {
-  const both = [...graph.chunks.values()].filter((c) => {
-    const text = (c.content ?? "").toLowerCase();
-    return text.includes(relation.src_id.toLowerCase()) && text.includes(relation.tgt_id.toLowerCase());
-  });
-  $("#passages-title").textContent = `Passages naming ${relation.src_id} and ${relation.tgt_id}`;
-  $("#passages").replaceChildren(...(both.length ? both.map((c) => el("li", {}, c.content)) : [el("li", {}, "None of the passages retrieved names both.")]));
+// The passages behind a relation: the chunks LightRAG found it in, each with its document.
+async function showPassages(relation) {
+  const body = { source: relation.src_id, target: relation.tgt_id, collection: graphCollection };
+  const { passages, keywords } = await api("POST", "/lightrag/relation", { json: body });
+  $("#passages-title").textContent = `Passages behind ${relation.src_id} — ${relation.tgt_id}` + (keywords ? ` (${keywords})` : "");
+  $("#passages").replaceChildren(...(passages.length
+    ? passages.map((p) => el("li", {}, el("p", {}, p.text), el("p", { class: "path" }, `document ${p.document_id}`)))
+    : [el("li", {}, "The graph keeps no passage for this relation.")]));
 }
 
 function clearGraph() {
