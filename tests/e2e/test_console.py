@@ -31,6 +31,18 @@ ARGS = [
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 AXE = Path(__file__).resolve().parents[1] / "clients" / "node_modules" / "axe-core" / "axe.min.js"
+# The drawing's mean relation length, mean distance between entities, and the closest two.
+LAYOUT_FIGURES = """() => {
+  const at = [...document.querySelectorAll('#graph circle')]
+    .map(c => [c.cx.baseVal.value, c.cy.baseVal.value]);
+  const lines = [...document.querySelectorAll('#graph line')].map(l => Math.hypot(
+    l.x1.baseVal.value - l.x2.baseVal.value, l.y1.baseVal.value - l.y2.baseVal.value));
+  const pairs = [];
+  at.forEach((a, i) => at.slice(i + 1).forEach(
+    b => pairs.push(Math.hypot(a[0] - b[0], a[1] - b[1]))));
+  const mean = xs => xs.reduce((s, x) => s + x, 0) / xs.length;
+  return {edge: mean(lines), pair: mean(pairs), closest: Math.min(...pairs), n: at.length};
+}"""
 HOSTILE = (
     '<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>'
     " The harbour master signs every mooring permit."
@@ -216,6 +228,11 @@ def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiSe
     expect(page.locator('#graph g[data-entity="Saltmere Star"]')).to_be_visible()
     assert page.locator("#graph g").count() >= before
     expect(mira).to_be_visible()
+    # Laid out by force: related entities are drawn closer than entities on average, and none
+    # sits on another.
+    drawn = page.evaluate(LAYOUT_FIGURES)
+    assert drawn["edge"] < 0.8 * drawn["pair"], drawn
+    assert drawn["closest"] > 9, drawn
     page.locator("#relations button").filter(has_text="Mira Holt").first.click()
     expect(page.locator("#passages")).to_contain_text("keeps the lighthouse")
     expect(page.locator("#passages-title")).to_contain_text("Passages behind")

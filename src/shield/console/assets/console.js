@@ -225,18 +225,56 @@ function expandOn(name) {
   explore(name, $("#graph-collection").value).catch(showError);
 }
 
-// Entities on a circle (the explored ones inside), relations as lines between them.
-function drawGraph() {
-  const names = [...graph.entities.keys()];
+// A force-directed layout (Fruchterman and Reingold): every entity pushes the others away,
+// every relation pulls its two ends together, and the moves cool down step by step. It starts
+// from rings (the explored names inside), so the same graph is always drawn the same way; the
+// explored names stay near the middle.
+const WIDTH = 760, HEIGHT = 560, STEPS = 150;
+
+function layout(names, relations, seeds) {
   const at = new Map();
-  const seeds = names.filter((n) => graph.seeds.has(n.toLowerCase()));
-  const others = names.filter((n) => !graph.seeds.has(n.toLowerCase()));
   const ring = (list, radius) => list.forEach((name, i) => {
     const angle = (2 * Math.PI * i) / Math.max(list.length, 1) - Math.PI / 2;
     at.set(name, [radius * Math.cos(angle), radius * Math.sin(angle)]);
   });
-  ring(seeds, seeds.length > 1 ? 90 : 0);
-  ring(others, 240);
+  ring(names.filter((n) => seeds.has(n)), 60);
+  ring(names.filter((n) => !seeds.has(n)), 220);
+  const k = Math.sqrt((WIDTH * HEIGHT) / Math.max(names.length, 1)) * 0.6;
+  const edges = relations.filter((r) => at.has(r.src_id) && at.has(r.tgt_id) && r.src_id !== r.tgt_id);
+  for (let step = 0, heat = WIDTH / 10; step < STEPS; step++, heat *= 0.96) {
+    const move = new Map(names.map((n) => [n, [0, 0]]));
+    const push = (name, dx, dy) => { const m = move.get(name); m[0] += dx; m[1] += dy; };
+    for (let i = 0; i < names.length; i++) {
+      for (let j = i + 1; j < names.length; j++) {
+        const [a, b] = [at.get(names[i]), at.get(names[j])];
+        const dx = a[0] - b[0] || 0.01, dy = a[1] - b[1];
+        const d2 = dx * dx + dy * dy, force = (k * k) / d2;
+        push(names[i], dx * force, dy * force);
+        push(names[j], -dx * force, -dy * force);
+      }
+    }
+    for (const r of edges) {
+      const [a, b] = [at.get(r.src_id), at.get(r.tgt_id)];
+      const dx = a[0] - b[0], dy = a[1] - b[1], d = Math.hypot(dx, dy) || 0.01, pull = d / k;
+      push(r.src_id, -dx * pull, -dy * pull);
+      push(r.tgt_id, dx * pull, dy * pull);
+    }
+    for (const name of names) {
+      const p = at.get(name);
+      const gravity = seeds.has(name) ? 1 : 0.1; // towards the middle: the explored names most
+      push(name, -p[0] * gravity, -p[1] * gravity);
+      const [mx, my] = move.get(name), length = Math.hypot(mx, my) || 1, step = Math.min(length, heat);
+      p[0] = Math.max(-WIDTH / 2, Math.min(WIDTH / 2, p[0] + (mx / length) * step));
+      p[1] = Math.max(-HEIGHT / 2, Math.min(HEIGHT / 2, p[1] + (my / length) * step));
+    }
+  }
+  return at;
+}
+
+function drawGraph() {
+  const names = [...graph.entities.keys()];
+  const seeds = new Set(names.filter((n) => graph.seeds.has(n.toLowerCase())));
+  const at = layout(names, [...graph.relations.values()], seeds);
   const lines = [...graph.relations.values()]
     .filter((r) => at.has(r.src_id) && at.has(r.tgt_id))
     .map((r) => {
