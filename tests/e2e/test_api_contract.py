@@ -220,3 +220,19 @@ def test_the_graph_without_shield_lightrag_says_so_and_validates_first(api: ApiS
             response = client.post("/lightrag/query", json=body)
             assert response.status_code == 422, response.text
             assert response.json()["error"]["fields"][0]["field"] == field
+
+
+def test_a_documents_text_comes_with_its_passages_when_asked(api: ApiServer) -> None:
+    text = "The tide gauge at Wren Quay is read at every slack water."
+    with api.client() as client:
+        stored = client.post("/store", json={"text": text, "source": "gauge.md"})
+        assert stored.status_code == 200, stored.text
+        doc_id = stored.json()["document_id"]
+        plain = client.get(f"/documents/{doc_id}/text").json()
+        assert plain["text"] == text
+        assert "passages" not in plain
+        full = client.get(f"/documents/{doc_id}/text", params={"passages": "true"}).json()
+        assert full["passages"] == [text]
+        assert full["chunks"] == 1
+        wrong = client.get(f"/documents/{doc_id}/text", params={"passages": "maybe"})
+        assert wrong.status_code == 422, wrong.text

@@ -130,6 +130,11 @@ def test_upload_watch_find_and_read(
     page.get_by_role("button", name="Upload").click()
     job = page.locator("#jobs tbody tr").first
     expect(job).to_have_attribute("data-status", "succeeded", timeout=120_000)
+    outcomes = job.locator("details")
+    expect(outcomes.locator("summary")).to_have_text("1 stored")
+    outcomes.locator("summary").click()
+    expect(outcomes.locator('li[data-status="stored"]')).to_contain_text("lighthouse.md")
+    expect(outcomes.locator("li")).to_contain_text("1 chunks")
 
     page.get_by_role("button", name="Search").click()
     page.get_by_label("Query").fill("who keeps the lighthouse")
@@ -141,6 +146,11 @@ def test_upload_watch_find_and_read(
     page.get_by_role("button", name="shield").click()
     page.get_by_role("button", name="lighthouse.md").click()
     expect(page.locator("#document-text")).to_contain_text("Gannet Rock")
+    page.locator("#document-passages-count").click()
+    expect(page.locator("#document-passages-count")).to_have_text(
+        "Its 1 passages, as stored and searched"
+    )
+    expect(page.locator("#document-passages li")).to_contain_text("Mira Holt keeps the lighthouse")
     picture(page, "document")
 
 

@@ -157,20 +157,29 @@ def get_document(
     responses={**examples.answer(examples.DOCUMENT_TEXT), **error_responses(404)},
 )
 def get_document_text(
-    document_id: str, services: ServicesDep, caller: CallerDep, collection: CollectionQuery = None
+    document_id: str,
+    services: ServicesDep,
+    caller: CallerDep,
+    collection: CollectionQuery = None,
+    passages: Annotated[
+        bool, Query(description="Also each passage (chunk) as stored, in order.")
+    ] = False,
 ) -> dict[str, Any]:
     """The passages' overlaps are kept once; the text is what was stored (Markdown for a
     converted file), not the original file."""
     name, summary = _found(services, caller, collection, document_id)
-    passages = services.index.passages(name, document_id)
-    return {
+    stored = services.index.passages(name, document_id)
+    answer = {
         "document_id": document_id,
         "collection": name,
         "source": summary.source,
         "title": summary.title,
-        "chunks": len(passages),
-        "text": reassemble(passages),
+        "chunks": len(stored),
+        "text": reassemble(stored),
     }
+    if passages:
+        answer["passages"] = stored
+    return answer
 
 
 @router.delete(

@@ -140,9 +140,11 @@ async function openCollection(name) {
 }
 
 async function openDocument(collection, doc) {
-  const found = await api("GET", `/documents/${encodeURIComponent(doc.document_id)}/text?collection=${encodeURIComponent(collection)}`);
+  const found = await api("GET", `/documents/${encodeURIComponent(doc.document_id)}/text?collection=${encodeURIComponent(collection)}&passages=true`);
   $("#document-title").textContent = found.title || found.source;
   $("#document-text").textContent = found.text;
+  $("#document-passages-count").textContent = `Its ${found.chunks} passages, as stored and searched`;
+  $("#document-passages").replaceChildren(...found.passages.map((text) => el("li", {}, text)));
   $("#document").hidden = false;
 }
 
@@ -339,12 +341,31 @@ function progressOf(job) {
   return job.stage ?? "";
 }
 
+// What became of each document (or, for a crawl, each page) of a job.
+function outcomesOf(job) {
+  const items = job.result?.documents ?? [];
+  if (!items.length) return "";
+  const line = (item) => {
+    const parts = [item.status, item.chunks ? `${item.chunks} chunks` : "", item.graph ? `graph ${item.graph}` : ""];
+    return el("li", { "data-status": item.status }, el("span", { class: "path" }, item.source), " ",
+      parts.filter(Boolean).join(", "), item.error ? ` — ${item.error}` : "", item.graph_error ? ` — graph: ${item.graph_error}` : "");
+  };
+  const counts = {};
+  for (const item of items) counts[item.status] = (counts[item.status] ?? 0) + 1;
+  const summary = Object.entries(counts).map(([status, n]) => `${n} ${status}`).join(", ");
+  return el("details", {}, el("summary", {}, summary), el("ul", {}, ...items.map(line)));
+}
+
 function jobRow(job) {
   const cancel = el("button", { type: "button", onclick: () => api("DELETE", `/jobs/${job.job_id}`).then(loadJobs).catch(showError) }, "Cancel");
   cancel.hidden = !["queued", "running"].includes(job.status);
-  return el("tr", { id: `job-${job.job_id}`, "data-status": job.status },
+  const row = el("tr", { id: `job-${job.job_id}`, "data-status": job.status },
     el("td", {}, job.job_id.slice(0, 8)), el("td", {}, job.kind), el("td", {}, job.collection),
-    el("td", { class: "status" }, job.status), el("td", {}, progressOf(job)), el("td", {}, cancel));
+    el("td", { class: "status" }, job.status), el("td", {}, progressOf(job)), el("td", {}, outcomesOf(job)),
+    el("td", {}, cancel));
+  const open = $(`#job-${job.job_id} details`)?.open; // an update keeps the list open
+  if (open) row.querySelector("details").open = true;
+  return row;
 }
 
 async function loadJobs() {
