@@ -2,7 +2,8 @@
 # Cuts a release (docs/RELEASING.md): `make release VERSION=x.y.z`.
 #   scripts/release.sh X.Y.Z [--no-images]
 # Refuses a tree with uncommitted changes, a version that is not x.y.z or not newer than the
-# current one, an existing tag, and an empty Unreleased section. Then it sets the version (in
+# current one (the current one itself is allowed once, untagged: the first release), an
+# existing tag, and an empty Unreleased section. Then it sets the version (in
 # src/shield/__init__.py alone), moves CHANGELOG's Unreleased notes under it, and builds into
 # dist/shield-X.Y.Z/: Shield's wheel (reproducible: the same commit gives the same bytes), the
 # wheelhouse archive, the OCI image (podman save), a CycloneDX SBOM of every wheel, and
@@ -18,7 +19,15 @@ images=1
 [[ $version =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$ ]] \
     || fail "'$version' is not a version: give VERSION=x.y.z (three numbers, semantic versioning)"
 current=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' src/shield/__init__.py)
-.venv/bin/python -c 'import sys; from packaging.version import Version as V; sys.exit(V(sys.argv[1]) <= V(sys.argv[2]))' "$version" "$current" \
+# The current version may be released once, the first time (it has no tag yet); after that a
+# release is newer than it.
+tagged=0
+git rev-parse -q --verify "refs/tags/v$current" >/dev/null && tagged=1
+.venv/bin/python -c '
+import sys
+from packaging.version import Version
+new, now, tagged = Version(sys.argv[1]), Version(sys.argv[2]), sys.argv[3] == "1"
+sys.exit(new < now or (new == now and tagged))' "$version" "$current" "$tagged" \
     || fail "$version is not newer than the current version $current"
 [[ -z $(git status --porcelain) ]] \
     || fail "the tree has uncommitted changes (git status): commit or stash them, so that the release is exactly a commit"

@@ -71,6 +71,21 @@ def test_a_bad_version_is_refused_and_nothing_changes(clone: Path, version: str,
     assert run("git", "status", "--porcelain", cwd=clone).stdout == ""
 
 
+def test_the_current_version_is_refused_once_it_is_tagged(clone: Path) -> None:
+    """The current version may be cut once (the first release); a tag of it says it was."""
+    current = version_of(clone)
+    tagged = run("git", "rev-parse", "-q", "--verify", f"refs/tags/v{current}", cwd=clone)
+    if tagged.returncode != 0:
+        assert run("git", "tag", f"v{current}", cwd=clone).returncode == 0
+    try:
+        refused = release(clone, current)
+        assert refused.returncode == 2
+        assert "is not newer than the current version" in refused.stderr
+    finally:
+        if tagged.returncode != 0:
+            run("git", "tag", "-d", f"v{current}", cwd=clone)
+
+
 def test_a_dirty_tree_is_refused(clone: Path) -> None:
     readme = clone / "README.md"
     original = readme.read_text()
