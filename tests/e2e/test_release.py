@@ -99,6 +99,14 @@ def test_a_dirty_tree_is_refused(clone: Path) -> None:
 
 
 def test_a_release_is_built_committed_and_tagged(clone: Path) -> None:
+    # Something to release, whatever this checkout's Unreleased section holds now.
+    changelog = clone / "CHANGELOG.md"
+    changelog.write_text(
+        changelog.read_text().replace(
+            "## [Unreleased]\n", "## [Unreleased]\n### Fixed\n- A fix this test releases.\n", 1
+        )
+    )
+    assert run("git", "commit", "-q", "-am", "A note to release", cwd=clone).returncode == 0
     previous = version_of(clone)
     major, minor, _ = (int(part) for part in previous.split("."))
     version = f"{major}.{minor + 1}.0"
