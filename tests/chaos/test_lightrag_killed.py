@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -61,6 +62,23 @@ def assert_held_once(client: httpx.Client) -> None:
     assert len(contents) == len(set(contents))  # each chunk once: nothing held twice
 
 
+def graph_api(
+    redis_url: str, graph: GraphProcess, embedder: LocalEmbedder, data: Path, **settings: Any
+) -> ApiServer:
+    """shield-api in this process, its graph feeder quick to send batches to `graph`."""
+    return ApiServer(
+        api_settings(
+            redis_url,
+            data,
+            lightrag_url=graph.url,
+            lightrag_token=graph.token,
+            graph_idle_seconds=0.5,
+            **settings,
+        ),
+        embedder,
+    )
+
+
 def test_a_graph_killed_mid_batch_takes_the_document_in_once_when_back(
     redis_server: RedisServer, embedder: LocalEmbedder, tmp_path: Path
 ) -> None:
@@ -69,14 +87,7 @@ def test_a_graph_killed_mid_batch_takes_the_document_in_once_when_back(
     graph_data = tmp_path / "graph"
     graph_data.mkdir()
     graph = GraphProcess(graph_data, tmp_path / "graph.log", port=port)
-    settings = api_settings(
-        redis_server.url,
-        tmp_path / "data",
-        lightrag_url=graph.url,
-        lightrag_token=graph.token,
-        graph_idle_seconds=0.5,
-    )
-    api = ApiServer(settings, embedder)
+    api = graph_api(redis_server.url, graph, embedder, tmp_path / "data")
     worker = WorkerProcess(worker_env(api), tmp_path / "worker.log")
     try:
         worker.wait_ready(redis_server.url)
@@ -156,15 +167,7 @@ def test_redis_killed_mid_batch_keeps_the_backlog(embedder: LocalEmbedder, tmp_p
     # SHIELD_BREAKER_RECOVERY_SECONDS would make them.
     configure_breakers(DEFAULT_FAILURE_THRESHOLD, 2.0)
     try:
-        settings = api_settings(
-            redis.url,
-            tmp_path / "data",
-            lightrag_url=graph.url,
-            lightrag_token=graph.token,
-            graph_idle_seconds=0.5,
-            redis_timeout=0.5,
-        )
-        api = ApiServer(settings, embedder)
+        api = graph_api(redis.url, graph, embedder, tmp_path / "data", redis_timeout=0.5)
     finally:
         configure_breakers(DEFAULT_FAILURE_THRESHOLD, DEFAULT_RECOVERY_TIMEOUT)
     worker = WorkerProcess(worker_env(api), tmp_path / "worker.log")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import enum
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +148,19 @@ class WriteLocks:
             lock = self._locks.setdefault(name, threading.Lock())
         with lock:
             yield
+
+
+def scrolled(records: Iterable[Any], with_vectors: bool) -> list[ScoredRecord]:
+    """Points either backend scrolled (each has an id, a payload and a vector) as records."""
+    return [
+        ScoredRecord(
+            str(r.id),
+            0.0,
+            dict(r.payload or {}),
+            vector=dense_part(r.vector) if with_vectors else None,
+        )
+        for r in records
+    ]
 
 
 def dense_part(vector: Any) -> list[float]:

@@ -46,6 +46,7 @@ from shield.vectorstore.base import (
     VectorStore,
     WriteLocks,
     dense_part,
+    scrolled,
 )
 from shield.vectorstore.indexbuild import IndexBuild
 from shield.vectorstore.lexical import (
@@ -428,15 +429,7 @@ class EdgeVectorStore(VectorStore):
                 limit=limit, filter=_filter(where), with_payload=True, with_vector=with_vectors
             )
         )
-        return [
-            ScoredRecord(
-                str(r.id),
-                0.0,
-                dict(r.payload or {}),
-                vector=dense_part(r.vector) if with_vectors else None,
-            )
-            for r in records
-        ]
+        return scrolled(records, with_vectors)
 
     def count(self, name: str, where: Sequence[Match] = ()) -> int:
         return int(self._shard(name).count(qe.CountRequest(filter=_filter(where), exact=True)))

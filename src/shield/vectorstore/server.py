@@ -35,6 +35,7 @@ from shield.vectorstore.base import (
     VectorStore,
     WriteLocks,
     dense_part,
+    scrolled,
 )
 from shield.vectorstore.lexical import (
     DEFAULT_LEXICAL,
@@ -308,15 +309,7 @@ class QdrantServerStore(VectorStore):
             with_payload=True,
             with_vectors=with_vectors,
         )
-        return [
-            ScoredRecord(
-                str(r.id),
-                0.0,
-                dict(r.payload or {}),
-                vector=dense_part(r.vector) if with_vectors else None,
-            )
-            for r in records
-        ]
+        return scrolled(records, with_vectors)
 
     def count(self, name: str, where: Sequence[Match] = ()) -> int:
         return int(self.client.count(name, count_filter=_filter(where), exact=True).count)
