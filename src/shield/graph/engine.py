@@ -268,12 +268,10 @@ class GraphEngine:
         # The batch's chunks are embedded whole; any other text is an entity's or a relation's.
         inserting: Inserting = {}
         for doc_id, chunks in documents.items():
-            known: list[npt.NDArray[np.float32] | None] = [None] * len(chunks)
-            for i, given in enumerate((vectors or {}).get(doc_id, [])):
-                known[i] = given
-            for text, vector in zip(chunks, known, strict=True):
+            known = (vectors or {}).get(doc_id)
+            for i, text in enumerate(chunks):
                 if text.strip():
-                    inserting[sanitize_text_for_encoding(text)] = vector
+                    inserting[sanitize_text_for_encoding(text)] = known[i] if known else None
         async with self._write_lock(collection):
             token = _inserting.set(inserting)
             try:
