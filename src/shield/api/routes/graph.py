@@ -38,7 +38,7 @@ def lightrag_query(
 @router.post(
     "/lightrag/relation",
     summary="A relation of the knowledge graph and the passages it was found in",
-    responses={**examples.answer(examples.GRAPH_RELATION_ANSWER), **error_responses(404)},
+    responses={**examples.answer(examples.GRAPH_RELATION_ANSWER), **error_responses(400, 404, 413)},
 )
 def lightrag_relation(
     body: Annotated[GraphRelation, Body(openapi_examples=examples.GRAPH_RELATION)],
