@@ -9,9 +9,10 @@ from fastapi import APIRouter, Body
 
 from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import CallerDep, ServicesDep, collection_or_default
+from shield.api.deps import Caller, CallerDep, ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.schemas import GraphQuery, GraphRelation
+from shield.api.services import Services
 
 router = APIRouter(tags=["graph"])
 
@@ -28,11 +29,7 @@ def lightrag_query(
     caller: CallerDep,
 ) -> dict[str, Any]:
     """Each collection has a graph of its own: a question is answered from its collection's."""
-    payload = body.model_dump()
-    payload["collection"] = collection_or_default(services, body.collection)
-    caller.require(Access.READ, payload["collection"])
-    result: dict[str, Any] = services.lightrag.call("POST", "/query", payload)
-    return result
+    return _forward("/query", body, services, caller)
 
 
 @router.post(
@@ -47,8 +44,16 @@ def lightrag_relation(
 ) -> dict[str, Any]:
     """The relation between two entities (as `/lightrag/query` names them) with its keywords,
     its description and the chunks LightRAG extracted it from, each with its document's id."""
+    return _forward("/relation", body, services, caller)
+
+
+def _forward(
+    path: str, body: GraphQuery | GraphRelation, services: Services, caller: Caller
+) -> dict[str, Any]:
+    """The body to shield-lightrag for its collection (the default one if none), which the
+    caller must be allowed to read."""
     payload = body.model_dump()
     payload["collection"] = collection_or_default(services, body.collection)
     caller.require(Access.READ, payload["collection"])
-    result: dict[str, Any] = services.lightrag.call("POST", "/relation", payload)
+    result: dict[str, Any] = services.lightrag.call("POST", path, payload)
     return result
