@@ -132,10 +132,13 @@ class Platform:
             api_env["SHIELD_LIGHTRAG_TOKEN"] = self.graph.token
         self.api = ApiProcess(api_env, root / "api.log")
         self.url = self.api.url
-        self.workers = [
-            WorkerProcess({**common, "SHIELD_API_URL": self.url}, root / f"worker-{i}.log")
-            for i in range(workers)
-        ]
+        # As the workers role deploys them: the workers share the CPUs for embedding.
+        worker_env = {
+            "SHIELD_EMBEDDING_THREADS": str(max(1, (os.cpu_count() or 1) // max(1, workers))),
+            **common,
+            "SHIELD_API_URL": self.url,
+        }
+        self.workers = [WorkerProcess(worker_env, root / f"worker-{i}.log") for i in range(workers)]
         for worker in self.workers:
             worker.wait_ready(self.redis.url)
 

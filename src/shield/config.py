@@ -132,6 +132,15 @@ class EmbeddingMixin(BaseSettings):
     embedding_api_key: SecretStr | None = None
     embedding_timeout: float = Field(default=30.0, gt=0)
     embedding_batch_size: int = Field(default=32, ge=1, le=2048)
+    embedding_threads: int = Field(
+        default=0,
+        ge=0,
+        le=1024,
+        description=(
+            "CPU threads the local model uses in this process; 0: every CPU. Workers sharing a "
+            "host should split its CPUs between them, or they slow each other down."
+        ),
+    )
     embedding_cache_size: int = Field(
         default=10_000, ge=0, description="Vectors kept in memory per process; 0 turns it off."
     )

@@ -62,6 +62,20 @@ def test_cache_hit_miss_and_eviction(embedder: LocalEmbedder) -> None:
     assert cache.embed([]).shape == (0, 384)
 
 
+def test_the_threads_setting_bounds_the_local_models_cpu_threads() -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    wanted = 1 if before > 1 else 2  # a value that differs from torch's own
+    try:
+        settings = WorkerSettings(embedding_threads=wanted, embedding_cache_size=0)
+        embedder = build_embedder(settings, "unit")
+        assert torch.get_num_threads() == wanted
+        assert embedder.embed(["one sentence"]).shape == (1, 384)
+    finally:
+        torch.set_num_threads(before)  # the setting is the whole process's
+
+
 @pytest.fixture
 def fake_server() -> Iterator[FakeEmbeddingServer]:
     server = FakeEmbeddingServer()

@@ -13,7 +13,9 @@ def build_embedder(settings: EmbeddingMixin, service: str) -> Embedder:
     if settings.embedding_provider == "local":
         from shield.embeddings.local import LocalEmbedder
 
-        inner = LocalEmbedder(batch_size=settings.embedding_batch_size)
+        inner = LocalEmbedder(
+            batch_size=settings.embedding_batch_size, threads=settings.embedding_threads
+        )
     else:
         from shield.embeddings.remote import OllamaEmbedder, OpenAIEmbedder
 

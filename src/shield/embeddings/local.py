@@ -26,11 +26,17 @@ class LocalEmbedder(Embedder):
 
     model_name = LOCAL_MODEL_NAME
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, threads: int = 0) -> None:
+        """`threads`: torch's CPU threads for this process (0: torch's default, every CPU).
+        Two processes that each use every CPU run at less than half the speed of one."""
         # A missing file must fail at once instead of trying a hub for a minute.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
         from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
 
         self._model: Any = SentenceTransformer(local_model_path(), device="cpu")
         self._batch_size = batch_size

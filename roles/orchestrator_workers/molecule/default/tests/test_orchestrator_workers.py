@@ -45,6 +45,14 @@ def test_each_worker_runs_as_the_unprivileged_user(host: Host, instance: int) ->
     assert rating.rc == 0, rating.stdout[-3000:]
 
 
+@pytest.mark.parametrize("instance", [1, 2])
+def test_the_workers_share_the_cpus_for_embedding(host: Host, instance: int) -> None:
+    pid = host.check_output(f"systemctl show -P MainPID shield-worker@{instance}")
+    environ = host.check_output(f"tr '\\0' '\\n' < /proc/{pid}/environ").splitlines()
+    share = max(1, int(host.check_output("nproc --all")) // 2)
+    assert f"SHIELD_EMBEDDING_THREADS={share}" in environ
+
+
 def test_both_workers_registered_with_the_queue(host: Host) -> None:
     workers = host.check_output(
         f"REDISCLI_AUTH={REDIS_PASSWORD} redis-cli --no-auth-warning smembers rq:workers"
