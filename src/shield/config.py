@@ -436,6 +436,18 @@ class McpSettings(ServiceSettings, ApiClientMixin):
         le=3600,
         description="Longest a tool called with `wait: true` follows its job before answering.",
     )
+    mcp_task_seconds: float = Field(
+        default=86_400.0,
+        gt=0,
+        le=7 * 86_400,
+        description="Longest an MCP task follows its job; it then ends with the job as it stands.",
+    )
+    mcp_task_concurrency: int = Field(
+        default=16,
+        ge=1,
+        le=1000,
+        description="MCP tasks following their jobs at once; more wait for one to end.",
+    )
     max_concurrent_calls: int = Field(
         default=32, ge=1, le=10_000, description="Tool calls served at once; more are refused."
     )

@@ -18,7 +18,10 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+from fastmcp import Client
+from fastmcp.client.transports import StreamableHttpTransport
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
+from fastmcp_tasks import call_tool_task
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPError
@@ -645,6 +648,79 @@ def test_waiting_on_an_ingest_reports_progress_then_answers_the_ended_job(
     assert progress[-1][2].startswith("succeeded")
     assert out["at_once"].get("job") is None  # without wait: its id at once, as before
     assert out["at_once"]["status"] == "queued"
+
+
+def test_a_task_follows_its_job_and_cancelling_the_task_cancels_the_job(
+    mcp_server: McpProcess,
+) -> None:
+    """A client that speaks MCP tasks (FastMCP's client, on the official SDK) gets a task where
+    others get a job id: the task says how far the job is, ends with the ended job, and its
+    cancel cancels the job."""
+    site = Site()
+    shelves = [f"/shelf/{i}" for i in range(100)]
+    site.html("/", page("Archive", "An archive of slow shelves.", shelves))
+
+    def slow_shelf(handler: Any) -> None:
+        time.sleep(2)
+        handler.send(200, page("Shelf", "Old ledgers, slowly fetched.", []))
+
+    for shelf in shelves:
+        site.routes[shelf] = slow_shelf
+
+    async def run() -> dict[str, Any]:
+        transport = StreamableHttpTransport(f"{mcp_server.url}/mcp", auth=MCP_TOKEN)
+        async with Client(transport) as client:
+            ingest = await call_tool_task(
+                client,
+                "ingest_doc",
+                {"text": "The ledger room opens at nine.", "collection": "mcp-tasks"},
+            )
+            ended = await ingest.result()
+            crawl = await call_tool_task(
+                client,
+                "crawl_web",
+                {"url": f"{site.url}/", "max_pages": 100, "collection": "mcp-tasks"},
+            )
+            running = await crawl.status()
+            for _ in range(300):  # until the crawl has read a page or two
+                if re.match(r"running \(\w+\): [1-9]", running.status_message or ""):
+                    break
+                await asyncio.sleep(0.1)
+                running = await crawl.status()
+            await crawl.cancel()
+            cancelled = await crawl.wait(timeout=30)
+            jobs = await client.call_tool(
+                "list_jobs", {"collection": "mcp-tasks", "kind": ["crawl"]}
+            )
+            plain = await client.call_tool(
+                "ingest_doc", {"text": "A plain call.", "collection": "mcp-tasks"}
+            )
+            return {
+                "created": ingest.create_result.status,
+                "ended": ended.structured_content,
+                "running": running,
+                "cancelled": cancelled.status,
+                "jobs": jobs.structured_content,
+                "plain": plain.structured_content,
+            }
+
+    try:
+        out = asyncio.run(run())
+    finally:
+        site.stop()
+    assert out["created"] == "working"
+    assert out["ended"]["job"]["status"] == "succeeded"
+    assert out["ended"]["job"]["result"]["chunks"] == 1
+    assert out["running"].status == "working"
+    assert re.match(r"running \(\w+\): [1-9]\d* pages", out["running"].status_message)
+    assert out["cancelled"] == "cancelled"
+    (crawl_job,) = out["jobs"]["jobs"]
+    assert crawl_job["status"] == "cancelled"
+    assert crawl_job["progress"]["pages_fetched"] < 100
+    # This client runs every call it can as a task, and waits for it: a plain call answers the
+    # ended job. (A client that does not speak tasks gets the job's id at once, as before: see
+    # test_waiting_on_an_ingest_reports_progress_then_answers_the_ended_job.)
+    assert out["plain"]["job"]["status"] == "succeeded"
 
 
 # --- third-party clients (tests/clients, installed by scripts/bootstrap.sh) ---------------------

@@ -66,7 +66,8 @@ EXTRAS_ONLY = (
 )  # fmt: skip
 SERVICE_MODULES = {
     "the shield command": ("shield.cli", EXTRAS_ONLY),
-    "shield-mcp": ("shield.mcp.server", ("redis", "rq", "qdrant_edge", "lightrag", "docling")),
+    # shield-mcp has the redis client through pydocket (MCP tasks), but reaches no Redis.
+    "shield-mcp": ("shield.mcp.server", ("rq", "qdrant_edge", "lightrag", "docling")),
     "shield-lightrag": ("shield.graph.service", ("redis", "rq", "qdrant_edge", "docling", "mcp")),
 }
 

@@ -78,12 +78,19 @@ def _fields(schema: dict[str, Any], with_required: bool) -> list[str]:
     return rows
 
 
-def _tool(tool: Any) -> list[str]:
+def _tool(tool: Any, tasks: set[str]) -> list[str]:
     annotations = tool.annotations.model_dump(by_alias=True) if tool.annotations else {}
     hints = [label for key, label in _HINTS if annotations.get(key)]
     lines = [f"### `{tool.name}`", ""]
     if tool.title:
         lines += [f"**{tool.title}**. {', '.join(hints).capitalize()}.", ""]
+    if tool.name in tasks:
+        lines += [
+            "Runs as an MCP task for a client that asks for one (the `io.modelcontextprotocol/"
+            "tasks` extension): the task follows the job to its end, its status message says "
+            "how far the job is, and cancelling the task cancels the job.",
+            "",
+        ]
     lines += [" ".join((tool.description or "").split()), "", "Parameters:", ""]
     lines += _fields(tool.input_schema, with_required=True)
     output = tool.output_schema or {}
@@ -93,11 +100,14 @@ def _tool(tool: Any) -> list[str]:
     return [*lines, ""]
 
 
-async def _listed() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+async def _listed() -> tuple[list[Any], set[str], list[Any], list[Any], list[Any]]:
     server = build_server(McpSettings(api_url="http://127.0.0.1:8080"))
+    # tools/list does not say which tools run as tasks; the registry does.
+    tasks = {component.name for component in await server.get_tasks()}
     async with Client(server) as client:
         return (
             await client.list_tools(),
+            tasks,
             await client.list_resources(),
             await client.list_resource_templates(),
             await client.list_prompts(),
@@ -105,10 +115,10 @@ async def _listed() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
 
 
 def current() -> str:
-    tools, resources, templates, prompts = asyncio.run(_listed())
+    tools, tasks, resources, templates, prompts = asyncio.run(_listed())
     lines = [_HEADER, "## Tools", ""]
     for tool in sorted(tools, key=lambda t: t.name):
-        lines += _tool(tool)
+        lines += _tool(tool, tasks)
     lines += ["## Resources", "", "| URI | type | what |", "| --- | --- | --- |"]
     for resource in sorted(resources, key=lambda r: str(r.uri)):
         lines.append(

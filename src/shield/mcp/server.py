@@ -16,6 +16,7 @@ import functools
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from fastmcp import Context, FastMCP
@@ -24,6 +25,8 @@ from fastmcp.exceptions import ToolError
 from fastmcp.server.auth import AuthProvider, RemoteAuthProvider
 from fastmcp.server.auth.providers.jwt import JWTVerifier
 from fastmcp.tools.base import ToolResult
+from fastmcp.utilities.tasks import TaskConfig
+from fastmcp_tasks import TasksExtension
 from mcp.types import ToolAnnotations
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AnyHttpUrl, BaseModel, Field
@@ -58,7 +61,7 @@ from shield.mcp.results import (
     stored,
     typed,
 )
-from shield.mcp.waiting import follow
+from shield.mcp.waiting import follow, follow_as_task
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
 from shield.web.tokens import bearer_token
 
@@ -220,28 +223,38 @@ def _job_path(job_id: str) -> str:
     return f"/jobs/{job_id}"
 
 
+# A task reports how far its job is; the client polls at this pace.
+TASKS = TaskConfig(mode="optional", poll_interval=timedelta(seconds=1))
 CURRENT_CONTEXT = CurrentContext()  # the call's MCP context, for its progress notifications
 Wait = Annotated[
     bool,
     Field(
         description="Follow the job until it ends (progress notifications meanwhile, for your "
-        "progressToken) and answer it in `job`; default: answer at once with its id."
+        "progressToken) and answer it in `job`; default: answer at once with its id. Called as "
+        "an MCP task, the task follows the job to its end, and cancelling it cancels the job."
     ),
 ]
 
 
-def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, wait_seconds: float) -> None:
-    """The tools that queue work (crawls, documents) and follow it."""
+def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, settings: McpSettings) -> None:
+    """The tools that queue work (crawls, documents) and follow it: at once, with `wait`, or as
+    an MCP task for the clients that ask for one."""
 
     async def queued(ctx: Context, wait: bool, accepted: Any) -> JobAccepted:
         answer = JobAccepted.model_validate(accepted)
-        if not wait:
+        path = _job_path(answer.job_id)
+        if ctx.is_background_task:
+            job = await follow_as_task(shield, path, ctx, settings.mcp_task_seconds)
+        elif wait:
+            job = await follow(shield, path, ctx, settings.mcp_wait_seconds)
+        else:
             return answer
-        job = await follow(shield, _job_path(answer.job_id), ctx, wait_seconds)
         return answer.model_copy(update={"status": job.status.value, "job": job})
 
     @tool(
-        "crawl_web", _writes("Crawl a web site", replaces=True, idempotent=False, open_world=True)
+        "crawl_web",
+        _writes("Crawl a web site", replaces=True, idempotent=False, open_world=True),
+        task=True,
     )
     async def crawl_web(
         url: Annotated[str, Field(description="The start page (http or https).")],
@@ -287,7 +300,9 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, wait_seconds: floa
         return await queued(ctx, wait, await shield.call("POST", "/ingest-async", json=body))
 
     @tool(
-        "ingest_doc", _writes("Ingest a document", replaces=True, idempotent=True, open_world=True)
+        "ingest_doc",
+        _writes("Ingest a document", replaces=True, idempotent=True, open_world=True),
+        task=True,
     )
     async def ingest_doc(
         text: Annotated[
@@ -395,15 +410,26 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         "qdrant_find, add text with qdrant_store or ingest_doc, follow jobs with get_job_status.",
         auth=verifier,
     )
+    # MCP tasks (the tasks extension, on Docket): kept in this process's memory, so no caller's
+    # token is ever written to a store; a restart forgets the tasks, never the jobs they follow.
+    mcp.add_extension(
+        TasksExtension(
+            url="memory://", name="shield-mcp", concurrency=settings.mcp_task_concurrency
+        )
+    )
 
     limiter = CallLimiter(settings.max_concurrent_calls)
 
     def tool(
-        name: str, annotations: ToolAnnotations, output: type[BaseModel] | None = None
+        name: str,
+        annotations: ToolAnnotations,
+        output: type[BaseModel] | None = None,
+        task: bool = False,
     ) -> Callable[[Callable[..., Any]], None]:
         """Register a tool unless the server is read-only and the tool writes (a tool that
         writes is listed only to callers who may write somewhere); `output`: the model of a tool
-        that answers a ToolResult (its schema is the tool's output schema)."""
+        that answers a ToolResult (its schema is the tool's output schema); `task`: a client
+        that speaks MCP tasks may run it as one."""
 
         def register(fn: Callable[..., Any]) -> None:
             if not annotations.read_only_hint and settings.read_only:
@@ -415,6 +441,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
                 annotations=annotations,
                 auth=may_read_somewhere if annotations.read_only_hint else may_write_somewhere,
                 output_schema=... if output is None else output.model_json_schema(),
+                task=TASKS if task else None,
             )(wrapped)
 
         return register
@@ -491,7 +518,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         body = _drop_none(text=text, metadata=metadata, collection=collection, texts=items)
         return stored(await shield.call("POST", "/store", json=body))
 
-    _add_ingest_tools(tool, shield, settings.mcp_wait_seconds)
+    _add_ingest_tools(tool, shield, settings)
 
     @tool("lightrag_query", _reads("Ask the knowledge graph"), GraphAnswer)
     async def lightrag_query(

@@ -1,6 +1,9 @@
 """`wait: true` on the tools that queue work: follow the job until it ends (or the wait runs out),
 telling the caller how far it got with MCP progress notifications (for the progressToken it
-sent), then answer the job as it stands."""
+sent), then answer the job as it stands.
+
+A client that speaks MCP tasks gets a task instead: it follows the job in the background, and
+cancelling the task cancels the job."""
 
 from __future__ import annotations
 
@@ -9,9 +12,13 @@ import time
 from typing import Any
 
 from fastmcp import Context
+from fastmcp.exceptions import ToolError
 
 from shield.jobs.models import JobState
+from shield.logging import get_logger
 from shield.mcp.api import ShieldApi
+
+log = get_logger(__name__)
 
 POLL_SECONDS = 0.5
 
@@ -48,3 +55,17 @@ async def follow(shield: ShieldApi, path: str, ctx: Context, seconds: float) -> 
         if job.is_final or time.monotonic() >= deadline:
             return job
         await asyncio.sleep(POLL_SECONDS)
+
+
+async def follow_as_task(shield: ShieldApi, path: str, ctx: Context, seconds: float) -> JobState:
+    """A task's run: follow the job as `follow` does. The task's cancel (MCP `tasks/cancel`)
+    cancels the job; the task then ends as cancelled."""
+    try:
+        return await follow(shield, path, ctx, seconds)
+    except asyncio.CancelledError:
+        try:  # shielded: this task is being cancelled, the job's cancel must still go out
+            await asyncio.shield(shield.call("DELETE", path))
+            log.info("task_cancelled_its_job", job=path.rsplit("/", 1)[-1])
+        except ToolError as exc:  # it ended meanwhile, or shield-api is away
+            log.warning("task_job_not_cancelled", job=path.rsplit("/", 1)[-1], error=str(exc))
+        raise
