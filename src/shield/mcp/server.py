@@ -16,7 +16,6 @@ import functools
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from fastmcp import Context, FastMCP
@@ -25,8 +24,6 @@ from fastmcp.exceptions import ToolError
 from fastmcp.server.auth import AuthProvider, RemoteAuthProvider
 from fastmcp.server.auth.providers.jwt import JWTVerifier
 from fastmcp.tools.base import ToolResult
-from fastmcp.utilities.tasks import TaskConfig
-from fastmcp_tasks import TasksExtension
 from mcp.types import ToolAnnotations
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AnyHttpUrl, BaseModel, Field
@@ -61,6 +58,7 @@ from shield.mcp.results import (
     stored,
     typed,
 )
+from shield.mcp.tasks import TASK_OPTIONAL, ShieldTasks
 from shield.mcp.waiting import follow, follow_as_task
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
 from shield.web.tokens import bearer_token
@@ -223,8 +221,6 @@ def _job_path(job_id: str) -> str:
     return f"/jobs/{job_id}"
 
 
-# A task reports how far its job is; the client polls at this pace.
-TASKS = TaskConfig(mode="optional", poll_interval=timedelta(seconds=1))
 CURRENT_CONTEXT = CurrentContext()  # the call's MCP context, for its progress notifications
 Wait = Annotated[
     bool,
@@ -410,13 +406,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         "qdrant_find, add text with qdrant_store or ingest_doc, follow jobs with get_job_status.",
         auth=verifier,
     )
-    # MCP tasks (the tasks extension, on Docket): kept in this process's memory, so no caller's
-    # token is ever written to a store; a restart forgets the tasks, never the jobs they follow.
-    mcp.add_extension(
-        TasksExtension(
-            url="memory://", name="shield-mcp", concurrency=settings.mcp_task_concurrency
-        )
-    )
+    mcp.add_extension(ShieldTasks(settings.mcp_task_concurrency))
 
     limiter = CallLimiter(settings.max_concurrent_calls)
 
@@ -441,7 +431,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
                 annotations=annotations,
                 auth=may_read_somewhere if annotations.read_only_hint else may_write_somewhere,
                 output_schema=... if output is None else output.model_json_schema(),
-                task=TASKS if task else None,
+                task=TASK_OPTIONAL if task else None,
             )(wrapped)
 
         return register
