@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import jsonschema
 import pytest
 from fastmcp import Client
@@ -23,7 +24,9 @@ from fastmcp.client.transports import StreamableHttpTransport
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from fastmcp_tasks import call_tool_task
 from mcp import ClientSession, StdioServerParameters
+from mcp.client.client import Client as McpClient
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from shield.embeddings.local import LocalEmbedder
@@ -721,6 +724,74 @@ def test_a_task_follows_its_job_and_cancelling_the_task_cancels_the_job(
     # ended job. (A client that does not speak tasks gets the job's id at once, as before: see
     # test_waiting_on_an_ingest_reports_progress_then_answers_the_ended_job.)
     assert out["plain"]["job"]["status"] == "succeeded"
+
+
+def test_a_listener_hears_each_change_of_a_job_and_no_job_it_may_not_read(
+    mcp_server: McpProcess,
+) -> None:
+    """On protocol 2026-07-28 the official SDK's client listens to the job resource
+    (`subscriptions/listen`): each change of the job is a ResourceUpdated, up to its end."""
+    site = Site()
+    rooms = [f"/room/{i}" for i in range(3)]
+    site.html("/", page("Museum", "A museum of three slow rooms.", rooms))
+
+    def slow_room(handler: Any) -> None:
+        time.sleep(1)
+        handler.send(200, page("Room", "Paintings of ships, hung slowly.", []))
+
+    for room in rooms:
+        site.routes[room] = slow_room
+
+    async def run() -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {MCP_TOKEN}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=60) as http,
+            McpClient(
+                streamable_http_client(f"{mcp_server.url}/mcp", http_client=http),
+                cache=None,
+            ) as client,
+        ):
+            assert client.session.protocol_version == "2026-07-28"  # found by server/discover
+            capabilities = client.session.server_capabilities
+            job = (
+                await client.call_tool(
+                    "crawl_web", {"url": f"{site.url}/", "collection": "mcp-listen"}
+                )
+            ).structured_content
+            uri = f"shield://jobs/{job['job_id']}"
+            heard: list[str] = []
+            states: list[dict[str, Any]] = []
+            async with client.listen(resource_subscriptions=[uri]) as subscription:
+                async for event in subscription:
+                    heard.append(str(event.uri))
+                    read = await client.read_resource(uri)
+                    states.append(json.loads(read.contents[0].text))
+                    if states[-1]["status"] in ("succeeded", "failed", "cancelled"):
+                        break
+            with pytest.raises(MCPError) as refused:
+                async with client.listen(resource_subscriptions=["shield://jobs/0123abcd"]):
+                    pass
+            return {
+                "subscribe": capabilities.resources.subscribe if capabilities else None,
+                "uri": uri,
+                "heard": heard,
+                "states": states,
+                "refused": str(refused.value),
+            }
+
+    try:
+        out = asyncio.run(asyncio.wait_for(run(), 120))
+    finally:
+        site.stop()
+    assert out["subscribe"] is True
+    assert len(out["heard"]) >= 2  # the job moved more than once: stages, then pages
+    assert set(out["heard"]) == {out["uri"]}
+    pages = [state["progress"]["pages_fetched"] for state in out["states"]]
+    assert pages == sorted(pages)
+    assert out["states"][-1]["status"] == "succeeded"
+    assert out["states"][-1]["progress"]["pages_fetched"] == 4
+    assert "shield://jobs/0123abcd" in out["refused"]
+    assert "no job" in out["refused"]
 
 
 # --- third-party clients (tests/clients, installed by scripts/bootstrap.sh) ---------------------

@@ -6,6 +6,7 @@ shield-mcp's tools and resources, for a named token and for an identity provider
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -13,10 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from mcp import ClientSession
+from mcp.client.client import Client as McpClient
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult
 
 from shield.access.tokens import GENERATION_KEY, TABLE_KEY, digest
@@ -322,6 +327,26 @@ def test_through_mcp_a_token_opens_its_own_collections_only(stack: Stack, grants
             timeout=30,
         )
         assert response.status_code == 401
+
+
+def test_through_mcp_only_a_job_the_caller_may_read_can_be_listened_to(
+    stack: Stack, grants: Grants
+) -> None:
+    uri = f"shield://jobs/{grants.job_id}"
+
+    async def listen(token: str) -> str:
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
+            McpClient(streamable_http_client(f"{stack.mcp.url}/mcp", http_client=http)) as client,
+        ):
+            try:
+                async with client.listen(resource_subscriptions=[uri]) as subscription:
+                    return f"acknowledged {subscription.honored.resource_subscriptions}"
+            except MCPError as exc:
+                return str(exc)
+
+    assert f"needs scope read:{HERE}" in asyncio.run(listen(grants.secrets["other"]))
+    assert asyncio.run(listen(grants.secrets["reader"])) == f"acknowledged {[uri]}"
 
 
 def test_through_mcp_a_jwt_opens_the_shield_scopes_of_its_claim(

@@ -5,6 +5,8 @@ stable `shield://` URIs.
     shield://collections/{collection}/documents                   a collection's documents
     shield://collections/{collection}/documents/{document_id}     a document's whole text
     shield://jobs/{job_id}                                        a job, as it stands now
+
+A job can also be listened to, to hear of each change (`shield.mcp.subscriptions`).
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def add_resources(mcp: FastMCP, shield: ShieldApi) -> None:
     @mcp.resource("shield://jobs/{job_id}", name="job", mime_type=JSON)
     @_read
     async def job(job_id: str) -> str:
-        """A job as it stands now: status, stage, progress, each document's outcome."""
+        """A job as it stands now: status, stage, progress, each document's outcome. Listen to
+        it (`subscriptions/listen`) to hear each change until it ends."""
         if not job_id.isalnum():
             raise ToolError(f"{job_id!r} is not a job id: the job_id an ingest tool returned")
         return _json(await shield.call("GET", f"/jobs/{job_id}"))

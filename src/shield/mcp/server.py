@@ -58,6 +58,7 @@ from shield.mcp.results import (
     stored,
     typed,
 )
+from shield.mcp.subscriptions import add_subscriptions
 from shield.mcp.tasks import TASK_OPTIONAL, ShieldTasks
 from shield.mcp.waiting import follow, follow_as_task
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
@@ -555,6 +556,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
 
     add_resources(mcp, shield)
     add_prompts(mcp)
+    add_subscriptions(mcp, shield)
 
     @mcp.custom_route("/healthz", methods=["GET"])
     async def healthz(_request: Request) -> Response:
