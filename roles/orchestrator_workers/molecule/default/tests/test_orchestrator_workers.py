@@ -47,10 +47,11 @@ def test_each_worker_runs_as_the_unprivileged_user(host: Host, instance: int) ->
 
 @pytest.mark.parametrize("instance", [1, 2])
 def test_the_workers_share_the_cpus_for_embedding(host: Host, instance: int) -> None:
-    pid = host.check_output(f"systemctl show -P MainPID shield-worker@{instance}")
-    environ = host.check_output(f"tr '\\0' '\\n' < /proc/{pid}/environ").splitlines()
-    share = max(1, int(host.check_output("nproc --all")) // 2)
-    assert f"SHIELD_EMBEDDING_THREADS={share}" in environ
+    files = host.check_output(f"systemctl show -P EnvironmentFiles shield-worker@{instance}")
+    assert "/etc/shield/worker.env" in files
+    share = max(1, int(host.check_output("nproc --all")) // 2)  # the host's CPUs, 2 workers
+    wanted = f'SHIELD_EMBEDDING_THREADS="{share}"'
+    assert host.run(f"grep -qxF '{wanted}' /etc/shield/worker.env").rc == 0
 
 
 def test_both_workers_registered_with_the_queue(host: Host) -> None:
