@@ -155,3 +155,20 @@ class TrapSite(Site):
 def _slow(handler: _Handler) -> None:
     time.sleep(3)
     handler.send(200, page("Slow", "This page is too slow.", []))
+
+
+def slow_site(count: int, seconds: float) -> Site:
+    """A start page linking `count` pages that each take `seconds` to answer: a crawl that lasts
+    long enough to be watched or cancelled."""
+    site = Site()
+    links = [f"/slow/{i}" for i in range(count)]
+    site.html("/", page("Slow pages", f"An archive of {count} slow pages.", links))
+    body = page("A slow page", "Old ledgers, fetched slowly.", [])
+
+    def slow(handler: _Handler) -> None:
+        time.sleep(seconds)
+        handler.send(200, body)
+
+    for link in links:
+        site.routes[link] = slow
+    return site

@@ -35,7 +35,7 @@ from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
 from support.metrics import sample
 from support.processes import RedisServer, free_port
 from support.services import TOKEN, ApiServer, WorkerProcess, api_settings
-from support.sites import Site, page
+from support.sites import Site, page, slow_site
 
 
 @pytest.fixture(scope="module")
@@ -659,16 +659,7 @@ def test_a_task_follows_its_job_and_cancelling_the_task_cancels_the_job(
     """A client that speaks MCP tasks (FastMCP's client, on the official SDK) gets a task where
     others get a job id: the task says how far the job is, ends with the ended job, and its
     cancel cancels the job."""
-    site = Site()
-    shelves = [f"/shelf/{i}" for i in range(100)]
-    site.html("/", page("Archive", "An archive of slow shelves.", shelves))
-
-    def slow_shelf(handler: Any) -> None:
-        time.sleep(2)
-        handler.send(200, page("Shelf", "Old ledgers, slowly fetched.", []))
-
-    for shelf in shelves:
-        site.routes[shelf] = slow_shelf
+    site = slow_site(100, seconds=2)
 
     async def run() -> dict[str, Any]:
         transport = StreamableHttpTransport(f"{mcp_server.url}/mcp", auth=MCP_TOKEN)
@@ -731,16 +722,7 @@ def test_a_listener_hears_each_change_of_a_job_and_no_job_it_may_not_read(
 ) -> None:
     """On protocol 2026-07-28 the official SDK's client listens to the job resource
     (`subscriptions/listen`): each change of the job is a ResourceUpdated, up to its end."""
-    site = Site()
-    rooms = [f"/room/{i}" for i in range(3)]
-    site.html("/", page("Museum", "A museum of three slow rooms.", rooms))
-
-    def slow_room(handler: Any) -> None:
-        time.sleep(1)
-        handler.send(200, page("Room", "Paintings of ships, hung slowly.", []))
-
-    for room in rooms:
-        site.routes[room] = slow_room
+    site = slow_site(3, seconds=1)
 
     async def run() -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {MCP_TOKEN}"}
