@@ -67,7 +67,7 @@ def run(dataset: Dataset, workers: int, graph: bool) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("dataset", type=Path, help="a BEIR folder (corpus.jsonl, ...)")
-    parser.add_argument("--workers", type=int, default=2, help="make up deploys 2")
+    parser.add_argument("--workers", type=int, default=2, help="the workers role deploys 2 a host")
     parser.add_argument("--no-baseline", action="store_true", help="skip the graph-off run")
     args = parser.parse_args()
     dataset = load(args.dataset)

@@ -1,5 +1,5 @@
 """Documents -> searchable chunks per second, end to end through shield-api, Redis and the
-shield-workers (two, as `make up` deploys them, sharing the CPUs), against the raw throughput of
+shield-workers (two, as the workers role deploys them, sharing the CPUs), against the raw throughput of
 the same embedding model measured in the same run on the same chunk texts. Goal: ratio >= 0.9.
 
 With `--graph`, the knowledge graph is on (shield-lightrag, offline, as `make up` deploys it):
@@ -95,7 +95,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=60)
     parser.add_argument("--paragraphs", type=int, default=12)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2, help="shield-workers (make up: 2)")
+    parser.add_argument("--workers", type=int, default=2, help="shield-workers (the role: 2)")
     parser.add_argument("--graph", action="store_true", help="with the knowledge graph on")
     args = parser.parse_args()
     texts = corpus((args.rounds + 1) * args.documents * args.paragraphs)
