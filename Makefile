@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: help bootstrap up down dev-up dev-down test test-fast lint ansible-lint typecheck molecule \
 	containers image release \
-	molecule-platform molecule-prep monitoring monitoring-pictures docs bench load clean
+	molecule-platform molecule-upgrade molecule-prep monitoring monitoring-pictures docs bench load clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ molecule: molecule-prep ## Every role's Molecule scenario, and the whole platfor
 molecule-platform: molecule-prep ## The whole platform by site.yml, one container per group, an MCP client
 	@scripts/molecule.sh platform
 
+molecule-upgrade: molecule-prep ## Upgrade from the previous release (its tag) to this checkout, then roll back
+	@scripts/molecule.sh upgrade
+
 containers: molecule-prep ## Shield's image and compose.yaml, run with podman-compose (tests/containers)
 	@scripts/containers.sh
 
@@ -59,6 +62,7 @@ molecule-prep: bootstrap  # what every scenario needs: the image, the collection
 	@scripts/container-image.sh
 	@scripts/ansible-collections.sh
 	@scripts/wheelhouse.sh
+	@scripts/previous-release.sh
 
 test: bootstrap lint ansible-lint typecheck ## Everything CI runs: lint, type check, all tests, Molecule
 	@mkdir -p var/coverage

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the previous release from its tag, for the upgrade scenario (molecule/upgrade): its
+# sources (site.yml and the roles, as an operator has them) and its wheelhouse (Shield's wheel of
+# that release, beside the dependency wheels of the current wheelhouse, a superset of what it
+# needs). Cached per tag.
+#   scripts/previous-release.sh [TAG]    (default: the newest release tag, v*)
+# Writes .cache/previous/{src,wheelhouse,tag}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tag=${1:-$(git describe --tags --abbrev=0 --match 'v[0-9]*' 2>/dev/null || true)}
+if [[ -z $tag ]]; then
+    echo "previous-release: no release tag (v*) in this clone's history; fetch the tags" >&2
+    exit 1
+fi
+dest=.cache/previous
+if [[ -f $dest/tag && $(cat "$dest/tag") == "$tag $(git rev-parse "$tag^{commit}")" ]]; then
+    echo "previous-release: $tag is current in $dest"
+    exit 0
+fi
+scripts/wheelhouse.sh >/dev/null  # the dependencies, shared with the current release
+rm -rf "$dest"
+mkdir -p "$dest/src" "$dest/wheelhouse"
+git archive "$tag" | tar -x -C "$dest/src"
+for wheel in .cache/wheelhouse/*.whl; do
+    [[ $(basename "$wheel") == shield-* ]] || ln "$wheel" "$dest/wheelhouse/"
+done
+if ! SOURCE_DATE_EPOCH=315532800 .venv/bin/pip wheel -q --no-deps --no-build-isolation -w "$dest/wheelhouse" "$dest/src" \
+    >"$dest/pip.log" 2>&1; then
+    grep -v "^WARNING: Location" "$dest/pip.log" >&2
+    exit 1
+fi
+echo "$tag $(git rev-parse "$tag^{commit}")" > "$dest/tag"
+echo "previous-release: $tag in $dest ($(ls "$dest/wheelhouse" | wc -l) wheels)"
