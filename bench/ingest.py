@@ -1,6 +1,7 @@
 """Documents -> searchable chunks per second, end to end through shield-api, Redis and the
-shield-workers (two, as the workers role deploys them, sharing the CPUs), against the raw throughput of
-the same embedding model measured in the same run on the same chunk texts. Goal: ratio >= 0.9.
+shield-workers (two, as the workers role deploys them, sharing the CPUs), against the raw
+throughput of the same embedding model measured in the same run on the same chunk texts.
+Goal: ratio >= 0.9.
 
 With `--graph`, the knowledge graph is on (shield-lightrag, offline, as `make up` deploys it):
 the same ratio, then how fast the graph catches up once the documents are searchable, in
