@@ -40,7 +40,7 @@ class LocalEmbedder(Embedder):
 
         self._model: Any = SentenceTransformer(local_model_path(), device="cpu")
         self._batch_size = batch_size
-        # One inference at a time: torch already uses every core for a batch.
+        # One inference at a time: torch already spreads a batch over its threads.
         self._lock = threading.Lock()
         self._dimension = int(self._model.get_embedding_dimension() or 0)
 
