@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 import httpx2
 from mcp import ClientSession
+from mcp.client.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from support.processes import free_port
@@ -81,6 +83,19 @@ def with_session(
             return await body(session)
 
     return asyncio.run(run())
+
+
+@contextlib.asynccontextmanager
+async def modern_client(url: str, token: str) -> AsyncIterator[Client]:
+    """The official SDK's high-level client with shield-mcp at `url`, sending `token`; it finds
+    protocol 2026-07-28 by `server/discover` (listen streams, tasks). No response cache: the
+    tests read each resource as it is now."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx2.AsyncClient(headers=headers, timeout=60) as http,
+        Client(streamable_http_client(f"{url}/mcp", http_client=http), cache=None) as client,
+    ):
+        yield client
 
 
 def structured(result: Any) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import httpx2
 import jsonschema
 import pytest
 from fastmcp import Client
@@ -24,14 +23,12 @@ from fastmcp.client.transports import StreamableHttpTransport
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from fastmcp_tasks import call_tool_task
 from mcp import ClientSession, StdioServerParameters
-from mcp.client.client import Client as McpClient
 from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from shield.embeddings.local import LocalEmbedder
 from support import documents
-from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
+from support.mcp import MCP_TOKEN, McpProcess, modern_client, structured, with_session
 from support.metrics import sample
 from support.processes import RedisServer, free_port
 from support.services import TOKEN, ApiServer, WorkerProcess, api_settings
@@ -725,14 +722,7 @@ def test_a_listener_hears_each_change_of_a_job_and_no_job_it_may_not_read(
     site = slow_site(3, seconds=1)
 
     async def run() -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {MCP_TOKEN}"}
-        async with (
-            httpx2.AsyncClient(headers=headers, timeout=60) as http,
-            McpClient(
-                streamable_http_client(f"{mcp_server.url}/mcp", http_client=http),
-                cache=None,
-            ) as client,
-        ):
+        async with modern_client(mcp_server.url, MCP_TOKEN) as client:
             assert client.session.protocol_version == "2026-07-28"  # found by server/discover
             capabilities = client.session.server_capabilities
             job = (

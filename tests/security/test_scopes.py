@@ -14,19 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import httpx2
 import pytest
 from fastapi.routing import iter_route_contexts
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
 from mcp import ClientSession
-from mcp.client.client import Client as McpClient
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult
 
 from shield.access.tokens import GENERATION_KEY, TABLE_KEY, digest
 from shield.api.app import create_app
-from support.mcp import McpProcess, with_session
+from support.mcp import McpProcess, modern_client, with_session
 from support.services import TOKEN, api_settings
 from tests.security.conftest import Stack
 from tests.security.test_auth import OPEN_API
@@ -335,10 +332,7 @@ def test_through_mcp_only_a_job_the_caller_may_read_can_be_listened_to(
     uri = f"shield://jobs/{grants.job_id}"
 
     async def listen(token: str) -> str:
-        async with (
-            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
-            McpClient(streamable_http_client(f"{stack.mcp.url}/mcp", http_client=http)) as client,
-        ):
+        async with modern_client(stack.mcp.url, token) as client:
             try:
                 async with client.listen(resource_subscriptions=[uri]) as subscription:
                     return f"acknowledged {subscription.honored.resource_subscriptions}"
