@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import time
@@ -25,13 +24,9 @@ from typing import Any
 import httpx
 
 from bench.common import median, save
+from support.compose import IMAGES, compose_folder
 
 ROOT = Path(__file__).resolve().parents[1]
-IMAGES = {
-    "SHIELD_IMAGE": os.environ.get("SHIELD_IMAGE", "localhost/shield:latest"),
-    "SHIELD_REDIS_IMAGE": "localhost/shield-redis:bookworm",
-    "SHIELD_PROMETHEUS_IMAGE": "localhost/shield-prometheus:bookworm",
-}
 READY = {
     "redis": "Ready to accept connections",
     "lightrag": "Application startup complete",
@@ -140,12 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp()) / "compose"
-    folder.mkdir()
-    shutil.copy(ROOT / "compose.yaml", folder)
-    shutil.copytree(ROOT / "compose", folder / "compose", ignore=shutil.ignore_patterns("secrets"))
-    shutil.copytree(ROOT / "monitoring" / "rules", folder / "monitoring" / "rules")
-    subprocess.run(["sh", "compose/secrets.sh"], cwd=folder, check=True, capture_output=True)
+    folder = compose_folder(Path(tempfile.mkdtemp()) / "compose")
     mcp_port = 18_700
     env = {
         **os.environ,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,18 +20,14 @@ import httpx
 import pytest
 from mcp import ClientSession
 
+from support.compose import IMAGES, compose_folder
 from support.mcp import structured, with_session
 from support.processes import free_port, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.containers]
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGE = os.environ.get("SHIELD_IMAGE", "localhost/shield:latest")
-IMAGES = {
-    "SHIELD_IMAGE": IMAGE,
-    "SHIELD_REDIS_IMAGE": "localhost/shield-redis:bookworm",
-    "SHIELD_PROMETHEUS_IMAGE": "localhost/shield-prometheus:bookworm",
-}
+IMAGE = IMAGES["SHIELD_IMAGE"]
 
 
 @dataclass
@@ -76,11 +71,7 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    folder = tmp_path_factory.mktemp("compose")
-    shutil.copy(ROOT / "compose.yaml", folder)
-    shutil.copytree(ROOT / "compose", folder / "compose", ignore=shutil.ignore_patterns("secrets"))
-    shutil.copytree(ROOT / "monitoring" / "rules", folder / "monitoring" / "rules")
-    subprocess.run(["sh", "compose/secrets.sh"], cwd=folder, check=True, capture_output=True)
+    folder = compose_folder(tmp_path_factory.mktemp("compose"))
     ports = {name: free_port() for name in ("API", "MCP", "PROMETHEUS")}
     env = {
         **os.environ,
