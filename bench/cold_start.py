@@ -25,6 +25,7 @@ import httpx
 
 from bench.common import median, save
 from support.compose import IMAGES, compose_folder
+from support.processes import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 READY = {
@@ -93,18 +94,6 @@ def seconds_to_ready(container: str, marker: str) -> float:
     raise AssertionError(f"{container} never logged {marker!r} after it started")
 
 
-def wait_for_mcp(url: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"shield-mcp did not answer at {url} in {timeout} s")
-
-
 def all_ready(compose: Compose, timeout: float = 300) -> dict[str, float]:
     """Each service's seconds to ready (the slowest of its replicas)."""
     deadline = time.monotonic() + timeout
@@ -152,7 +141,12 @@ def main() -> None:
         for round_no in range(args.rounds + 1):  # the first creates the volumes: not counted
             start = time.monotonic()
             compose.run("up", "-d")
-            wait_for_mcp(f"http://127.0.0.1:{mcp_port}")
+            wait_for(
+                lambda: httpx.get(f"http://127.0.0.1:{mcp_port}/healthz", timeout=2).is_success,
+                300,
+                "shield-mcp's /healthz",
+                interval=0.2,
+            )
             answered = time.monotonic() - start
             ready = all_ready(compose)
             compose.run("down")
