@@ -20,9 +20,10 @@ images=1
     || fail "'$version' is not a version: give VERSION=x.y.z (three numbers, semantic versioning)"
 current=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' src/shield/__init__.py)
 # The current version may be released once, the first time (it has no tag yet); after that a
-# release is newer than it.
+# release is newer than it. A clone without tags still has the release commit.
 tagged=0
 git rev-parse -q --verify "refs/tags/v$current" >/dev/null && tagged=1
+[[ -n $(git log -1 --format=%H --grep="^Release ${current//./\\.}\$" HEAD) ]] && tagged=1
 .venv/bin/python -c '
 import sys
 from packaging.version import Version

@@ -86,6 +86,42 @@ def test_the_current_version_is_refused_once_it_is_tagged(clone: Path) -> None:
             run("git", "tag", "-d", f"v{current}", cwd=clone)
 
 
+def test_a_clone_without_tags_knows_the_releases_by_their_commits(
+    clone: Path, tmp_path: Path
+) -> None:
+    """CI checkouts often come without tags: the "Release X.Y.Z" commit stands for the tag, both
+    to refuse cutting the current version again and to find the previous release to upgrade from."""
+    current = version_of(clone)
+    released = run("git", "log", "--format=%H", f"--grep=^Release {current}$", cwd=clone).stdout
+    assert released, f"no 'Release {current}' commit: {current} was never released"
+    tagless = tmp_path / "tagless"
+    assert (
+        run("git", "clone", "-q", "--no-tags", str(clone), str(tagless), cwd=tmp_path).returncode
+        == 0
+    )
+    assert run("git", "tag", cwd=tagless).stdout == ""
+    assert run("ln", "-s", str(ROOT / ".venv"), ".venv", cwd=tagless).returncode == 0
+
+    refused = release(tagless, current)
+    assert refused.returncode == 2
+    assert "is not newer than the current version" in refused.stderr
+
+    (tagless / ".cache").mkdir()
+    assert (
+        run(
+            "ln", "-s", str(clone / ".cache" / "wheelhouse"), ".cache/wheelhouse", cwd=tagless
+        ).returncode
+        == 0
+    )
+    previous = run("scripts/previous-release.sh", cwd=tagless)
+    assert previous.returncode == 0, previous.stderr
+    assert (tagless / ".cache/previous/tag").read_text().split() == [
+        f"v{current}",
+        released.split()[0],
+    ]
+    assert (tagless / f".cache/previous/wheelhouse/shield-{current}-py3-none-any.whl").is_file()
+
+
 def test_a_dirty_tree_is_refused(clone: Path) -> None:
     readme = clone / "README.md"
     original = readme.read_text()
