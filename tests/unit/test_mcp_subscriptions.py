@@ -6,10 +6,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from fastmcp.server.auth import AccessToken
+from mcp.server.auth.middleware.auth_context import auth_context_var
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.subscriptions import InMemorySubscriptionBus, ServerEvent
 
+from shield.access.scopes import Kind
 from shield.jobs.models import JobState, JobStatus
 from shield.mcp import subscriptions
+from shield.mcp.access import KIND_CLAIM, upstream_headers
 from shield.mcp.subscriptions import JobFollowers
 
 
@@ -20,10 +25,12 @@ class Jobs:
     def __init__(self, pages: int) -> None:
         self.pages = pages
         self.calls = 0
+        self.asked_as: list[dict[str, str]] = []
 
     async def call(self, method: str, path: str, **_: Any) -> dict[str, Any]:
         assert (method, path) == ("GET", "/jobs/abc")
         self.calls += 1
+        self.asked_as.append(upstream_headers())  # what ShieldApi.call would send
         job = JobState(job_id="abc", kind="crawl", collection="docs", status=JobStatus.RUNNING)
         job.progress.pages_fetched = min(self.calls, self.pages)
         if self.calls >= self.pages:
@@ -72,3 +79,26 @@ def test_the_follower_stops_when_the_last_listener_leaves(monkeypatch: Any) -> N
         assert jobs.calls == stopped  # nothing asked after the last listener left
 
     run(jobs, body)
+
+
+def test_the_follower_asks_as_shield_mcp_not_as_the_listener_who_started_it(
+    monkeypatch: Any,
+) -> None:
+    """The first listener may leave, or its token be revoked, while others still listen."""
+    monkeypatch.setattr(subscriptions, "POLL_SECONDS", 0.01)
+    listener = AccessToken(
+        token="shd_first_listener",
+        client_id="alice",
+        scopes=["shield:read"],
+        claims={KIND_CLAIM: Kind.TOKEN},
+    )
+
+    async def body(followers: JobFollowers) -> None:
+        auth_context_var.set(AuthenticatedUser(listener))
+        assert upstream_headers() == {"Authorization": "Bearer shd_first_listener"}
+        followers.watch("abc")
+        await asyncio.sleep(0.2)
+
+    jobs = Jobs(pages=3)
+    run(jobs, body)
+    assert jobs.asked_as == [{}] * 3  # shield-mcp's own token, SHIELD_API_TOKEN

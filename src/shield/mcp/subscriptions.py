@@ -6,12 +6,16 @@ The stream itself is the official SDK's (`ListenHandler`, fed by an in-process b
 does not serve the method, so it is added to its low-level server. What Shield adds: a listener
 may subscribe only to jobs it may read (checked with its own token when it listens), and while
 anyone listens to a job, one follower per job asks shield-api for it and publishes
-`ResourceUpdated` when it has moved, until it ends.
+`ResourceUpdated` when it has moved, until it ends. The follower asks as shield-mcp itself, not as
+any one listener: it outlives the listener that started it, whose token may expire or be revoked
+meanwhile. It tells nothing but "this job changed"; what changed, each listener reads with its
+own token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import re
 from collections.abc import Callable
 from typing import Any
@@ -43,11 +47,12 @@ class JobFollowers:
         self._followers: dict[str, tuple[asyncio.Task[None], int]] = {}
 
     def watch(self, job_id: str) -> Callable[[], None]:
-        """Follow the job (with the caller's token: the task copies this context); the answer
-        releases this listener's interest."""
+        """Follow the job; the answer releases this listener's interest."""
         task, listeners = self._followers.get(job_id, (None, 0))
         if task is None or task.done():
-            task, listeners = asyncio.create_task(self._follow(job_id)), 0
+            # An empty context: no caller's token, so shield-mcp's own (module docstring).
+            follow = self._follow(job_id)
+            task, listeners = asyncio.create_task(follow, context=contextvars.Context()), 0
         self._followers[job_id] = (task, listeners + 1)
         released = False
 
