@@ -1,6 +1,7 @@
 """After the upgrade to this release, and again after the rollback to the previous one: each
 service runs the wheel of the release deployed, everything answers, what was stored before is
-found, and the jobs queued while the workers were down have all succeeded."""
+found, in the vector store and in the knowledge graph, and the jobs queued while the workers were
+down have all succeeded, their documents in the graph too."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from testinfra.host import Host
 
 from support.hostchecks import call_json
 
-testinfra_hosts = ["podman://shield-u-core"]  # Redis, shield-api, the workers
+testinfra_hosts = ["podman://shield-u-core"]  # Redis, shield-lightrag, shield-api, the workers
 MCP_HOST = "podman://shield-u-mcp"
 PROJECT = Path(os.environ["MOLECULE_PROJECT_DIRECTORY"])
 WHEELHOUSES = {
@@ -52,11 +53,12 @@ def test_each_service_runs_the_wheel_of_the_release_deployed(host: Host, where: 
 
 def test_every_service_answers(host: Host) -> None:
     mcp = host.get_host(MCP_HOST)
-    for target, unit in [(host, "redis-server"), (host, "shield-api"), (mcp, "shield-mcp")]:
+    units = ["redis-server", "shield-lightrag", "shield-api"]
+    for target, unit in [*((host, unit) for unit in units), (mcp, "shield-mcp")]:
         assert target.service(unit).is_running, unit
     workers = host.check_output("systemctl list-units --state=running 'shield-worker@*'")
     assert "shield-worker@1.service" in workers, workers
-    for target, port in [(host, 8080), (mcp, 8000)]:
+    for target, port in [(host, 8080), (host, 8090), (mcp, 8000)]:
         health = json.loads(target.check_output(f"curl -fsS http://127.0.0.1:{port}/healthz"))
         assert health["status"] == "ok", health
 
@@ -71,6 +73,18 @@ def test_every_service_answers(host: Host) -> None:
 def test_what_was_stored_before_is_found(host: Host, question: str, source: str) -> None:
     found = call_json(host, "POST", f"{API}/search", token(), {"query": question, "limit": 1})
     assert found["results"][0]["source"] == source
+
+
+def test_the_graph_still_knows_what_it_learned_before(host: Host) -> None:
+    question = {"query": "Who keeps the lighthouse on Gannet Rock?"}
+    answer = call_json(host, "POST", f"{API}/lightrag/query", token(), question)
+    names = {entity["entity_name"].lower() for entity in answer["entities"]}
+    assert "mira holt" in names, answer
+
+
+def graph_states(host: Host, prefix: str) -> list[str]:
+    documents = call_json(host, "GET", f"{API}/documents", token())["documents"]
+    return [d["graph"] for d in documents if d["source"].startswith(prefix)]
 
 
 def test_the_jobs_queued_while_the_workers_were_down_succeed(host: Host) -> None:
@@ -88,3 +102,8 @@ def test_the_jobs_queued_while_the_workers_were_down_succeed(host: Host) -> None
             assert job["status"] == "succeeded", job
         found = call_json(host, "POST", f"{API}/search", token(), {"query": f"valves {name}"})
         assert any(r["source"].startswith(name) for r in found["results"]), found
+        deadline = time.monotonic() + 300  # the graph takes documents after they are stored
+        while "pending" in (states := graph_states(host, name)):
+            assert time.monotonic() < deadline, states
+            time.sleep(2)
+        assert states == ["stored"] * 3, states
