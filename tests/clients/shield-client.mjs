@@ -1,12 +1,15 @@
 // A small MCP client on the official TypeScript SDK, as a Node program would use shield-mcp:
 // it lists the tools (so that the SDK validates each answer against its output schema), stores a
 // text, ingests a document with `wait` while receiving progress, finds it, and reads the
-// document back as a resource. Prints what it saw as JSON.
-//   node shield-client.mjs URL TOKEN COLLECTION
+// document back as a resource; given a site, it crawls it and follows the job by subscribing to
+// its resource (resources/subscribe), reading it at each update until it ends. Prints what it saw
+// as JSON.
+//   node shield-client.mjs URL TOKEN COLLECTION [SITE]
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
-const [url, token, collection] = process.argv.slice(2);
+const [url, token, collection, site] = process.argv.slice(2);
 const transport = new StreamableHTTPClientTransport(new URL(url), {
   requestInit: { headers: { Authorization: `Bearer ${token}` } },
 });
@@ -40,6 +43,7 @@ const documentId = ingested.structuredContent.job.result.documents[0].document_i
 const document = await client.readResource({
   uri: `shield://collections/${collection}/documents/${documentId}`,
 });
+const followed = site ? await followACrawl(site) : null;
 await client.close();
 
 console.log(
@@ -51,5 +55,32 @@ console.log(
     found: found.structuredContent,
     foundText: found.content[0].text,
     document: document.contents[0].text,
+    followed,
   }),
 );
+
+async function followACrawl(start) {
+  const crawl = await client.callTool({ name: "crawl_web", arguments: { url: start, collection } });
+  const uri = `shield://jobs/${crawl.structuredContent.job_id}`;
+  const updates = [];
+  const states = [];
+  const ended = new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error(`${uri} did not end within 90 s`)), 90_000).unref();
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, async (notification) => {
+      updates.push(notification.params.uri);
+      const job = JSON.parse((await client.readResource({ uri })).contents[0].text);
+      states.push({ status: job.status, pages: job.progress.pages_fetched });
+      if (["succeeded", "failed", "cancelled"].includes(job.status)) resolve();
+    });
+  });
+  await client.subscribeResource({ uri });
+  await ended;
+  await client.unsubscribeResource({ uri });
+  let refused = null;
+  try {
+    await client.subscribeResource({ uri: "shield://jobs/0123abcd" });
+  } catch (error) {
+    refused = error.message;
+  }
+  return { uri, updates, states, refused, subscribe: client.getServerCapabilities().resources.subscribe };
+}

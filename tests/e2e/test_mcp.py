@@ -827,16 +827,29 @@ def test_the_mcp_inspector_finds_no_problem_and_drives_every_kind_of_call(
     assert 'Summarise what the collection "mcp-inspector" holds.' in text
 
 
-def test_a_typescript_sdk_client_stores_waits_with_progress_finds_and_reads(
+def test_a_typescript_sdk_client_stores_waits_with_progress_finds_reads_and_subscribes(
     mcp_server: McpProcess,
 ) -> None:
-    run = subprocess.run(
-        ["node", str(CLIENTS / "shield-client.mjs"), f"{mcp_server.url}/mcp", MCP_TOKEN, "mcp-ts"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    """The official TypeScript SDK's client, on its own protocol version (before 2026-07-28):
+    it follows a crawl by resources/subscribe and the updates sent on its connection."""
+    site = slow_site(3, seconds=1)
+    try:
+        run = subprocess.run(
+            [
+                "node",
+                str(CLIENTS / "shield-client.mjs"),
+                f"{mcp_server.url}/mcp",
+                MCP_TOKEN,
+                "mcp-ts",
+                f"{site.url}/",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    finally:
+        site.stop()
     assert run.returncode == 0, run.stderr
     seen = json.loads(run.stdout)
     assert all(tool["output"] for tool in seen["tools"])  # and the SDK validated each answer
@@ -845,6 +858,15 @@ def test_a_typescript_sdk_client_stores_waits_with_progress_finds_and_reads(
     assert seen["found"]["results"][0]["source"] == "ferry.md"
     assert seen["foundText"].startswith("2 passages (hybrid search)")
     assert seen["document"] == "# Ferry\n\nThe ferry to Gullholm leaves at noon."
+    followed = seen["followed"]
+    assert followed["subscribe"] is True
+    assert len(followed["updates"]) >= 2  # the job moved more than once: stages, then pages
+    assert set(followed["updates"]) == {followed["uri"]}
+    pages = [state["pages"] for state in followed["states"]]
+    assert pages == sorted(pages)
+    assert followed["states"][-1] == {"status": "succeeded", "pages": 4}
+    assert "shield://jobs/0123abcd" in followed["refused"]
+    assert "no job" in followed["refused"]
 
 
 def test_mcp_remote_bridges_a_stdio_client_to_shield_mcp(mcp_server: McpProcess) -> None:

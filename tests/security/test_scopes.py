@@ -326,10 +326,28 @@ def test_through_mcp_a_token_opens_its_own_collections_only(stack: Stack, grants
         assert response.status_code == 401
 
 
-def test_through_mcp_only_a_job_the_caller_may_read_can_be_listened_to(
+def test_through_mcp_only_a_job_the_caller_may_read_can_be_subscribed_to(
     stack: Stack, grants: Grants
 ) -> None:
+    """Both ways: resources/subscribe (protocol versions before 2026-07-28) and
+    subscriptions/listen."""
     uri = f"shield://jobs/{grants.job_id}"
+    subscribed: dict[str, str] = {}
+
+    def subscribe(name: str) -> None:
+        async def body(session: ClientSession) -> None:
+            try:
+                await session.subscribe_resource(uri)
+                subscribed[name] = "subscribed"
+            except MCPError as exc:
+                subscribed[name] = str(exc)
+
+        with_session(stack.mcp.url, grants.secrets[name], body)
+
+    subscribe("other")
+    subscribe("reader")
+    assert f"needs scope read:{HERE}" in subscribed["other"]
+    assert subscribed["reader"] == "subscribed"
 
     async def listen(token: str) -> str:
         async with modern_client(stack.mcp.url, token) as client:

@@ -4,18 +4,24 @@ stopped by the job's end or by the last listener leaving."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
+from unittest.mock import AsyncMock
 
+import pytest
 from fastmcp.server.auth import AccessToken
 from mcp.server.auth.middleware.auth_context import auth_context_var
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.connection import Connection
 from mcp.server.subscriptions import InMemorySubscriptionBus, ServerEvent
+from mcp.shared.exceptions import MCPError
+from mcp_types import SubscribeRequestParams, UnsubscribeRequestParams
 
 from shield.access.scopes import Kind
 from shield.jobs.models import JobState, JobStatus
 from shield.mcp import subscriptions
 from shield.mcp.access import KIND_CLAIM, upstream_headers
-from shield.mcp.subscriptions import JobFollowers
+from shield.mcp.subscriptions import JobFollowers, JobSubscriptions
 
 
 class Jobs:
@@ -102,3 +108,59 @@ def test_the_follower_asks_as_shield_mcp_not_as_the_listener_who_started_it(
     jobs = Jobs(pages=3)
     run(jobs, body)
     assert jobs.asked_as == [{}] * 3  # shield-mcp's own token, SHIELD_API_TOKEN
+
+
+class Session:
+    """What a handler's context holds of the SDK's per-request session: the connection, and
+    the notifications sent on its standalone stream."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.told: list[str] = []
+
+    async def send_resource_updated(self, uri: str) -> None:
+        self.told.append(uri)
+
+
+def legacy_context(session: Session) -> Any:
+    return SimpleNamespace(session=session)
+
+
+def test_a_connection_subscribed_to_a_job_is_told_until_it_unsubscribes_or_closes(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(subscriptions, "POLL_SECONDS", 0.01)
+    jobs = Jobs(pages=1_000_000)
+    uri = SubscribeRequestParams(uri="shield://jobs/abc")
+
+    async def body() -> tuple[Session, Session]:
+        bus = InMemorySubscriptionBus()
+        published: list[ServerEvent] = []
+        bus.subscribe(published.append)
+        legacy = JobSubscriptions(jobs, bus, JobFollowers(jobs, bus))  # type: ignore[arg-type]
+        first = Session(Connection(AsyncMock(), protocol_version="2025-11-25"))
+        second = Session(Connection(AsyncMock(), protocol_version="2025-11-25"))
+        await legacy.subscribe(legacy_context(first), uri)
+        await legacy.subscribe(legacy_context(first), uri)  # twice is once
+        await legacy.subscribe(legacy_context(second), uri)
+        await asyncio.sleep(0.1)
+        await legacy.unsubscribe(legacy_context(first), UnsubscribeRequestParams(uri=uri.uri))
+        told_before = len(first.told)
+        # once per change, however often it subscribed (the last change's may be on its way)
+        assert len(published) - 1 <= told_before <= len(published)
+        assert told_before >= 2
+        await asyncio.sleep(0.1)
+        assert len(first.told) == told_before  # unsubscribed: told no more
+        assert len(second.told) > told_before  # the other connection still is
+        await second._connection.exit_stack.aclose()  # the connection closes
+        calls = jobs.calls
+        await asyncio.sleep(0.1)
+        assert jobs.calls <= calls + 1  # nobody subscribed: the follower stopped
+        with pytest.raises(MCPError, match="only jobs"):
+            await legacy.subscribe(
+                legacy_context(first), SubscribeRequestParams(uri="shield://collections")
+            )
+        return first, second
+
+    first, second = asyncio.run(body())
+    assert set(first.told) == set(second.told) == {"shield://jobs/abc"}

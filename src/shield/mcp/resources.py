@@ -71,8 +71,9 @@ def add_resources(mcp: FastMCP, shield: ShieldApi) -> None:
     @mcp.resource("shield://jobs/{job_id}", name="job", mime_type=JSON)
     @_read
     async def job(job_id: str) -> str:
-        """A job as it stands now: status, stage, progress, each document's outcome. Listen to
-        it (`subscriptions/listen`) to hear each change until it ends."""
+        """A job as it stands now: status, stage, progress, each document's outcome. Subscribe
+        to it (`resources/subscribe`, or `subscriptions/listen` on protocol 2026-07-28) to hear
+        each change until it ends."""
         if not job_id.isalnum():
             raise ToolError(f"{job_id!r} is not a job id: the job_id an ingest tool returned")
         return _json(await shield.call("GET", f"/jobs/{job_id}"))

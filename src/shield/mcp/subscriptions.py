@@ -1,11 +1,12 @@
-"""Subscriptions to the job resource: a client that listens to `shield://jobs/{job_id}` (MCP's
-`subscriptions/listen`, protocol 2026-07-28) is told each time the job changes, and reads the
-resource again to see how.
+"""Subscriptions to the job resource: a client that subscribes to `shield://jobs/{job_id}` is
+told each time the job changes, and reads the resource again to see how. Both of MCP's ways:
+`subscriptions/listen` (protocol 2026-07-28), and `resources/subscribe` with
+`notifications/resources/updated` on the connection's own stream (the protocol versions before).
 
-The stream itself is the official SDK's (`ListenHandler`, fed by an in-process bus); FastMCP
-does not serve the method, so it is added to its low-level server. What Shield adds: a listener
-may subscribe only to jobs it may read (checked with its own token when it listens), and while
-anyone listens to a job, one follower per job asks shield-api for it and publishes
+The listen stream itself is the official SDK's (`ListenHandler`, fed by an in-process bus);
+FastMCP serves neither method, so both are added to its low-level server. What Shield adds: a
+client may subscribe only to jobs it may read (checked with its own token when it subscribes),
+and while anyone listens to a job, one follower per job asks shield-api for it and publishes
 `ResourceUpdated` when it has moved, until it ends. The follower asks as shield-mcp itself, not as
 any one listener: it outlives the listener that started it, whose token may expire or be revoked
 meanwhile. It tells nothing but "this job changed"; what changed, each listener reads with its
@@ -22,10 +23,24 @@ from typing import Any
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
+from mcp.server.connection import Connection
 from mcp.server.context import ServerRequestContext
-from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated
+from mcp.server.session import ServerSession
+from mcp.server.subscriptions import (
+    InMemorySubscriptionBus,
+    ListenHandler,
+    ResourceUpdated,
+    ServerEvent,
+)
 from mcp.shared.exceptions import MCPError
-from mcp_types import INVALID_PARAMS, SubscriptionsListenRequestParams, SubscriptionsListenResult
+from mcp_types import (
+    INVALID_PARAMS,
+    EmptyResult,
+    SubscribeRequestParams,
+    SubscriptionsListenRequestParams,
+    SubscriptionsListenResult,
+    UnsubscribeRequestParams,
+)
 
 from shield.jobs.models import JobState
 from shield.logging import get_logger
@@ -34,7 +49,8 @@ from shield.mcp.api import ShieldApi
 log = get_logger(__name__)
 JOB_URI = re.compile(r"shield://jobs/(?P<job_id>[A-Za-z0-9]+)")
 POLL_SECONDS = 0.5
-MAX_JOBS_PER_LISTEN = 100
+MAX_JOBS_PER_LISTEN = 100  # and per connection, for resources/subscribe
+SUBSCRIBED = "shield.subscribed_jobs"  # a connection's state: its job URIs and their releases
 
 
 class JobFollowers:
@@ -91,28 +107,42 @@ class JobFollowers:
             await asyncio.sleep(POLL_SECONDS)
 
 
+async def readable_job(shield: ShieldApi, uri: str) -> str:
+    """The job's id, once the caller has been found allowed to read it; a clear error else."""
+    match = JOB_URI.fullmatch(uri)
+    if match is None:
+        raise MCPError(
+            INVALID_PARAMS, f"{uri}: only jobs (shield://jobs/{{job_id}}) can be subscribed to"
+        )
+    try:
+        await shield.call("GET", f"/jobs/{match['job_id']}")
+    except ToolError as exc:
+        raise MCPError(INVALID_PARAMS, f"{uri}: {exc}") from None
+    return match["job_id"]
+
+
 class JobListen(ListenHandler):
     """`subscriptions/listen`, with the jobs among the resource subscriptions checked against
     the caller's access and followed while the stream is open."""
 
-    def __init__(self, shield: ShieldApi) -> None:
-        bus = InMemorySubscriptionBus()
+    def __init__(
+        self, shield: ShieldApi, bus: InMemorySubscriptionBus, followers: JobFollowers
+    ) -> None:
         super().__init__(bus)
         self._shield = shield
-        self._followers = JobFollowers(shield, bus)
+        self._followers = followers
 
     async def __call__(
         self, ctx: ServerRequestContext[Any, Any], params: SubscriptionsListenRequestParams
     ) -> SubscriptionsListenResult:
-        uris = params.notifications.resource_subscriptions or []
-        job_ids = [m["job_id"] for uri in uris if (m := JOB_URI.fullmatch(uri))]
-        if len(job_ids) > MAX_JOBS_PER_LISTEN:
+        uris = [
+            uri
+            for uri in params.notifications.resource_subscriptions or []
+            if JOB_URI.fullmatch(uri)
+        ]
+        if len(uris) > MAX_JOBS_PER_LISTEN:
             raise MCPError(INVALID_PARAMS, f"at most {MAX_JOBS_PER_LISTEN} jobs per listen")
-        for job_id in job_ids:  # only jobs this caller may read
-            try:
-                await self._shield.call("GET", f"/jobs/{job_id}")
-            except ToolError as exc:
-                raise MCPError(INVALID_PARAMS, f"shield://jobs/{job_id}: {exc}") from None
+        job_ids = [await readable_job(self._shield, uri) for uri in uris]
         releases = [self._followers.watch(job_id) for job_id in job_ids]
         try:
             return await super().__call__(ctx, params)
@@ -121,9 +151,86 @@ class JobListen(ListenHandler):
                 release()
 
 
+class JobSubscriptions:
+    """`resources/subscribe` and `resources/unsubscribe`, for clients on the protocol versions
+    before 2026-07-28: each change of a job a connection subscribed to is sent to it as
+    `notifications/resources/updated` on its standalone stream, until it unsubscribes or the
+    connection closes."""
+
+    def __init__(
+        self, shield: ShieldApi, bus: InMemorySubscriptionBus, followers: JobFollowers
+    ) -> None:
+        self._shield = shield
+        self._followers = followers
+        self._subscribers: dict[str, dict[Connection, ServerSession]] = {}
+        self._sending: set[asyncio.Task[None]] = set()
+        bus.subscribe(self._heard)
+
+    async def subscribe(
+        self, ctx: ServerRequestContext[Any, Any], params: SubscribeRequestParams
+    ) -> EmptyResult:
+        uri = str(params.uri)
+        job_id = await readable_job(self._shield, uri)
+        connection = ctx.session._connection  # the SDK's per-connection state and teardown
+        held: dict[str, Callable[[], None]] = connection.state.setdefault(SUBSCRIBED, {})
+        if uri in held:
+            return EmptyResult()
+        if len(held) >= MAX_JOBS_PER_LISTEN:
+            raise MCPError(
+                INVALID_PARAMS, f"at most {MAX_JOBS_PER_LISTEN} job subscriptions per connection"
+            )
+        if not held:
+            connection.exit_stack.callback(self._forget, connection)
+        held[uri] = self._followers.watch(job_id)
+        self._subscribers.setdefault(uri, {})[connection] = ctx.session
+        return EmptyResult()
+
+    async def unsubscribe(
+        self, ctx: ServerRequestContext[Any, Any], params: UnsubscribeRequestParams
+    ) -> EmptyResult:
+        self._drop(ctx.session._connection, str(params.uri))
+        return EmptyResult()
+
+    def _drop(self, connection: Connection, uri: str) -> None:
+        release = connection.state.get(SUBSCRIBED, {}).pop(uri, None)
+        if release is not None:
+            release()
+        subscribers = self._subscribers.get(uri, {})
+        subscribers.pop(connection, None)
+        if not subscribers:
+            self._subscribers.pop(uri, None)
+
+    def _forget(self, connection: Connection) -> None:
+        for uri in list(connection.state.get(SUBSCRIBED, {})):
+            self._drop(connection, uri)
+
+    def _heard(self, event: ServerEvent) -> None:
+        if not isinstance(event, ResourceUpdated):
+            return
+        for session in self._subscribers.get(str(event.uri), {}).values():
+            task = asyncio.create_task(self._tell(session, str(event.uri)))
+            self._sending.add(task)  # held until sent, as asyncio asks
+            task.add_done_callback(self._sending.discard)
+
+    @staticmethod
+    async def _tell(session: ServerSession, uri: str) -> None:
+        try:
+            await session.send_resource_updated(uri)
+        except Exception as exc:  # noqa: BLE001 - a connection going away; its teardown forgets it
+            log.info("subscriber_not_told", uri=uri, error=str(exc))
+
+
 def add_subscriptions(mcp: FastMCP, shield: ShieldApi) -> None:
-    # FastMCP 4.1 does not serve subscriptions/listen; its low-level server (the SDK's) does
-    # once given the handler, and then advertises resources.subscribe on 2026-07-28.
-    mcp._mcp_server.add_request_handler(
-        "subscriptions/listen", SubscriptionsListenRequestParams, JobListen(shield)
+    # FastMCP 4.1 serves neither; its low-level server (the SDK's) does once given the handlers,
+    # and then advertises resources.subscribe, on each protocol version by its own method.
+    bus = InMemorySubscriptionBus()
+    followers = JobFollowers(shield, bus)
+    legacy = JobSubscriptions(shield, bus, followers)
+    server = mcp._mcp_server
+    server.add_request_handler(
+        "subscriptions/listen", SubscriptionsListenRequestParams, JobListen(shield, bus, followers)
+    )
+    server.add_request_handler("resources/subscribe", SubscribeRequestParams, legacy.subscribe)
+    server.add_request_handler(
+        "resources/unsubscribe", UnsubscribeRequestParams, legacy.unsubscribe
     )
