@@ -21,6 +21,7 @@ from shield.access.scopes import Kind
 from shield.jobs.models import JobState, JobStatus
 from shield.mcp import subscriptions
 from shield.mcp.access import KIND_CLAIM, upstream_headers
+from shield.mcp.api import ApiRefused
 from shield.mcp.subscriptions import JobFollowers, JobSubscriptions
 
 
@@ -85,6 +86,31 @@ def test_the_follower_stops_when_the_last_listener_leaves(monkeypatch: Any) -> N
         assert jobs.calls == stopped  # nothing asked after the last listener left
 
     run(jobs, body)
+
+
+class Expiring(Jobs):
+    """A job whose record expires (404) after two answers."""
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        if self.calls >= 2:
+            self.calls += 1
+            raise ApiRefused("no job abc (it may have expired)", 404)
+        return await super().call(method, path, **kwargs)
+
+
+def test_a_job_whose_record_expires_is_told_once_more_and_no_longer_followed(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(subscriptions, "POLL_SECONDS", 0.01)
+    jobs = Expiring(pages=1_000_000)
+
+    async def body(followers: JobFollowers) -> None:
+        followers.watch("abc")
+        await asyncio.sleep(0.3)
+
+    heard = run(jobs, body)
+    assert jobs.calls == 3  # two answers, the 404, and nothing asked after it
+    assert [str(event.uri) for event in heard] == ["shield://jobs/abc"] * 2  # a change, the end
 
 
 def test_the_follower_asks_as_shield_mcp_not_as_the_listener_who_started_it(

@@ -19,6 +19,7 @@ import asyncio
 import contextvars
 import re
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastmcp import FastMCP
@@ -44,7 +45,7 @@ from mcp_types import (
 
 from shield.jobs.models import JobState
 from shield.logging import get_logger
-from shield.mcp.api import ShieldApi
+from shield.mcp.api import ApiRefused, ShieldApi
 
 log = get_logger(__name__)
 JOB_URI = re.compile(r"shield://jobs/(?P<job_id>[A-Za-z0-9]+)")
@@ -94,8 +95,11 @@ class JobFollowers:
         while True:
             try:
                 job = JobState.model_validate(await self._shield.call("GET", f"/jobs/{job_id}"))
-            except ToolError as exc:  # shield-api away, or the job expired: try again later
-                log.warning("job_follow_failed", job_id=job_id, error=str(exc))
+            except ToolError as exc:
+                if isinstance(exc, ApiRefused) and exc.status == HTTPStatus.NOT_FOUND:
+                    await self._bus.publish(ResourceUpdated(uri=uri))  # its record expired
+                    return
+                log.warning("job_follow_failed", job_id=job_id, error=str(exc))  # try again later
                 await asyncio.sleep(POLL_SECONDS * 4)
                 continue
             now = job.model_dump_json(include={"status", "stage", "progress", "updated_at"})
