@@ -7,11 +7,6 @@
 # Writes .cache/previous/{src,wheelhouse,tag}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# A clone may come without tags (a CI checkout often does): the release commit that
-# scripts/release.sh makes ("Release X.Y.Z") names the same tree.
-release_commit() {
-    git log -1 --format=%H --grep='^Release [0-9][0-9.]*$' HEAD
-}
 if [[ -n ${1:-} ]]; then
     tag=$1 commit=$(git rev-parse "$1^{commit}")
 elif tag=$(git describe --tags --abbrev=0 --match 'v[0-9]*' 2>/dev/null); then
@@ -20,7 +15,9 @@ else
     if [[ $(git rev-parse --is-shallow-repository) == true ]]; then
         git fetch -q --unshallow 2>/dev/null || true
     fi
-    commit=$(release_commit)
+    # A clone may come without tags (a CI checkout often does): the release commit that
+    # scripts/release.sh makes ("Release X.Y.Z") names the same tree.
+    commit=$(git log -1 --format=%H --grep='^Release [0-9][0-9.]*$' HEAD)
     if [[ -z $commit ]]; then
         echo "previous-release: no release in this clone's history (no v* tag, no \"Release X.Y.Z\" commit); clone with the full history" >&2
         exit 1
