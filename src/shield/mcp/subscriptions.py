@@ -50,7 +50,7 @@ from shield.mcp.api import ApiRefused, ShieldApi
 log = get_logger(__name__)
 JOB_URI = re.compile(r"shield://jobs/(?P<job_id>[A-Za-z0-9]+)")
 POLL_SECONDS = 0.5
-MAX_JOBS_PER_LISTEN = 100  # and per connection, for resources/subscribe
+MAX_JOBS = 100  # a client follows at most this many: per listen, or per connection
 SUBSCRIBED = "shield.subscribed_jobs"  # a connection's state: its job URIs and their releases
 
 
@@ -144,8 +144,8 @@ class JobListen(ListenHandler):
             for uri in params.notifications.resource_subscriptions or []
             if JOB_URI.fullmatch(uri)
         ]
-        if len(uris) > MAX_JOBS_PER_LISTEN:
-            raise MCPError(INVALID_PARAMS, f"at most {MAX_JOBS_PER_LISTEN} jobs per listen")
+        if len(uris) > MAX_JOBS:
+            raise MCPError(INVALID_PARAMS, f"at most {MAX_JOBS} jobs per listen")
         job_ids = [await readable_job(self._shield, uri) for uri in uris]
         releases = [self._followers.watch(job_id) for job_id in job_ids]
         try:
@@ -179,10 +179,8 @@ class JobSubscriptions:
         held: dict[str, Callable[[], None]] = connection.state.setdefault(SUBSCRIBED, {})
         if uri in held:
             return EmptyResult()
-        if len(held) >= MAX_JOBS_PER_LISTEN:
-            raise MCPError(
-                INVALID_PARAMS, f"at most {MAX_JOBS_PER_LISTEN} job subscriptions per connection"
-            )
+        if len(held) >= MAX_JOBS:
+            raise MCPError(INVALID_PARAMS, f"at most {MAX_JOBS} job subscriptions per connection")
         if not held:
             connection.exit_stack.callback(self._forget, connection)
         held[uri] = self._followers.watch(job_id)
