@@ -6,9 +6,14 @@ handlers render `{"error": {"code", "message", ...}}`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import httpx
+
+#: Why something failed, for people and for the SLOs: the caller's `input` (a corrupt file, a
+#: refused URL, a document over its budget), a `dependency` that stayed unavailable or refused
+#: the work, or Shield's own fault (`internal`). Only the last two spend an error budget.
+FailureCause = Literal["input", "dependency", "internal"]
 
 
 def error_message(response: httpx.Response) -> str:
@@ -88,5 +93,26 @@ class DependencyUnavailable(ShieldError):
         self.circuit_open = circuit_open
 
 
+class DependencyRefused(ShieldError):
+    """A dependency answered, and refused what it was sent (its 4xx): not an outage, so it is
+    neither retried nor counted against the dependency's circuit breaker."""
+
+    status_code = 502
+    code = "dependency_refused"
+
+    def __init__(self, service: str, message: str) -> None:
+        super().__init__(message, service=service)
+        self.service = service
+
+
 class JobCancelled(Exception):
     """Raised inside a job when its cancellation was requested."""
+
+
+def cause_of(exc: BaseException) -> FailureCause:
+    """The one classification of a failure's cause (see `FailureCause`)."""
+    if isinstance(exc, DependencyUnavailable | DependencyRefused):
+        return "dependency"
+    if isinstance(exc, ShieldError) and 400 <= exc.status_code < 500:
+        return "input"
+    return "internal"

@@ -8,10 +8,13 @@ mistake never opens a circuit), and every breaker's state is exported, read at s
 
 from __future__ import annotations
 
+import errno
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable
 from typing import ParamSpec, TypeVar
 
+import httpx
 from circuitbreaker import STATE_CLOSED, STATE_HALF_OPEN, STATE_OPEN, CircuitBreaker
 from prometheus_client.core import REGISTRY, GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -42,11 +45,74 @@ def configure_breakers(failures: int, recovery_seconds: float) -> None:
 STATE_VALUES = {STATE_CLOSED: 0, STATE_OPEN: 1, STATE_HALF_OPEN: 2}
 
 
-def _is_dependency_failure(exc_type: type[BaseException], exc: BaseException) -> bool:
-    # Our own deliberate errors (bad input, not found) are answers, not outages.
-    if isinstance(exc, ShieldError) and not isinstance(exc, DependencyUnavailable):
+#: Storage failing under a store (the disk, not the request): counted against its breaker.
+_STORAGE_ERRNOS = frozenset({errno.EIO, errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENOMEM})
+
+
+def _redis_unavailable(exc: BaseException) -> bool:
+    # Only Redis not answering; a ResponseError (a wrong command or key type) is a bug of ours.
+    module = sys.modules.get("redis.exceptions")
+    return module is not None and isinstance(exc, module.ConnectionError | module.TimeoutError)
+
+
+def _qdrant_unavailable(exc: BaseException) -> bool:
+    # qdrant-client wraps transport failures in ResponseHandlingException; UnexpectedResponse is
+    # the server's own answer, a failure only when it is a 5xx or a 429.
+    module = sys.modules.get("qdrant_client.http.exceptions")
+    if module is None:
         return False
-    return issubclass(exc_type, Exception)
+    if isinstance(exc, module.ResponseHandlingException):
+        return True
+    if isinstance(exc, module.UnexpectedResponse):
+        return is_unavailable_status(int(exc.status_code or 0))
+    return False
+
+
+def _grpc_unavailable(exc: BaseException) -> bool:
+    module = sys.modules.get("grpc")
+    if module is None or not isinstance(exc, module.RpcError):
+        return False
+    code = exc.code() if callable(getattr(exc, "code", None)) else None
+    return code in (
+        module.StatusCode.UNAVAILABLE,
+        module.StatusCode.DEADLINE_EXCEEDED,
+        module.StatusCode.RESOURCE_EXHAUSTED,
+    )
+
+
+_LIBRARY_CHECKS: tuple[Callable[[BaseException], bool], ...] = (
+    _redis_unavailable,
+    _qdrant_unavailable,
+    _grpc_unavailable,
+)
+
+
+def is_unavailable_status(status: int) -> bool:
+    """An HTTP answer that says the service is unavailable (its own 5xx, or 429 for load)."""
+    return status >= 500 or status == 429
+
+
+def is_dependency_failure(exc: BaseException) -> bool:
+    """The one rule for what counts against a circuit breaker: the dependency did not answer
+    (connection refused or reset, a timeout), answered that it is unavailable (its own 5xx or
+    429, which the service clients raise as `DependencyUnavailable`), or its storage failed.
+
+    Never a caller's mistake (validation, parsing, a 4xx), never Shield's own bug (a
+    ValueError, a KeyError, an engine refusing what it was given): those answer the caller and
+    leave the circuit as it was, so one careless caller cannot open it for everyone."""
+    if isinstance(exc, DependencyUnavailable):
+        return True
+    if isinstance(exc, ShieldError):  # our deliberate answers: bad input, not found, ...
+        return False
+    if isinstance(exc, httpx.TransportError | TimeoutError | ConnectionError):
+        return True
+    if isinstance(exc, OSError):
+        return exc.errno in _STORAGE_ERRNOS
+    return any(check(exc) for check in _LIBRARY_CHECKS)
+
+
+def _is_dependency_failure(_exc_type: type[BaseException], exc: BaseException) -> bool:
+    return is_dependency_failure(exc)
 
 
 class Breaker:
@@ -175,9 +241,7 @@ def retry_idempotent(
     def transient(exc: BaseException) -> bool:
         if isinstance(exc, DependencyUnavailable) and exc.circuit_open:
             return False
-        if isinstance(exc, ShieldError) and not isinstance(exc, DependencyUnavailable):
-            return False
-        return when(exc) if when else isinstance(exc, Exception)
+        return when(exc) if when else is_dependency_failure(exc)
 
     return retry(
         reraise=True,

@@ -4,13 +4,16 @@ callers' mistakes, recover, and export their state; retries are bounded and sele
 from __future__ import annotations
 
 import asyncio
+import errno
 import time
 
+import httpx
 import pytest
+import redis
 from prometheus_client import REGISTRY
 
-from shield.errors import DependencyUnavailable, InvalidInput
-from shield.resilience import Breaker, retry_idempotent
+from shield.errors import DependencyRefused, DependencyUnavailable, InvalidInput, NotFound
+from shield.resilience import Breaker, is_dependency_failure, retry_idempotent
 
 
 def state_metric(service: str, name: str) -> float | None:
@@ -93,3 +96,66 @@ def test_retries_transient_failures_only() -> None:
     with pytest.raises(InvalidInput):
         flaky("mistake")
     assert len(attempts) == 1
+
+
+def _qdrant_answer(status: int) -> BaseException:
+    from qdrant_client.http.exceptions import UnexpectedResponse
+
+    return UnexpectedResponse(status, "reason", b"{}", httpx.Headers())
+
+
+@pytest.mark.parametrize(
+    ("failure", "counts"),
+    [
+        # The dependency did not answer, or said it is unavailable: counted.
+        (DependencyUnavailable("api", "shield-api answered 503"), True),
+        (httpx.ConnectError("refused"), True),
+        (httpx.ReadTimeout("slow"), True),
+        (TimeoutError(), True),
+        (ConnectionResetError(), True),
+        (OSError(errno.ENOSPC, "No space left on device"), True),
+        (redis.ConnectionError("gone"), True),
+        (redis.TimeoutError("slow"), True),
+        (_qdrant_answer(500), True),
+        (_qdrant_answer(429), True),
+        # The caller's mistake, an answer, or Shield's own bug: never counted.
+        (InvalidInput("bad filter"), False),
+        (NotFound("no such collection"), False),
+        (DependencyRefused("embedder", "input too long"), False),
+        (ValueError("invalid JSON path metadata.$x"), False),
+        (KeyError("document_id"), False),
+        (TypeError("unhashable type"), False),
+        (FileNotFoundError(errno.ENOENT, "no file"), False),
+        (redis.ResponseError("WRONGTYPE"), False),
+        (_qdrant_answer(400), False),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else str(value),
+)
+def test_one_rule_says_what_counts_against_a_breaker(failure: BaseException, counts: bool) -> None:
+    assert is_dependency_failure(failure) is counts
+
+
+def test_a_hundred_malformed_requests_leave_the_breaker_closed_for_everyone() -> None:
+    breaker = Breaker("unit", "store", failure_threshold=5)
+
+    def engine_refuses() -> None:
+        raise ValueError("invalid JSON path metadata.$x")  # what the embedded store raised
+
+    for _ in range(100):
+        with pytest.raises(ValueError, match="JSON path"):
+            breaker.call(engine_refuses)
+    assert breaker.state == "closed"
+    assert breaker.call(lambda: "another caller's search") == "another caller's search"
+
+
+def test_retries_neither_bugs_nor_refusals() -> None:
+    attempts: list[int] = []
+
+    @retry_idempotent(attempts=3, max_wait=0.01)
+    def buggy() -> None:
+        attempts.append(1)
+        raise KeyError("results")
+
+    with pytest.raises(KeyError):
+        buggy()
+    assert attempts == [1]

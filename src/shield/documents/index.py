@@ -7,6 +7,7 @@ store's circuit breaker; blocking store work runs on worker threads, never on th
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,9 +32,20 @@ from shield.vectorstore.base import (
 
 #: Filter keys a caller may use; anything under `metadata.` is the caller's own.
 FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash")
+#: Indexed by the first write to a collection (the others have indexes from its creation).
+WRITTEN_INDEXES = ("title", "content_hash")
+MAX_FIELD_CHARS = 64
+#: `metadata.<field>`: what the store can parse as a key, and short enough to index.
+METADATA_FILTER_KEY = re.compile(
+    rf"^metadata\.[A-Za-z0-9_][A-Za-z0-9_-]{{0,{MAX_FIELD_CHARS - 1}}}$"
+)
+MAX_FILTER_CONDITIONS = 16
+MAX_FILTER_VALUES = 100
+MAX_FILTER_VALUE_CHARS = 4096
 MAX_DOCUMENTS_LISTED = 10_000
 MAX_DOCUMENT_CHUNKS = 100_000  # a document's passages read back at once (its whole text)
-#: Fields indexed on their first use in a filter, per collection (a filter still works beyond).
+#: Metadata fields indexed per collection, by the writes that bring them (a filter on any other
+#: field still works: the store checks payloads one by one).
 MAX_FILTER_INDEXES = 32
 #: How far a search grouped by document reaches for distinct documents.
 MAX_GROUPED_PASSAGES = 2000
@@ -63,25 +75,63 @@ def now_iso() -> str:
 
 
 def parse_filter(raw: dict[str, Any] | None) -> list[Match]:
-    """`{"source": "a", "metadata.team": ["x", "y"]}` -> conditions that must all hold."""
+    """`{"source": "a", "metadata.team": ["x", "y"]}` -> conditions that must all hold.
+
+    Everything is checked here, before the store sees it: a key the store could not parse
+    would otherwise fail inside its circuit breaker."""
     if not raw:
         return []
+    if len(raw) > MAX_FILTER_CONDITIONS:
+        raise InvalidInput(
+            f"a filter holds at most {MAX_FILTER_CONDITIONS} conditions; it has {len(raw)}",
+            field="filter",
+        )
     matches = []
     for key, value in raw.items():
-        if key not in FILTER_KEYS and not (key.startswith("metadata.") and len(key) > 9):
+        if key not in FILTER_KEYS and not METADATA_FILTER_KEY.match(key):
             raise InvalidInput(
-                f"cannot filter on {key!r}; use one of {', '.join(FILTER_KEYS)} "
-                "or metadata.<field>",
-                field="filter",
+                f"cannot filter on {key[:80]!r}; use one of {', '.join(FILTER_KEYS)} or "
+                "metadata.<field>, a field name of letters, digits, '_' and '-' "
+                f"(at most {MAX_FIELD_CHARS} characters)",
+                field=f"filter.{key[:80]}",
             )
         values = value if isinstance(value, list) else [value]
         if not values or not all(isinstance(v, str | int | bool) for v in values):
             raise InvalidInput(
                 f"filter {key!r} must be a string, number or boolean, or a non-empty list of them",
-                field="filter",
+                field=f"filter.{key}",
+            )
+        if len(values) > MAX_FILTER_VALUES:
+            raise InvalidInput(
+                f"filter {key!r} lists {len(values)} values; at most {MAX_FILTER_VALUES}",
+                field=f"filter.{key}",
+            )
+        if any(isinstance(v, str) and len(v) > MAX_FILTER_VALUE_CHARS for v in values):
+            raise InvalidInput(
+                f"a value of filter {key!r} is longer than {MAX_FILTER_VALUE_CHARS} characters",
+                field=f"filter.{key}",
+            )
+        if any(isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 2**63 for v in values):
+            raise InvalidInput(
+                f"a number of filter {key!r} is outside the 64-bit integer range",
+                field=f"filter.{key}",
             )
         matches.append(Match(key, tuple(values)))
     return matches
+
+
+def index_kind(values: Sequence[object]) -> str | None:
+    """The payload index a field holding these values takes; None: not one kind we index."""
+    if not values:
+        return None
+    first = values[0]
+    if any(type(v) is not type(first) for v in values):
+        return None
+    if isinstance(first, bool):
+        return "bool"
+    if isinstance(first, int):
+        return "integer" if abs(first) < 2**63 else None
+    return "keyword" if isinstance(first, str) else None
 
 
 class DocumentIndex:
@@ -178,6 +228,7 @@ class DocumentIndex:
         self.breaker.call(self.store.upsert, collection, points)
         stale = [point_id(doc_id, i) for i in range(len(points), previous)]
         self.breaker.call(self.store.delete_points, collection, stale)
+        self._index_written_fields(collection, write.metadata)
         INGESTED_CHUNKS.inc(len(points))
         return _summary(points[0].payload, len(points))
 
@@ -265,8 +316,6 @@ class DocumentIndex:
         it already (it is computed here otherwise, for the modes that need it)."""
         lexical = self._searchable(collection)  # before spending time on the embedding
         mode = search.mode or (SearchMode.HYBRID if lexical else SearchMode.DENSE)
-        if search.where:
-            self._index_filter_fields(collection, search.where)
         if vector is None and mode != SearchMode.LEXICAL:
             vector = self.embedder.embed_one(search.query)
         if search.group_by is None:
@@ -322,28 +371,30 @@ class DocumentIndex:
         self._lexical[collection] = info.lexical is not None
         return info.lexical is not None
 
-    def _index_filter_fields(self, collection: str, where: Sequence[Match]) -> None:
-        """Index a field the first time someone filters on it: a filter on an unindexed field
-        checks payloads one by one (measured: 7 ms against 0.2 ms at 10k chunks)."""
+    def _index_written_fields(self, collection: str, metadata: dict[str, Any]) -> None:
+        """Index the fields a write brings, the first time a collection sees each, so filters
+        on them are fast (measured: 7 ms unindexed against 0.2 ms at 10k chunks). Only writers
+        do this: a reader's filter never changes the store, and metadata fields count against
+        the collection's MAX_FILTER_INDEXES."""
         known = self._indexed.get(collection)
         if known is None:
             known = self.breaker.call(self.store.indexed_fields, collection)
             self._indexed[collection] = known
-        for match in where:
-            if match.key in known or len(known) >= MAX_FILTER_INDEXES + len(FILTER_KEYS):
+        wanted: dict[str, str] = {key: "keyword" for key in WRITTEN_INDEXES}
+        metadata_indexes = sum(1 for key in known if key.startswith("metadata."))
+        for field_name, value in metadata.items():
+            key = f"metadata.{field_name}"
+            kind = index_kind(value if isinstance(value, list) else [value])
+            if key in known or kind is None or not METADATA_FILTER_KEY.match(key):
                 continue
-            first = match.values[0]
-            kind = (
-                "bool"
-                if isinstance(first, bool)
-                else "integer"
-                if isinstance(first, int)
-                else "keyword"
-            )
-            if any(type(v) is not type(first) for v in match.values):
-                continue  # mixed types: leave it to a scan
-            self.breaker.call(self.store.create_index, collection, match.key, kind)
-            known.add(match.key)
+            if metadata_indexes >= MAX_FILTER_INDEXES:
+                break
+            wanted[key] = kind
+            metadata_indexes += 1
+        for key, kind in wanted.items():
+            if key not in known:
+                self.breaker.call(self.store.create_index, collection, key, kind)
+                known.add(key)
 
 
 def _described(info: CollectionInfo) -> dict[str, Any]:

@@ -11,9 +11,9 @@ import httpx
 import numpy as np
 
 from shield.embeddings.base import Embedder, Vectors, normalize
-from shield.errors import DependencyUnavailable
+from shield.errors import DependencyRefused, DependencyUnavailable
 from shield.metrics import EMBEDDING_SECONDS
-from shield.resilience import Breaker, retry_idempotent
+from shield.resilience import Breaker, is_unavailable_status, retry_idempotent
 
 
 class RemoteEmbedder(Embedder):
@@ -59,6 +59,12 @@ class RemoteEmbedder(Embedder):
     def _post(self, batch: list[str]) -> list[list[float]]:
         try:
             response = self._client.post(self.path, json=self._body(batch))
+            if response.is_client_error and not is_unavailable_status(response.status_code):
+                raise DependencyRefused(
+                    "embedder",
+                    f"embedding server {self._client.base_url} refused the texts "
+                    f"({response.status_code}): {response.text[:200]}",
+                )
             response.raise_for_status()
             rows = self._parse(response.json())
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:

@@ -16,7 +16,7 @@ import httpx
 
 from shield.config import ApiClientMixin, LightragClientMixin, secret_value
 from shield.errors import DependencyUnavailable, error_message
-from shield.resilience import Breaker
+from shield.resilience import Breaker, is_unavailable_status
 
 DEFAULT_RETRY_AFTER = 5.0
 
@@ -56,7 +56,7 @@ def answer_failure(
     endpoint: ServiceEndpoint, response: httpx.Response
 ) -> DependencyUnavailable | None:
     """A 5xx or 429 is the service unavailable; anything else is an answer."""
-    if response.status_code < 500 and response.status_code != 429:
+    if not is_unavailable_status(response.status_code):
         return None
     return DependencyUnavailable(
         endpoint.name,
