@@ -97,3 +97,67 @@ def test_the_table_covers_every_service_and_their_known_routes() -> None:
     assert ("POST", "/query") in graph_routes()
     assert {("POST", "/mcp"), ("GET", "/metrics")} <= set(mcp_routes())
     assert len(CASES) >= 25
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def _large_body(megabytes: int) -> Any:
+    block = b'{"chunks": [' + b" " * (1024 * 1024 - 12)
+    for _ in range(megabytes):
+        yield block
+
+
+def test_the_token_is_checked_before_a_large_body_is_read(stack: Stack) -> None:
+    """Three unauthenticated 250 MB bodies at once, to the workers' write route and to an
+    ordinary one: each refused from its headers, shield-api none the bigger for them."""
+    assert stack.api.process is not None
+    pid = stack.api.process.pid
+    before = _rss_mb(pid)
+    url = f"{stack.api.url}/internal/collections/docs/documents/{PLACEHOLDER}"
+    attempts = [
+        ("PUT", url, {}),
+        ("PUT", url, {"Authorization": "Bearer wrong-token-wrong-token-wrong"}),
+        ("POST", f"{stack.api.url}/store", {}),
+    ]
+    answers: list[int | str] = []
+
+    def send(method: str, target: str, headers: dict[str, str]) -> None:
+        headers = {**headers, "Content-Type": "application/json"}
+        try:
+            response = httpx.request(
+                method, target, headers=headers, content=_large_body(250), timeout=30
+            )
+            answers.append(response.status_code)
+        except httpx.TransportError as exc:  # the server closed once it had answered
+            answers.append(type(exc).__name__)
+
+    import threading
+
+    threads = [threading.Thread(target=send, args=attempt) for attempt in attempts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    grown = _rss_mb(pid) - before
+    assert grown < 50, f"shield-api grew by {grown:.0f} MB reading bodies it then refused"
+    assert all(a == 401 or isinstance(a, str) for a in answers), answers
+    # What a client that sends its body after the headers sees: the 401, its reason, no read.
+    with httpx.Client(timeout=10) as client:
+        refused = client.put(url, content=b"{}", headers={"Content-Type": "application/json"})
+    assert refused.status_code == 401
+    assert "missing bearer token" in refused.json()["error"]["message"]
+    # The workers' routes take Shield's own token only: a named token is refused, body unread.
+    with stack.api.client() as admin:
+        made = admin.post("/tokens", json={"name": "body-reader", "scopes": ["write:*"]})
+        assert made.status_code == 201, made.text
+        named = made.json()["token"]
+    forbidden = httpx.put(
+        url, content=b"{}", headers={"Authorization": f"Bearer {named}"}, timeout=10
+    )
+    assert forbidden.status_code == 403
+    assert "needs scope Shield's own SHIELD_API_TOKEN" in forbidden.json()["error"]["message"]

@@ -12,7 +12,7 @@ from shield import __version__
 from shield.api.deps import authenticate
 from shield.api.graphfeed import run_graph_feeder
 from shield.api.indexer import run_indexer
-from shield.api.middleware import RequestMiddleware
+from shield.api.middleware import BearerGate, RequestMiddleware
 from shield.api.openapi import document_validation_errors, error_responses
 from shield.api.routes import (
     admin,
@@ -87,6 +87,7 @@ def create_app(
         app.include_router(
             router, dependencies=protected, responses=error_responses(401, 403, 422, 503)
         )
+    app.add_middleware(BearerGate)  # inside RequestMiddleware: its refusals are logged and counted
     app.add_middleware(
         RequestMiddleware,
         router_app=app.router,

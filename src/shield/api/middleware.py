@@ -12,9 +12,13 @@ import uuid
 from typing import Any
 
 import structlog
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shield.access.scopes import ACT_AS_HEADER
+from shield.api.caller import Caller
+from shield.errors import ShieldError
 from shield.logging import get_logger
 from shield.metrics import API_DURATION, API_REQUESTS
 
@@ -152,4 +156,55 @@ async def _send_json(send: Send, status: int, body: dict[str, Any], request_id: 
             ],
         }
     )
+    await send({"type": "http.response.body", "body": payload})
+
+
+#: Methods whose requests carry no body: nothing to protect before the route checks the token.
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+INTERNAL_PREFIX = "/internal/"
+PRINCIPAL_STATE = "principal"
+
+
+class BearerGate:
+    """The token before the body: a request that carries a body (every write) is authenticated
+    from its headers before a byte of the body is read or parsed; a refused one answers 401 (or
+    403 for `/internal/`, which only Shield's own services may call) and its body is never read.
+
+    FastAPI reads and parses a body before it resolves a route's dependencies, so without this an
+    unauthenticated 250 MB body was held in memory before its 401. The principal found here is
+    kept in the request's state, and `authenticate` takes it from there."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _BODILESS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
+        authenticator = scope["app"].state.services.authenticator
+        try:
+            principal = await run_in_threadpool(
+                authenticator.principal, bearer, headers.get(ACT_AS_HEADER.lower())
+            )
+            if scope["path"].startswith(INTERNAL_PREFIX):
+                Caller(principal, f"{scope['method']} {scope['path']}").require_service()
+        except ShieldError as exc:
+            await _send_refusal(send, exc)
+            return
+        scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
+        await self.app(scope, receive, send)
+
+
+async def _send_refusal(send: Send, exc: ShieldError) -> None:
+    payload = json.dumps({"error": exc.to_dict()}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+        # The body was not read: the connection cannot carry another request.
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": exc.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
 from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import Caller, CallerDep, CollectionQuery, ServicesDep, collection_or_default
+from shield.api.caller import Caller
+from shield.api.deps import CallerDep, CollectionQuery, ServicesDep, collection_or_default
 from shield.api.graphstate import graph_forget, with_graph_state
 from shield.api.openapi import error_responses
 from shield.api.reindexing import submit_reindex

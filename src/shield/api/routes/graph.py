@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body
 
 from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import Caller, CallerDep, ServicesDep, collection_or_default
+from shield.api.caller import Caller
+from shield.api.deps import CallerDep, ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.schemas import GraphQuery, GraphRelation
 from shield.api.services import Services

@@ -13,7 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shield import __version__
 from shield.api import examples
-from shield.api.deps import Caller, ServicesDep, authenticate
+from shield.api.caller import Caller
+from shield.api.deps import ServicesDep, authenticate
 from shield.api.openapi import error_responses
 from shield.metrics import QUEUE_SIZE
 
@@ -69,5 +70,6 @@ def metrics(services: ServicesDep, caller: Annotated[Caller, Depends(authenticat
     caller.require_admin()
     # A scrape must not fail because Redis is down; the gauge keeps its last value.
     with contextlib.suppress(Exception):
-        QUEUE_SIZE.labels(services.queue.queue.name).set(services.queue.size())
+        for queue in services.queue.queues:
+            QUEUE_SIZE.labels(queue.name).set(queue.count)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -8,7 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from shield.api.deps import Caller, ServicesDep, authenticate
+from shield.api.caller import Caller
+from shield.api.deps import ServicesDep, authenticate
 from shield.api.graphstate import graph_put, with_graph_state
 from shield.documents.models import DocumentSummary, DocumentWrite
 from shield.errors import NotFound
