@@ -44,6 +44,26 @@ def test_content_that_does_not_match_its_claim_is_refused(
     assert caught.value.status_code == 415
 
 
+CLEAN_PREFIX = (
+    "# Notes\n\n" + "A line of plain text, long enough to fill a page. " * 4000
+).encode()
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [(b"\x00", "a NUL byte at byte"), (b"\xff\xfe", "an invalid byte at byte")],
+    ids=["nul", "invalid-utf8"],
+)
+def test_text_is_checked_to_its_last_byte_and_the_offset_is_named(damage: bytes, says: str) -> None:
+    assert len(CLEAN_PREFIX) > 128 * 1024  # well past any sample
+    data = CLEAN_PREFIX + damage + b" and more text after it\n"
+    with pytest.raises(UnsupportedMedia, match=says) as caught:
+        inspect_file("notes.md", data, **LIMITS)
+    assert caught.value.details["offset"] == len(CLEAN_PREFIX)
+    assert f"byte {len(CLEAN_PREFIX)}" in caught.value.message
+    assert inspect_file("notes.md", CLEAN_PREFIX, **LIMITS).name == "md"
+
+
 def test_a_zip_that_is_not_a_docx_is_refused() -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:

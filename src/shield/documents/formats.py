@@ -2,8 +2,9 @@
 
 A file's format is claimed by its name (or a URL's Content-Type) and must be confirmed by its
 bytes: a PDF starts with `%PDF-`, an Office file is a ZIP holding the right part, a text format is
-UTF-8 without NUL bytes. Office files are ZIP archives, so their declared uncompressed size and
-compression ratio are checked before any decompression (a zip bomb never gets inflated).
+UTF-8 without NUL bytes, every byte of it. Office files are ZIP archives, so their declared
+uncompressed size and compression ratio are checked before any decompression (a zip bomb never
+gets inflated).
 This module has no heavy dependencies: shield-api runs it on uploads before queueing them.
 """
 
@@ -20,7 +21,6 @@ import filetype
 
 from shield.errors import UnsupportedMedia
 
-TEXT_SAMPLE_BYTES = 64 * 1024
 MAX_ARCHIVE_MEMBERS = 10_000
 MAX_FILENAME_CHARS = 200
 MAX_SOURCE_PATH_CHARS = 1024
@@ -135,15 +135,22 @@ def check_content(fmt: Format, data: bytes, name: str) -> None:
 
 
 def _check_text(data: bytes, name: str, fmt: Format) -> None:
-    sample = data[:TEXT_SAMPLE_BYTES]
-    if b"\x00" in sample:
-        raise UnsupportedMedia(f"{name!r} claims to be {fmt.name} text but contains binary data")
+    """The whole file, not a sample: a NUL or a broken character anywhere would be stored
+    mangled. Both checks run at memory speed (about 20 ms for 50 MB)."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise UnsupportedMedia(
+            f"{name!r} claims to be {fmt.name} text but contains binary data "
+            f"(a NUL byte at byte {nul}); text files must be UTF-8 without NUL bytes",
+            offset=nul,
+        )
     try:
-        # A cut in the middle of a multi-byte character at the sample's end is not an error.
-        sample.decode("utf-8") if len(data) <= TEXT_SAMPLE_BYTES else sample[:-4].decode("utf-8")
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UnsupportedMedia(
-            f"{name!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8 and try again"
+            f"{name!r} is not UTF-8 text (an invalid byte at byte {exc.start}); save it as UTF-8 "
+            "and try again",
+            offset=exc.start,
         ) from None
 
 
