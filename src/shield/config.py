@@ -39,11 +39,19 @@ def secret_value(secret: SecretStr | None) -> str | None:
     return secret.get_secret_value() if secret is not None else None
 
 
-def check_token(name: str, token: SecretStr | None) -> None:
-    """Refuse tokens that are too short or known placeholders."""
+def check_token(name: str, token: SecretStr | None, sent_to: str | None = None) -> None:
+    """Refuse tokens that are too short or known placeholders. `sent_to`: the service a client
+    sends the token to; a client is told to use the token it was given, never to make one up."""
     if token is None:
         return
     value = token.get_secret_value()
+    if (value.lower() in PLACEHOLDER_SECRETS or len(value) < MIN_TOKEN_LENGTH) and sent_to:
+        raise ValueError(
+            f"{name} is not a token {sent_to} accepts (its tokens are random strings of at least "
+            f"{MIN_TOKEN_LENGTH} characters); set it to the token you were given: {sent_to}'s "
+            "own, or a named token from 'shield tokens create' (a deployment by `make up` keeps "
+            "its token in inventories/local/.secrets/api-token)"
+        )
     if value.lower() in PLACEHOLDER_SECRETS or len(value) < MIN_TOKEN_LENGTH:
         raise ValueError(
             f"{name} must be a random string of at least {MIN_TOKEN_LENGTH} characters "
@@ -170,6 +178,14 @@ class JobMixin(BaseSettings):
         default=30, ge=3, description="A running job not heard of for this long is abandoned."
     )
     job_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60, description="Job states kept.")
+    interactive_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=0,
+        description=(
+            "One inline text or uploaded file of at most this size is interactive work, which "
+            "workers take before bulk work (crawls, URLs, folders, larger files); 0: none."
+        ),
+    )
 
 
 class DocumentLimitsMixin(BaseSettings):
@@ -215,7 +231,7 @@ class ApiClientMixin(BaseSettings):
     @field_validator("api_token")
     @classmethod
     def _strong_api_token(cls, value: SecretStr | None) -> SecretStr | None:
-        check_token("SHIELD_API_TOKEN", value)
+        check_token("SHIELD_API_TOKEN", value, sent_to="shield-api")
         return value
 
 
@@ -343,7 +359,26 @@ class WorkerSettings(
     )
     inbox_max_files: int = Field(default=1000, ge=1, description="Files one folder ingest reads.")
     convert_timeout: float = Field(default=300.0, gt=0, description="Seconds per conversion.")
+    dependency_patience_seconds: float = Field(
+        default=900.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "Seconds a job waits for shield-api or the embedding server while they are "
+            "unavailable, before that attempt fails; several times a breaker's recovery window."
+        ),
+    )
     max_document_pages: int = Field(default=2000, ge=1, description="Pages per document, at most.")
+    max_document_chunks: int = Field(
+        default=5000,
+        ge=1,
+        description="Passages one document may have (about 2 minutes of embedding on 2 CPUs).",
+    )
+    max_document_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds one document may take to convert, chunk and embed, waits excluded.",
+    )
     docling_artifacts_path: Path | None = Field(
         default=None,
         description="Folder of Docling's models; set, PDFs get layout analysis; unset, native.",
@@ -398,6 +433,11 @@ class WorkerSettings(
     def _sane_chunks(self) -> WorkerSettings:
         if self.chunk_overlap >= self.chunk_tokens:
             raise ValueError("SHIELD_CHUNK_OVERLAP must be smaller than SHIELD_CHUNK_TOKENS")
+        if self.dependency_patience_seconds >= self.job_timeout:
+            raise ValueError(
+                "SHIELD_DEPENDENCY_PATIENCE_SECONDS must be shorter than SHIELD_JOB_TIMEOUT, or "
+                "a job waiting for a dependency would be stopped by its timeout"
+            )
         return self
 
 

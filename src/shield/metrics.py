@@ -23,8 +23,9 @@ API_DURATION = Histogram(
 )
 JOBS = Counter(
     "shield_jobs_total",
-    "Ingest jobs that reached a state (queued, succeeded, failed, cancelled, retried).",
-    ["kind", "status"],
+    "Ingest jobs that reached a state (queued, succeeded, failed, cancelled, retried); a failed "
+    'or retried one by its cause (input, dependency, internal), the others with cause "".',
+    ["kind", "status", "cause"],
 )
 JOB_DURATION = Histogram(
     "shield_job_duration_seconds",

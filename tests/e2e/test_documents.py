@@ -20,6 +20,7 @@ from support.processes import RedisServer
 from support.services import ApiServer, WorkerProcess, sse_states, wait_job
 
 MAX_UPLOAD = 2 * 1024 * 1024
+MAX_CHUNKS = 60  # the per-document budget of this module's worker
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,7 @@ def worker(
         SHIELD_INBOX_DIR=str(inbox),
         SHIELD_CRAWL_ALLOWLIST="127.0.0.1",  # the test site, and nothing else on loopback
         SHIELD_MAX_UPLOAD_BYTES=str(MAX_UPLOAD),
+        SHIELD_MAX_DOCUMENT_CHUNKS=str(MAX_CHUNKS),
     )
 
 
@@ -189,7 +191,44 @@ def test_a_damaged_file_fails_its_job_with_the_reason(
     assert state["status"] == "failed"
     assert state["error"]["code"] == "documents_failed"
     assert "broken.pdf could not be converted" in state["error"]["message"]
+    assert state["error"]["cause"] == "input"  # the caller's file, not Shield's failure
     assert state["result"]["documents"][0]["status"] == "failed"
+    assert state["result"]["documents"][0]["cause"] == "input"
+
+
+def test_a_document_over_its_budget_fails_alone_and_says_which_limit(
+    api: ApiServer, worker: WorkerProcess
+) -> None:
+    import io
+
+    import docx
+
+    sprawling = docx.Document()
+    for n in range(3000):  # a small file that expands to thousands of passages
+        sprawling.add_heading(f"Section {n}", level=2)
+        sprawling.add_paragraph(f"Paragraph {n} of a document that costs more than it should.")
+    data = io.BytesIO()
+    sprawling.save(data)
+    long_text = "\n\n".join(f"# Part {n}\n\n" + "word " * 150 for n in range(200))
+    with api.client() as client:
+        docx_job = accepted_job(upload(client, "sprawling.docx", data.getvalue()))
+        text_job = accepted_job(
+            client.post(
+                "/ingest-async",
+                json={"kind": "document", "text": long_text, "source": "long-notes"},
+            )
+        )
+        small = accepted_job(upload(client, "fits.md", documents.make("md")))
+        states = [wait_job(client, job, timeout=180) for job in (docx_job, text_job, small)]
+    for state in states[:2]:
+        assert state["status"] == "failed", state
+        assert state["error"]["cause"] == "input"
+        assert f"at most {MAX_CHUNKS}" in state["error"]["message"] or (
+            f"more than {MAX_CHUNKS} passages" in state["error"]["message"]
+        ), state["error"]
+        assert "SHIELD_MAX_DOCUMENT_CHUNKS" in state["error"]["message"]
+        assert state["progress"]["chunks_embedded"] == 0  # refused before any embedding
+    assert states[2]["status"] == "succeeded"  # the next document is read as usual
 
 
 def test_documents_by_url_go_through_the_egress_guard(
@@ -246,6 +285,7 @@ def test_inbox_folders_ingest_every_file_and_paths_stay_inside(
         assert state["error"] == {
             "code": "invalid_input",
             "message": "'nope.pdf' is not in the inbox",
+            "cause": "input",
         }
 
 

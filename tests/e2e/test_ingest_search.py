@@ -96,7 +96,12 @@ def test_document_goes_the_whole_way(api: ApiServer, worker: WorkerProcess) -> N
         metrics_url = f"http://127.0.0.1:{worker.metrics_port}/metrics"
         assert httpx.get(metrics_url).status_code == 401  # the API token guards them too
         worker_metrics = httpx.get(metrics_url, headers={"Authorization": f"Bearer {TOKEN}"}).text
-        assert sample(worker_metrics, "shield_jobs_total", kind="document", status="succeeded") >= 1
+        assert (
+            sample(
+                worker_metrics, "shield_jobs_total", kind="document", status="succeeded", cause=""
+            )
+            >= 1
+        )
         assert "shield_embedding_seconds_count" in worker_metrics
         assert 'shield_circuit_breaker_state{breaker="api",service="worker"} 0.0' in worker_metrics
 

@@ -186,3 +186,49 @@ def test_a_cursor_is_only_one_this_api_gave() -> None:
     for bad in ("", "not-base64!", "WzFd", "eyJhIjoxfQ"):
         with pytest.raises(ValueError, match="not a cursor this API gave"):
             JobCursor.decode(bad)
+
+
+def test_small_work_queues_apart_and_goes_first_with_its_place_shown(redis_client: Redis) -> None:
+    from shield.jobs.requests import CrawlIngest, UploadedFile, UploadIngest
+
+    settings = ApiSettings(
+        job_retries=0, queue_name=f"unit-lanes-{uuid.uuid4().hex[:8]}", interactive_max_bytes=1024
+    )
+    queue = JobQueue(redis_client, JobStore(redis_client, 3600), settings)
+    crawl = queue.submit(CrawlIngest(kind="crawl", url="https://docs.example.org/"), "docs")
+    large = queue.submit(text_job("x" * 2048), "docs")
+    note = queue.submit(text_job("a short note"), "docs")
+    data = b"# Notes\n"
+    upload = queue.submit(
+        UploadIngest(upload=UploadedFile(filename="n.md", format="md", bytes=len(data))),
+        "docs",
+        upload=data,
+    )
+    assert queue.interactive.job_ids == [note.job_id, upload.job_id]
+    assert queue.queue.job_ids == [crawl.job_id, large.job_id]
+    # A worker takes the interactive queue first: the small ones are next, the crawl after them.
+    assert [queue.position(s.job_id) for s in (note, upload, crawl, large)] == [0, 1, 2, 3]
+    assert queue.size() == 4
+    queue.cancel(note)
+    assert queue.position(note.job_id) is None
+    assert queue.position(crawl.job_id) == 1
+
+
+def test_failures_are_counted_by_their_cause(redis_client: Redis) -> None:
+    from prometheus_client import REGISTRY
+
+    from shield.jobs.models import JobError
+    from shield.jobs.transitions import finish
+
+    def failed(cause: str) -> float:
+        labels = {"kind": "document", "status": "failed", "cause": cause}
+        return REGISTRY.get_sample_value("shield_jobs_total", labels) or 0.0
+
+    queue = new_queue(redis_client, retries=0)
+    before = {cause: failed(cause) for cause in ("input", "dependency", "internal")}
+    for cause in ("input", "input", "dependency"):
+        state = queue.submit(text_job("x"), "docs")
+        finish(queue.store, state, JobStatus.FAILED, JobError(code="c", message="m", cause=cause))  # type: ignore[arg-type]
+    assert failed("input") - before["input"] == 2
+    assert failed("dependency") - before["dependency"] == 1
+    assert failed("internal") - before["internal"] == 0

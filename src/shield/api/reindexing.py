@@ -9,7 +9,7 @@ import time
 import uuid
 
 from shield.api.services import Services
-from shield.errors import Conflict, ShieldError
+from shield.errors import Conflict, ShieldError, cause_of
 from shield.jobs.models import JobError, JobState, JobStatus
 from shield.jobs.outcomes import record_outcome
 from shield.jobs.transitions import begin_attempt, finish
@@ -84,7 +84,12 @@ def _run(services: Services, state: JobState) -> None:
         code = exc.code if isinstance(exc, ShieldError) else "reindex_failed"
         log.warning("reindex_failed", collection=collection, error=str(exc))
         message = f"reindexing {collection!r} failed, the collection is as it was: {exc}"
-        finish(store, state, JobStatus.FAILED, JobError(code=code, message=message))
+        finish(
+            store,
+            state,
+            JobStatus.FAILED,
+            JobError(code=code, message=message, cause=cause_of(exc)),
+        )
     else:
         state.result.chunks = state.progress.points_total
         finish(store, state, JobStatus.SUCCEEDED, None)

@@ -64,6 +64,7 @@ class ConvertOptions(BaseModel):
     artifacts_path: str | None = None  # Docling's models folder: the full PDF pipeline
     max_pages: int = 500
     max_tokens: int = 200
+    max_chunks: int = 5000  # a document's chunk budget: past it, it fails here, not later
 
 
 class StructuredChunk(BaseModel):
@@ -185,8 +186,13 @@ def convert(data: bytes, name: str, fmt: str, options: ConvertOptions) -> Conver
         raise ConversionFailed(f"{name} could not be converted: {_short(details)}")
     document = result.document
     chunker = _chunker(options.max_tokens)
-    chunks = []
+    chunks: list[StructuredChunk] = []
     for chunk in chunker.chunk(document):
+        if len(chunks) >= options.max_chunks:
+            raise ConversionFailed(
+                f"{name} has more than {options.max_chunks} passages, the most one document may "
+                "have (SHIELD_MAX_DOCUMENT_CHUNKS); split it, or raise the limit"
+            )
         meta: Any = chunk.meta
         pages = sorted({p.page_no for item in meta.doc_items for p in item.prov})
         chunks.append(

@@ -13,6 +13,7 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
+from shield.errors import cause_of
 from shield.jobs.models import JobError, JobStatus
 from shield.jobs.store import JobStore
 from shield.jobs.transitions import finish, retry_later
@@ -28,14 +29,18 @@ def describe_failure(job: Job, exc_type: type[BaseException], exc: BaseException
             code="worker_lost",
             message="the worker running this job stopped before it finished "
             "(crash, kill or restart)",
+            cause="internal",
         )
     if issubclass(exc_type, JobTimeoutException):
         return JobError(
             code="timeout",
             message=f"the job ran longer than its limit of {job.timeout} s (SHIELD_JOB_TIMEOUT)",
+            cause="internal",
         )
     message = getattr(exc, "message", None) or str(exc) or exc_type.__name__
-    return JobError(code="job_failed", message=f"{exc_type.__name__}: {message}")
+    return JobError(
+        code="job_failed", message=f"{exc_type.__name__}: {message}", cause=cause_of(exc)
+    )
 
 
 def on_job_failure(

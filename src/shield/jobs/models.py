@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from shield.errors import FailureCause
+
 
 class JobStatus(StrEnum):
     QUEUED = "queued"
@@ -26,6 +28,17 @@ JobKind = Literal["document", "crawl", "reindex"]
 class JobError(BaseModel):
     code: str
     message: str
+    cause: FailureCause | None = None
+
+
+class JobWait(BaseModel):
+    """A running job waiting out a dependency that is briefly unavailable."""
+
+    service: str  # the dependency: api, embedder, ...
+    reason: str
+    since: str
+    tries: int
+    next_try_at: str
 
 
 class ItemResult(BaseModel):
@@ -42,6 +55,7 @@ class ItemResult(BaseModel):
     pages: int | None = None
     chunks: int = 0
     error: str | None = None
+    cause: FailureCause | None = None  # set with `error` when the document failed
     # The knowledge graph, which takes a stored document in after it is searchable: pending,
     # stored, or failed with graph_error (read live by GET /jobs/{id}). None: no graph.
     graph: str | None = None
@@ -87,6 +101,10 @@ class JobState(BaseModel):
     progress: JobProgress = Field(default_factory=JobProgress)
     result: JobResult = Field(default_factory=JobResult)
     error: JobError | None = None
+    # Set while the job waits for a dependency; gone once it answers.
+    waiting_for: JobWait | None = None
+    # Queued jobs: how many jobs its worker takes before it (read live by GET /jobs/{id}).
+    queue_position: int | None = None
     attempts: int = 0
     max_attempts: int = 1
     created_at: str = Field(default_factory=utcnow)

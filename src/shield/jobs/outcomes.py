@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from shield.errors import FailureCause
 from shield.jobs.models import JobState
 from shield.metrics import JOB_DURATION, JOBS
 
 JOB_KINDS = ("document", "crawl")
 OUTCOMES = ("queued", "retried", "succeeded", "failed", "cancelled")
 FINAL_OUTCOMES = ("succeeded", "failed", "cancelled")
+FAILED_OUTCOMES = ("retried", "failed")  # the outcomes that carry a cause
+CAUSES: tuple[FailureCause, ...] = ("input", "dependency", "internal")
 
 
 def initialise_job_metrics() -> None:
@@ -18,14 +21,18 @@ def initialise_job_metrics() -> None:
     hides that event from rate(): the first failure would never reach a dashboard or an alert."""
     for kind in JOB_KINDS:
         for outcome in OUTCOMES:
-            JOBS.labels(kind, outcome)
+            for cause in CAUSES if outcome in FAILED_OUTCOMES else ("",):
+                JOBS.labels(kind, outcome, cause)
         for outcome in FINAL_OUTCOMES:
             JOB_DURATION.labels(kind, outcome)
 
 
 def record_outcome(state: JobState, outcome: str) -> None:
     """`outcome`: queued, retried, or the final status the state now has."""
-    JOBS.labels(state.kind, outcome).inc()
+    cause = ""
+    if outcome in FAILED_OUTCOMES:
+        cause = (state.error.cause if state.error else None) or "internal"
+    JOBS.labels(state.kind, outcome, cause).inc()
     if state.is_final:
         JOB_DURATION.labels(state.kind, outcome).observe(_seconds_since_submission(state))
 

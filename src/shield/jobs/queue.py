@@ -24,12 +24,35 @@ RUN_INGEST = "shield.worker.tasks.run_ingest"
 ON_FAILURE = "shield.worker.tasks.on_job_failure"
 
 
+def interactive_queue_name(queue_name: str) -> str:
+    """The queue of small, interactive work, which every worker takes from first."""
+    return f"{queue_name}-interactive"
+
+
+def is_interactive(
+    request: DocumentIngest | UploadIngest | CrawlIngest, upload: bytes | None, max_bytes: int
+) -> bool:
+    """Small work a person (or an assistant) waits for: one inline text or one uploaded file of
+    at most `max_bytes`. Crawls, URLs and inbox folders are bulk: their size is not known."""
+    if isinstance(request, UploadIngest):
+        return upload is not None and len(upload) <= max_bytes
+    if isinstance(request, DocumentIngest):
+        return request.text is not None and len(request.text.encode()) <= max_bytes
+    return False
+
+
 class JobQueue:
     def __init__(self, redis: Redis, store: JobStore, settings: JobMixin) -> None:
         self.redis = redis
         self.store = store
         self.settings = settings
         self.queue = Queue(settings.queue_name, connection=redis)
+        self.interactive = Queue(interactive_queue_name(settings.queue_name), connection=redis)
+
+    @property
+    def queues(self) -> tuple[Queue, Queue]:
+        """In the order workers take from them."""
+        return self.interactive, self.queue
 
     def submit(
         self,
@@ -38,6 +61,8 @@ class JobQueue:
         upload: bytes | None = None,
     ) -> JobState:
         job_id = uuid.uuid4().hex
+        interactive = is_interactive(request, upload, self.settings.interactive_max_bytes)
+        queue = self.interactive if interactive else self.queue
         state = JobState(
             job_id=job_id,
             kind=request.kind,
@@ -45,7 +70,7 @@ class JobQueue:
             request=request_summary(request),
             max_attempts=self.settings.job_retries + 1,
         )
-        rq_job = self.queue.create_job(
+        rq_job = queue.create_job(
             RUN_INGEST,
             args=(job_id,),
             job_id=job_id,
@@ -61,7 +86,7 @@ class JobQueue:
         # moment where one exists without the other.
         stored = request.model_dump(mode="json", exclude_none=True)
         with self.redis.pipeline() as pipe:
-            self.queue.enqueue_job(rq_job, pipeline=pipe)  # RQ starts the MULTI itself
+            queue.enqueue_job(rq_job, pipeline=pipe)  # RQ starts the MULTI itself
             self.store.create(state, stored, time.time(), pipeline=pipe, upload=upload)
             created = pipe.execute()[-1]
         if not created:
@@ -85,5 +110,19 @@ class JobQueue:
             raise Conflict(f"job {state.job_id} has already {status}; it cannot be cancelled")
         return state
 
+    def position(self, job_id: str) -> int | None:
+        """How many queued jobs a worker takes before this one (0: it is next); None when it
+        is not waiting in a queue (running, ended, or waiting to be retried)."""
+        try:
+            origin = Job.fetch(job_id, connection=self.redis).origin
+        except NoSuchJobError:
+            return None
+        if origin == self.interactive.name:
+            return self.interactive.get_job_position(job_id)
+        if origin != self.queue.name:
+            return None
+        position = self.queue.get_job_position(job_id)
+        return None if position is None else self.interactive.count + position
+
     def size(self) -> int:
-        return int(self.queue.count)
+        return int(self.queue.count) + int(self.interactive.count)

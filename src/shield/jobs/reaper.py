@@ -25,10 +25,11 @@ LOST_AFTER_SECONDS = 60
 
 
 def reap_once(jobs: JobQueue) -> None:
-    queue, store = jobs.queue, jobs.store
-    # Signals only work in the main thread; the reaper runs in a worker thread.
-    StartedJobRegistry(queue=queue, death_penalty_class=TimerDeathPenalty).cleanup()
-    QUEUE_SIZE.labels(queue.name).set(queue.count)
+    store = jobs.store
+    for queue in jobs.queues:
+        # Signals only work in the main thread; the reaper runs in a worker thread.
+        StartedJobRegistry(queue=queue, death_penalty_class=TimerDeathPenalty).cleanup()
+        QUEUE_SIZE.labels(queue.name).set(queue.count)
     # Only unfinished jobs old enough that their queue entry must exist by now.
     for job_id in store.active_since_before(time.time() - LOST_AFTER_SECONDS, SCAN_LIMIT):
         if Job.exists(job_id, connection=jobs.redis) or store.alive(job_id):
@@ -44,7 +45,7 @@ def reap_once(jobs: JobQueue) -> None:
             if state.kind == "reindex"
             else "the job's queue entry was lost (was Redis reset?); submit it again"
         )
-        error = JobError(code="lost", message=message)
+        error = JobError(code="lost", message=message, cause="internal")
         if finish(store, state, JobStatus.FAILED, error):
             log.warning("job_lost", job_id=state.job_id)
 

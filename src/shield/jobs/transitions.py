@@ -65,6 +65,7 @@ def retry_later(store: JobStore, state: JobState, error: JobError) -> bool:
         code=error.code,
         message=f"attempt {max(state.attempts, 1)} of {state.max_attempts} failed: "
         f"{error.message}; it will be retried",
+        cause=error.cause,
     )
     if not store.save(state):
         return False

@@ -69,21 +69,27 @@ class ConverterProcess:
             )
         return self._pool
 
-    def convert(self, data: bytes, name: str, fmt: str) -> dict[str, Any]:
-        """The converted document as a dict (see `ConvertedDocument`)."""
+    def convert(
+        self, data: bytes, name: str, fmt: str, budget_seconds: float | None = None
+    ) -> dict[str, Any]:
+        """The converted document as a dict (see `ConvertedDocument`); stopped after
+        SHIELD_CONVERT_TIMEOUT, or sooner when the document's time budget (`budget_seconds`
+        left of SHIELD_MAX_DOCUMENT_SECONDS) runs out first."""
+        timeout = self.timeout if budget_seconds is None else min(self.timeout, budget_seconds)
+        limit = (
+            "SHIELD_CONVERT_TIMEOUT" if timeout == self.timeout else "SHIELD_MAX_DOCUMENT_SECONDS"
+        )
         with self._lock:
             pool = self._pool_started()
             # The first call also waits for the process to import Docling: a few seconds more.
-            future = pool.schedule(
-                _convert, args=(data, name, fmt, self.options), timeout=self.timeout
-            )
+            future = pool.schedule(_convert, args=(data, name, fmt, self.options), timeout=timeout)
             try:
                 result: dict[str, Any] = future.result()
             except FutureTimeout:
-                log.warning("conversion_timeout", document=name, timeout=self.timeout)
+                log.warning("conversion_timeout", document=name, timeout=timeout)
                 raise ConverterError(
-                    f"{name} took longer than {self.timeout:g} s to convert "
-                    "(SHIELD_CONVERT_TIMEOUT); the conversion was stopped"
+                    f"{name} took longer than {timeout:g} s to convert ({limit}); the "
+                    "conversion was stopped"
                 ) from None
             except ProcessExpired as exc:
                 log.warning("converter_crashed", document=name, exitcode=exc.exitcode)

@@ -27,6 +27,7 @@ from rq.job import Job
 
 from shield.config import WorkerSettings, secret_value
 from shield.jobs.outcomes import initialise_job_metrics
+from shield.jobs.queue import interactive_queue_name
 from shield.logging import get_logger
 from shield.worker.metrics_server import serve_metrics
 from shield.worker.tasks import WorkerContext, configure
@@ -90,9 +91,11 @@ def run_worker(
     worked = False
     try:
         while True:
-            queue = Queue(settings.queue_name, connection=context.redis)
-            worker = ShieldWorker([queue], connection=context.redis, maintenance_interval=60, **kw)
-            log.info("worker_started", queue=settings.queue_name, name=worker.name)
+            # Interactive work first: a small upload never waits behind queued crawls.
+            names = (interactive_queue_name(settings.queue_name), settings.queue_name)
+            queues = [Queue(name, connection=context.redis) for name in names]
+            worker = ShieldWorker(queues, connection=context.redis, maintenance_interval=60, **kw)
+            log.info("worker_started", queues=list(names), name=worker.name)
             try:
                 worked = worker.work(burst=burst, logging_level=settings.log_level) or worked
                 error = ""

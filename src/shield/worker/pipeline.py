@@ -13,14 +13,22 @@ lacks (it failed there) has the graph take it in again, without embedding it aga
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shield.documents.chunking import Chunker
 from shield.documents.identity import document_id
 from shield.documents.models import ChunkIn, DocumentWrite, SourceDocument
 from shield.embeddings import Embedder
-from shield.errors import DependencyUnavailable, InvalidInput, JobCancelled, ShieldError
+from shield.errors import (
+    DependencyUnavailable,
+    InvalidInput,
+    JobCancelled,
+    ShieldError,
+    cause_of,
+)
 from shield.jobs.models import ItemResult, JobError, JobState, JobStatus
 from shield.jobs.requests import CrawlIngest, DocumentIngest, UploadIngest, parse_job_request
 from shield.jobs.store import JobStore
@@ -28,6 +36,7 @@ from shield.jobs.transitions import JobReporter, begin_attempt, finish
 from shield.logging import get_logger
 from shield.worker.api_client import ApiClient
 from shield.worker.converter import ConverterError, ConverterProcess
+from shield.worker.patience import Patience
 from shield.worker.sources import DocumentReader, PendingDocument
 
 if TYPE_CHECKING:  # the crawler (Crawl4AI) is imported only when a crawl runs
@@ -35,6 +44,41 @@ if TYPE_CHECKING:  # the crawler (Crawl4AI) is imported only when a crawl runs
 
 log = get_logger(__name__)
 EMBED_BATCH = 64
+
+
+@dataclass(frozen=True)
+class DocumentBudget:
+    """The most work one document may cost, so that no document holds a worker for long:
+    its passages, and its seconds of converting, chunking and embedding (waits for a
+    dependency excluded). Past either, the document fails with the reason."""
+
+    max_chunks: int = 5000
+    max_seconds: float = 600.0
+
+
+class _Clock:
+    """One document's time against its budget; `Patience`'s waits do not count."""
+
+    def __init__(self, budget: DocumentBudget, patience: Patience) -> None:
+        self.budget = budget
+        self.patience = patience
+        self._start = time.monotonic()
+        self._waited = patience.waited_seconds
+
+    def left(self) -> float:
+        waited = self.patience.waited_seconds - self._waited
+        return self.budget.max_seconds - (time.monotonic() - self._start - waited)
+
+    def check(self, doing: str) -> None:
+        if self.left() <= 0:
+            raise BudgetExceeded(
+                f"the document took more than {self.budget.max_seconds:g} s to {doing}, the most "
+                "one document may take (SHIELD_MAX_DOCUMENT_SECONDS); split it, or raise the limit"
+            )
+
+
+class BudgetExceeded(InvalidInput):
+    """A document that costs more than one document may."""
 
 
 def _same(document: SourceDocument) -> SourceDocument:
@@ -46,10 +90,15 @@ def _nothing_stored(state: JobState) -> JobError | None:
     items = state.result.documents
     if any(item.status in ("stored", "unchanged") for item in items):
         return None
-    first = next((item.error for item in items if item.error), None)
+    first = next((item for item in items if item.error), None)
+    message, cause = (first.error, first.cause) if first else (None, "input")
     if state.kind == "crawl":
-        return JobError(code="crawl_failed", message=first or "the crawl found no page to read")
-    return JobError(code="documents_failed", message=first or "no document was stored")
+        return JobError(
+            code="crawl_failed", message=message or "the crawl found no page to read", cause=cause
+        )
+    return JobError(
+        code="documents_failed", message=message or "no document was stored", cause=cause
+    )
 
 
 class IngestPipeline:
@@ -62,6 +111,8 @@ class IngestPipeline:
         reader: DocumentReader,
         converter: ConverterProcess,
         crawls: Callable[[CrawlIngest], CrawlRun],
+        patience: Patience | None = None,
+        budget: DocumentBudget | None = None,
     ) -> None:
         self.store = store
         self.api = api
@@ -70,6 +121,9 @@ class IngestPipeline:
         self.reader = reader
         self.converter = converter
         self.crawls = crawls
+        # shield-api and a remote embedder may be briefly away: their calls wait for them.
+        self.patience = patience or Patience(0)
+        self.budget = budget or DocumentBudget()
 
     @staticmethod
     def _check_cancel(job: JobReporter) -> None:
@@ -94,7 +148,8 @@ class IngestPipeline:
             log.info("job_cancelled", job_id=state.job_id)
             return state  # the API already wrote the final `cancelled` state
         except InvalidInput as exc:
-            return self._finish(state, JobError(code="invalid_input", message=exc.message))
+            error = JobError(code="invalid_input", message=exc.message, cause="input")
+            return self._finish(state, error)
         return self._finish(state, _nothing_stored(state))
 
     def _finish(self, state: JobState, error: JobError | None) -> JobState:
@@ -142,6 +197,7 @@ class IngestPipeline:
                 progress.pages_discovered = len(run.crawler.frontier.seen)
                 if page.status != "fetched":
                     item.status, item.error = page.status, page.reason
+                    item.cause = "input" if page.status == "failed" else None
                     progress.pages_skipped += page.status == "skipped"
                     progress.pages_failed += page.status == "failed"
                     job.save()
@@ -178,6 +234,7 @@ class IngestPipeline:
         cancel escapes: anything wrong with the document itself fails this document alone."""
         state = job.state
         item.document_id = document_id(state.collection, pending.source)
+        clock = _Clock(self.budget, self.patience)
         try:
             job.stage("reading", item)
             document = pending.load()
@@ -185,20 +242,30 @@ class IngestPipeline:
             if self._unchanged(job, document, item):
                 item.status = "unchanged"
                 return
-            chunks = self._chunks(job, document, item)
+            chunks = self._chunks(job, document, item, clock)
             if not chunks:
                 raise InvalidInput("the document has no text to index")
-            self._store(job, document, item, self._embed(job, chunks, item))
+            if len(chunks) > self.budget.max_chunks:
+                raise BudgetExceeded(
+                    f"the document has {len(chunks)} passages; one document may have at most "
+                    f"{self.budget.max_chunks} (SHIELD_MAX_DOCUMENT_CHUNKS); split it, or raise "
+                    "the limit"
+                )
+            self._store(job, document, item, self._embed(job, chunks, item, clock))
         except (DependencyUnavailable, JobCancelled):
             raise
-        except (ShieldError, ConverterError) as exc:
-            item.status = "failed"
-            item.error = exc.message if isinstance(exc, ShieldError) else str(exc)
+        except ConverterError as exc:  # the file could not be read as its format
+            item.status, item.error, item.cause = "failed", str(exc), "input"
+            log.info("document_failed", source=pending.source, error=item.error)
+        except ShieldError as exc:
+            item.status, item.error, item.cause = "failed", exc.message, cause_of(exc)
             log.info("document_failed", source=pending.source, error=item.error)
 
     def _unchanged(self, job: JobReporter, document: SourceDocument, item: ItemResult) -> bool:
         state = job.state
-        existing = self.api.get_document(state.collection, item.document_id or "")
+        existing = self.patience.call(
+            job, self.api.get_document, state.collection, item.document_id or ""
+        )
         if (
             existing is None
             or existing.content_hash != document.content_hash
@@ -209,19 +276,23 @@ class IngestPipeline:
         if (document.data is None or document.title) and existing.title != document.title:
             return False
         if existing.graph not in ("pending", "stored"):  # the graph lacks it (or has none)
-            existing = self.api.requeue_graph(state.collection, item.document_id or "")
+            existing = self.patience.call(
+                job, self.api.requeue_graph, state.collection, item.document_id or ""
+            )
         item.chunks, item.title, item.graph = existing.chunks, existing.title, existing.graph
         return True
 
     def _chunks(
-        self, job: JobReporter, document: SourceDocument, item: ItemResult
+        self, job: JobReporter, document: SourceDocument, item: ItemResult, clock: _Clock
     ) -> list[dict[str, Any]]:
         if document.data is None:
             job.stage("chunking", item)
             item.title = document.title
             return [{"text": t} for t in self.chunker.split(document.text or "")]
         job.stage("converting", item)
-        converted = self.converter.convert(document.data, document.filename, document.format)
+        converted = self.converter.convert(
+            document.data, document.filename, document.format, budget_seconds=clock.left()
+        )
         self._check_cancel(job)
         item.pages = converted["pages"] or None
         item.title = document.title or converted["title"]
@@ -230,15 +301,16 @@ class IngestPipeline:
         return list(converted["chunks"])
 
     def _embed(
-        self, job: JobReporter, chunks: list[dict[str, Any]], item: ItemResult
+        self, job: JobReporter, chunks: list[dict[str, Any]], item: ItemResult, clock: _Clock
     ) -> list[ChunkIn]:
         state = job.state
         job.stage("embedding", item)
         embedded: list[ChunkIn] = []
         for start in range(0, len(chunks), EMBED_BATCH):
             self._check_cancel(job)
+            clock.check("embed")
             batch = chunks[start : start + EMBED_BATCH]
-            vectors = self.embedder.embed([c["text"] for c in batch])
+            vectors = self.patience.call(job, self.embedder.embed, [c["text"] for c in batch])
             embedded.extend(
                 ChunkIn(vector=v.tolist(), **c) for c, v in zip(batch, vectors, strict=True)
             )
@@ -261,6 +333,8 @@ class IngestPipeline:
             metadata=document.metadata,
             chunks=chunks,
         )
-        summary = self.api.put_document(state.collection, item.document_id or "", write)
+        summary = self.patience.call(
+            job, self.api.put_document, state.collection, item.document_id or "", write
+        )
         state.progress.chunks_stored += summary.chunks
         item.status, item.chunks, item.graph = "stored", summary.chunks, summary.graph

@@ -24,7 +24,8 @@ from shield.net.egress import EgressPolicy
 from shield.net.fetch import GuardedFetcher
 from shield.worker.api_client import ApiClient
 from shield.worker.converter import ConverterProcess
-from shield.worker.pipeline import IngestPipeline
+from shield.worker.patience import Patience
+from shield.worker.pipeline import DocumentBudget, IngestPipeline
 from shield.worker.sources import DocumentReader
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class WorkerContext:
                 "artifacts_path": str(settings.docling_artifacts_path or "") or None,
                 "max_pages": settings.max_document_pages,
                 "max_tokens": settings.chunk_tokens,
+                "max_chunks": settings.max_document_chunks,
             },
             timeout=settings.convert_timeout,
             log_level=settings.log_level,
@@ -70,6 +72,8 @@ class WorkerContext:
             DocumentReader(settings, store, fetcher),
             converter,
             functools.partial(start_crawl, settings),
+            Patience(settings.dependency_patience_seconds),
+            DocumentBudget(settings.max_document_chunks, settings.max_document_seconds),
         )
         return cls(settings, redis, store, pipeline)
 

@@ -120,6 +120,8 @@ def cancel_jobs(
 def get_job(job_id: str, services: ServicesDep, caller: CallerDep) -> JobState:
     state = _load(services, job_id)
     caller.require(Access.READ, state.collection)
+    if state.status == JobStatus.QUEUED:
+        state.queue_position = services.call_redis(services.queue.position, job_id)
     return with_graph_progress(services, state)
 
 
