@@ -52,10 +52,20 @@ class Slo:
     description: str
     errors: str
     total: str
+    # A burn-rate alert fires only on enough traffic: at least `min_events` events and
+    # `min_errors` bad ones in its long window. Three slow calls on a quiet day are not an
+    # outage, however large their share.
+    min_events: int = 100
+    min_errors: int = 10
 
     @property
     def budget(self) -> float:
         return round(1 - self.objective, 6)
+
+    def events(self, window: str, which: str) -> str:
+        """The number of `which` ("errors" or "total") events over `window`."""
+        rate = " ".join(getattr(self, which).replace("{{window}}", window).split())
+        return f"({rate}) * {_seconds(window)}"
 
     def error_ratio(self, window: str) -> str:
         errors = " ".join(self.errors.replace("{{window}}", window).split())
@@ -74,6 +84,13 @@ def load(path: Path) -> list[Slo]:
         if "{{window}}" not in slo.errors or "{{window}}" not in slo.total:
             raise ValueError(f"{path}: {slo.name}: errors and total must use {{{{window}}}}")
     return slos
+
+
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(window: str) -> int:
+    return int(window[:-1]) * _UNIT_SECONDS[window[-1]]
 
 
 def _number(value: float) -> str:
@@ -100,7 +117,9 @@ def _group(slo: Slo) -> dict[str, Any]:
             threshold = _number(round(rate * slo.budget, 6))
             clauses.append(
                 f'(\n  slo:sli_error:ratio_rate{long_window}{{slo="{slo.name}"}} > {threshold}\n'
-                f'  and slo:sli_error:ratio_rate{short_window}{{slo="{slo.name}"}} > {threshold}\n)'
+                f'  and slo:sli_error:ratio_rate{short_window}{{slo="{slo.name}"}} > {threshold}\n'
+                f"  and on() {slo.events(long_window, 'total')} >= {slo.min_events}\n"
+                f"  and on() {slo.events(long_window, 'errors')} >= {slo.min_errors}\n)"
             )
         rules.append(
             {
