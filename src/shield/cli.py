@@ -213,8 +213,17 @@ def mcp(transport: str, host: str | None, port: int | None) -> None:
     if transport == "stdio":
         server.run(transport="stdio", show_banner=False)
     else:
+        from starlette.middleware import Middleware
+
+        from shield.mcp.unauthorized import ShieldUnauthorized
+
         server.run(
-            transport="http", host=settings.host, port=settings.port, path="/mcp", show_banner=False
+            transport="http",
+            host=settings.host,
+            port=settings.port,
+            path="/mcp",
+            show_banner=False,
+            middleware=[Middleware(ShieldUnauthorized)],
         )
 
 

@@ -60,6 +60,7 @@ from shield.mcp.results import (
 )
 from shield.mcp.subscriptions import add_subscriptions
 from shield.mcp.tasks import TASK_OPTIONAL, ShieldTasks
+from shield.mcp.unauthorized import INVALID, MISSING
 from shield.mcp.waiting import follow, follow_as_task
 from shield.metrics import TOOL_CALLS, TOOL_DURATION, TOOL_REJECTIONS
 from shield.web.tokens import bearer_token
@@ -568,9 +569,9 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
             given = bearer_token(request.headers.get("authorization"))
             access = await verifier.verify_token(given) if given is not None else None
             if access is None:
+                message = INVALID if given is not None else MISSING
                 return JSONResponse(
-                    {"error": {"code": "unauthorized", "message": "missing or invalid token"}},
-                    status_code=401,
+                    {"error": {"code": "unauthorized", "message": message}}, status_code=401
                 )
             principal = principal_of(access)
             if principal is not None and not principal.is_admin:
