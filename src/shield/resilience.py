@@ -26,8 +26,10 @@ from tenacity import (
 )
 
 from shield.errors import DependencyUnavailable, ShieldError
+from shield.logging import get_logger
 from shield.metrics import BREAKER_OPENED
 
+log = get_logger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -165,6 +167,12 @@ class Breaker:
             )
 
     def _record(self, exc: BaseException | None) -> None:
+        if exc is not None and not isinstance(exc, ShieldError) and not is_dependency_failure(exc):
+            # Not the dependency's failure, so not counted: worth a look if it recurs (a caller's
+            # input that slipped past validation, or a bug of ours).
+            log.debug(
+                "breaker_not_counted", breaker=f"{self.service}:{self.name}", error=repr(exc)[:300]
+            )
         with self._lock:
             was_open = self._circuit.state == STATE_OPEN
             self._circuit.__exit__(type(exc) if exc else None, exc, None)

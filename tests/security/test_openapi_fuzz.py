@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from shield.embeddings.local import LocalEmbedder
 from support.processes import RedisServer
@@ -73,3 +74,44 @@ def test_no_generated_request_makes_a_server_error_or_breaks_the_schema(
     generated, passed = int(counts[1]), int(counts[2])
     assert generated == passed >= 500, run.stdout[-3000:]
     print(f"schemathesis: {generated} requests, every one answered as the schema says")
+    assert_no_breaker_opened_and_others_are_served(graphed_api)
+
+
+# Inputs that reached the vector store before they were checked, and failed inside its breaker:
+# five of them opened it for every caller for a minute. Each many times over.
+KNOWN_BAD = [
+    {"query": "pager", "filter": {"metadata.$where": "x"}},
+    {"query": "pager", "filter": {"metadata.a b": "x"}},
+    {"query": "pager", "filter": {"metadata.a[": "x"}},
+    {"query": "pager", "filter": {"metadata.size": 2**70}},
+    {"query": "pager", "filter": {"metadata." + "k" * 10_000: "x"}},
+    {"query": "pager", "filter": {f"metadata.f{n}": "x" for n in range(100)}},
+]
+
+
+def test_malformed_inputs_many_times_over_open_no_breaker(graphed_api: ApiServer) -> None:
+    with graphed_api.client() as client:
+        for body in KNOWN_BAD:
+            for _ in range(20):
+                response = client.post("/search", json=body)
+                assert response.status_code == 422, response.text
+                assert response.json()["error"]["field"].startswith("filter")
+    assert_no_breaker_opened_and_others_are_served(graphed_api)
+
+
+def assert_no_breaker_opened_and_others_are_served(api: ApiServer) -> None:
+    with api.client() as client:
+        exposition = client.get("/metrics").text
+        states = {
+            (sample.labels["service"], sample.labels["breaker"]): sample.value
+            for family in text_string_to_metric_families(exposition)
+            for sample in family.samples
+            if sample.name == "shield_circuit_breaker_state" and sample.labels["service"] == "api"
+        }
+        assert {"redis", "vector_store", "lightrag"} <= {name for _, name in states}
+        assert all(value == 0 for value in states.values()), states
+        # Another caller, with a good request, is served as if nothing had happened.
+        stored = client.post("/store", json={"text": "The pager rota is on the wiki."})
+        assert stored.status_code == 200, stored.text
+        found = client.post("/search", json={"query": "where is the pager rota"})
+        assert found.status_code == 200, found.text

@@ -52,6 +52,7 @@ def write(index: DocumentIndex, source: str, text: str, **metadata: object) -> N
         ({"metadata.$team": "ops"}, "cannot filter on 'metadata.$team'"),
         ({"metadata.a b": "ops"}, "cannot filter on 'metadata.a b'"),
         ({"metadata." + "k" * 10_000: "ops"}, "at most 64 characters"),
+        ({"metadata.a.b.c.d.e": "ops"}, "cannot filter on"),
         ({"metadata.": "ops"}, "cannot filter on"),
         ({"owner": "ops"}, "use one of document_id, source"),
         ({f"metadata.k{n}": "x" for n in range(17)}, "at most 16 conditions"),
@@ -88,6 +89,10 @@ def test_a_readers_filter_changes_no_index_and_still_finds(index: DocumentIndex)
         "docs", Search("who keeps the pager", where=parse_filter({"metadata.team": "blue"}))
     )
     assert [hit.payload["source"] for hit in found.hits] == ["b.md"]
+    write(index, "c.md", "The green team keeps the pager at night.", owner={"team": "green"})
+    nested = parse_filter({"metadata.owner.team": "green"})
+    found = index.search("docs", Search("who keeps the pager", where=nested))
+    assert [hit.payload["source"] for hit in found.hits] == ["c.md"]
 
 
 def test_writers_index_the_fields_they_bring_within_the_cap(index: DocumentIndex) -> None:

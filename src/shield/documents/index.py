@@ -35,10 +35,11 @@ FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash")
 #: Indexed by the first write to a collection (the others have indexes from its creation).
 WRITTEN_INDEXES = ("title", "content_hash")
 MAX_FIELD_CHARS = 64
-#: `metadata.<field>`: what the store can parse as a key, and short enough to index.
-METADATA_FILTER_KEY = re.compile(
-    rf"^metadata\.[A-Za-z0-9_][A-Za-z0-9_-]{{0,{MAX_FIELD_CHARS - 1}}}$"
-)
+_FIELD = rf"[A-Za-z0-9_][A-Za-z0-9_-]{{0,{MAX_FIELD_CHARS - 1}}}"
+#: `metadata.<field>`, or a field nested in it (`metadata.owner.team`, at most 4 deep): what the
+#: store parses as a key, and short enough to index.
+METADATA_FILTER_KEY = re.compile(rf"^metadata(\.{_FIELD}){{1,4}}$")
+_TOP_LEVEL_FIELD = re.compile(rf"^{_FIELD}$")
 MAX_FILTER_CONDITIONS = 16
 MAX_FILTER_VALUES = 100
 MAX_FILTER_VALUE_CHARS = 4096
@@ -92,7 +93,7 @@ def parse_filter(raw: dict[str, Any] | None) -> list[Match]:
             raise InvalidInput(
                 f"cannot filter on {key[:80]!r}; use one of {', '.join(FILTER_KEYS)} or "
                 "metadata.<field>, a field name of letters, digits, '_' and '-' "
-                f"(at most {MAX_FIELD_CHARS} characters)",
+                f"(at most {MAX_FIELD_CHARS} characters; nested fields joined by '.')",
                 field=f"filter.{key[:80]}",
             )
         values = value if isinstance(value, list) else [value]
@@ -385,7 +386,7 @@ class DocumentIndex:
         for field_name, value in metadata.items():
             key = f"metadata.{field_name}"
             kind = index_kind(value if isinstance(value, list) else [value])
-            if key in known or kind is None or not METADATA_FILTER_KEY.match(key):
+            if key in known or kind is None or not _TOP_LEVEL_FIELD.match(field_name):
                 continue
             if metadata_indexes >= MAX_FILTER_INDEXES:
                 break
