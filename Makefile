@@ -94,6 +94,7 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.indexing
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.fairness
 	$(BIN)/python -m bench.documents
 	$(BIN)/python -m bench.crawl
 	$(BIN)/python -m bench.mcp_tools

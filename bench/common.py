@@ -108,10 +108,13 @@ class Platform:
         root: Path,
         workers: int = 1,
         graph: bool = False,
+        interactive_workers: int = 0,
         seed_data: Path | None = None,
         **env: str,
     ) -> None:
-        """`seed_data`: a data dir (collections made beforehand) that shield-api starts with."""
+        """`seed_data`: a data dir (collections made beforehand) that shield-api starts with;
+        `interactive_workers`: more workers that take interactive work only, as the workers
+        role deploys them beside the others."""
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         if seed_data is not None:
@@ -139,6 +142,13 @@ class Platform:
             "SHIELD_API_URL": self.url,
         }
         self.workers = [WorkerProcess(worker_env, root / f"worker-{i}.log") for i in range(workers)]
+        self.workers += [
+            WorkerProcess(
+                {**worker_env, "SHIELD_WORKER_LANE": "interactive"},
+                root / f"worker-interactive-{i}.log",
+            )
+            for i in range(interactive_workers)
+        ]
         for worker in self.workers:
             worker.wait_ready(self.redis.url)
 

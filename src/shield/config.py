@@ -368,6 +368,13 @@ class WorkerSettings(
             "unavailable, before that attempt fails; several times a breaker's recovery window."
         ),
     )
+    worker_lane: Literal["all", "interactive"] = Field(
+        default="all",
+        description=(
+            "The work this worker takes: all (interactive first, then bulk), or interactive "
+            "only, so that small uploads never wait behind a long crawl or a large file."
+        ),
+    )
     max_document_pages: int = Field(default=2000, ge=1, description="Pages per document, at most.")
     max_document_chunks: int = Field(
         default=5000,

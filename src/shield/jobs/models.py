@@ -101,10 +101,20 @@ class JobState(BaseModel):
     progress: JobProgress = Field(default_factory=JobProgress)
     result: JobResult = Field(default_factory=JobResult)
     error: JobError | None = None
-    # Set while the job waits for a dependency; gone once it answers.
-    waiting_for: JobWait | None = None
-    # Queued jobs: how many jobs its worker takes before it (read live by GET /jobs/{id}).
-    queue_position: int | None = None
+    waiting_for: JobWait | None = Field(
+        default=None,
+        description=(
+            "What the job waits for while a dependency is unavailable (service, reason, "
+            "tries, next try); null once it answers."
+        ),
+    )
+    queue_position: int | None = Field(
+        default=None,
+        description=(
+            "A queued job's place: how many queued jobs the workers take before it (0: it "
+            "is next); null once it runs or has ended."
+        ),
+    )
     attempts: int = 0
     max_attempts: int = 1
     created_at: str = Field(default_factory=utcnow)

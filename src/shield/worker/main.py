@@ -91,8 +91,7 @@ def run_worker(
     worked = False
     try:
         while True:
-            # Interactive work first: a small upload never waits behind queued crawls.
-            names = (interactive_queue_name(settings.queue_name), settings.queue_name)
+            names = _queue_names(settings)
             queues = [Queue(name, connection=context.redis) for name in names]
             worker = ShieldWorker(queues, connection=context.redis, maintenance_interval=60, **kw)
             log.info("worker_started", queues=list(names), name=worker.name)
@@ -111,6 +110,15 @@ def run_worker(
         return worked
     finally:
         context.close()  # stops the converter process with the worker
+
+
+def _queue_names(settings: WorkerSettings) -> tuple[str, ...]:
+    """Interactive work first: a small upload never waits behind queued crawls. A worker of the
+    interactive lane takes nothing else, so one is free for it while others hold long jobs."""
+    interactive = interactive_queue_name(settings.queue_name)
+    if settings.worker_lane == "interactive":
+        return (interactive,)
+    return (interactive, settings.queue_name)
 
 
 def _answers(redis: Redis) -> bool:

@@ -49,9 +49,18 @@ def test_each_worker_runs_as_the_unprivileged_user(host: Host, instance: int) ->
 def test_the_workers_share_the_cpus_for_embedding(host: Host, instance: int) -> None:
     files = host.check_output(f"systemctl show -P EnvironmentFiles shield-worker@{instance}")
     assert "/etc/shield/worker.env" in files
-    share = max(1, int(host.check_output("nproc --all")) // 2)  # the host's CPUs, 2 workers
+    # The host's CPUs, among its one bulk worker: the interactive lane's is mostly idle.
+    share = max(1, int(host.check_output("nproc --all")))
     wanted = f'SHIELD_EMBEDDING_THREADS="{share}"'
     assert host.run(f"grep -qxF '{wanted}' /etc/shield/worker.env").rc == 0
+
+
+@pytest.mark.parametrize(("instance", "lane"), [(1, "all"), (2, "interactive")])
+def test_the_worker_beyond_the_count_takes_interactive_work_only(
+    host: Host, instance: int, lane: str
+) -> None:
+    wanted = f"SHIELD_WORKER_LANE={lane}"
+    assert host.run(f"grep -qxF '{wanted}' /etc/shield/worker-{instance}.env").rc == 0
 
 
 def test_both_workers_registered_with_the_queue(host: Host) -> None:
