@@ -251,7 +251,14 @@ def test_a_profile_says_where_and_who_and_must_be_private(api: ApiServer, tmp_pa
     default.chmod(0o600)
     refused = _shield(api, "collections", "list", env=env)  # the default profile, when present
     assert refused.exit_code == 1
-    assert "401" in refused.output
+    assert "401 invalid bearer token" in refused.output
+    # A token that cannot be one: the client is told to use the one it was given, not to make
+    # one up (that advice is for the services' own settings).
+    default.write_text(f"SHIELD_API_URL={api.url}\nSHIELD_API_TOKEN=changeme\n")
+    placeholder = _shield(api, "collections", "list", env=env)
+    assert placeholder.exit_code == 2
+    assert "set it to the token you were given" in placeholder.output
+    assert "token_urlsafe" not in placeholder.output
 
 
 def test_tokens_are_created_listed_used_and_revoked(api: ApiServer) -> None:

@@ -311,6 +311,17 @@ def test_http_needs_the_token(mcp_server: McpProcess) -> None:
         f"{mcp_server.url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     )
     assert response.status_code == 401
+    assert "missing bearer token" in response.json()["error"]["message"]
+    wrong = httpx.post(
+        f"{mcp_server.url}/mcp",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"Authorization": "Bearer mistyped-token-0123456789abcdef"},
+    )
+    assert wrong.status_code == 401
+    # Shield's words, not FastMCP's advice to OAuth clients to re-register.
+    for answer in (wrong.json()["error"]["message"], wrong.headers["www-authenticate"]):
+        assert "invalid bearer token" in answer, answer
+        assert "SHIELD_MCP_TOKEN" in answer and "re-register" not in answer, answer
     assert httpx.get(f"{mcp_server.url}/metrics").status_code == 401
     metrics = httpx.get(
         f"{mcp_server.url}/metrics", headers={"Authorization": f"Bearer {MCP_TOKEN}"}
