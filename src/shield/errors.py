@@ -29,6 +29,8 @@ class ShieldError(Exception):
 
     status_code = 500
     code = "internal_error"
+    # Whose failure this is, when its status alone does not say (see `cause_of`).
+    cause: FailureCause | None = None
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -111,6 +113,8 @@ class JobCancelled(Exception):
 
 def cause_of(exc: BaseException) -> FailureCause:
     """The one classification of a failure's cause (see `FailureCause`)."""
+    if isinstance(exc, ShieldError) and exc.cause is not None:
+        return exc.cause
     if isinstance(exc, DependencyUnavailable | DependencyRefused):
         return "dependency"
     if isinstance(exc, ShieldError) and 400 <= exc.status_code < 500:

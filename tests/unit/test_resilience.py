@@ -12,7 +12,15 @@ import pytest
 import redis
 from prometheus_client import REGISTRY
 
-from shield.errors import DependencyRefused, DependencyUnavailable, InvalidInput, NotFound
+from shield.errors import (
+    DependencyRefused,
+    DependencyUnavailable,
+    InvalidInput,
+    NotFound,
+    ShieldError,
+    cause_of,
+)
+from shield.net.fetch import FetchFailed
 from shield.resilience import Breaker, is_dependency_failure, retry_idempotent
 
 
@@ -159,3 +167,19 @@ def test_retries_neither_bugs_nor_refusals() -> None:
     with pytest.raises(KeyError):
         buggy()
     assert attempts == [1]
+
+
+@pytest.mark.parametrize(
+    ("exc", "cause"),
+    [
+        (InvalidInput("not a PDF"), "input"),
+        (NotFound("no such document"), "input"),
+        (FetchFailed("https://docs.example.org/ answered 500"), "input"),  # the caller's site
+        (DependencyUnavailable("api", "shield-api is unreachable"), "dependency"),
+        (DependencyRefused("embedder", "the embedding server answered 400"), "dependency"),
+        (ShieldError("a bug"), "internal"),
+        (KeyError("results"), "internal"),
+    ],
+)
+def test_every_failure_has_one_cause(exc: BaseException, cause: str) -> None:
+    assert cause_of(exc) == cause

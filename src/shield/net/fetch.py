@@ -26,6 +26,9 @@ USER_AGENT = f"Shield/{__version__} (+self-hosted knowledge platform)"
 class FetchFailed(ShieldError):
     status_code = 502
     code = "fetch_failed"
+    # The site the caller named is down or refuses us: not a service Shield needs, so not
+    # Shield's failure (its SLOs leave it out).
+    cause = "input"
 
 
 class GuardedBackend(httpcore.SyncBackend):
