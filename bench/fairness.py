@@ -29,7 +29,7 @@ FINAL = ("succeeded", "failed", "cancelled")
 def large_docx(paragraphs: list[str], megabytes: float, seed: int) -> bytes:
     """A report of `paragraphs` with photographs (noise: they do not compress) up to the size."""
     document = docx.Document()
-    document.add_heading("Annual maintenance report", 0)
+    document.add_heading(f"Annual maintenance report {seed}", 0)  # a new document each round
     for index, text in enumerate(paragraphs):
         if index % 50 == 0:
             document.add_heading(f"Section {index // 50 + 1}", 1)
@@ -55,7 +55,10 @@ def wait_status(client: httpx.Client, job_id: str, wanted: tuple[str, ...]) -> d
         time.sleep(0.1)
 
 
-def one_round(platform: Platform, docx_bytes: bytes, round_no: int) -> dict[str, float]:
+def one_round(
+    platform: Platform, paragraphs: list[str], megabytes: float, round_no: int
+) -> dict[str, float]:
+    docx_bytes = large_docx(paragraphs, megabytes, seed=round_no)
     word = f"kittiwake{round_no}x{random.randrange(10**6)}"
     page = (
         f"# Harbour notice {round_no}\n\nThe {word} ferry leaves the north pier at seven; "
@@ -95,21 +98,26 @@ def one_round(platform: Platform, docx_bytes: bytes, round_no: int) -> dict[str,
         "page_jobs_ahead": float(position or 0),
         "docx_seconds": bulk_seconds,
         "docx_chunks": float(bulk["result"]["chunks"]),
+        "docx_megabytes": len(docx_bytes) / 1024 / 1024,
     }
 
 
-def measure(name: str, rounds: int, docx_bytes: bytes, interactive: int) -> dict[str, float]:
+def measure(name: str, args: argparse.Namespace, interactive: int) -> dict[str, float]:
+    paragraphs = corpus(args.paragraphs)
     root = Path(tempfile.mkdtemp()) / "fairness"
     platform = Platform(root, workers=1, interactive_workers=interactive)
     try:
-        results = [one_round(platform, docx_bytes, round_no) for round_no in range(rounds)]
+        results = [
+            one_round(platform, paragraphs, args.megabytes, round_no)
+            for round_no in range(args.rounds)
+        ]
     finally:
         platform.stop()
     for result in results:
         print(
             f"  {name}: page searchable in {result['page_searchable_s']:.1f} s (jobs ahead "
             f"{result['page_jobs_ahead']:.0f}), DOCX {result['docx_chunks']:.0f} chunks in "
-            f"{result['docx_seconds']:.0f} s"
+            f"{result['docx_seconds']:.0f} s ({result['docx_megabytes']:.1f} MB)"
         )
     return {key: median([r[key] for r in results]) for key in results[0]}
 
@@ -120,12 +128,10 @@ def main() -> None:
     parser.add_argument("--paragraphs", type=int, default=3000)
     parser.add_argument("--megabytes", type=float, default=10.0)
     args = parser.parse_args()
-    docx_bytes = large_docx(corpus(args.paragraphs), args.megabytes, seed=7)
-    print(f"DOCX: {len(docx_bytes) / 1024 / 1024:.1f} MB, {args.paragraphs} paragraphs")
-    one_worker = measure("one worker", args.rounds, docx_bytes, interactive=0)
-    with_lane = measure("with the interactive lane", args.rounds, docx_bytes, interactive=1)
+    one_worker = measure("one worker", args, interactive=0)
+    with_lane = measure("with the interactive lane", args, interactive=1)
     figures = {
-        "docx_megabytes": round(len(docx_bytes) / 1024 / 1024, 1),
+        "docx_megabytes": args.megabytes,
         "rounds": args.rounds,
         "one_worker": one_worker,
         "with_interactive_lane": with_lane,
