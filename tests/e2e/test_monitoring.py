@@ -2,8 +2,9 @@
 
 shield-api, a worker, shield-mcp and shield-lightrag run as their own processes, with Debian's
 node exporter; Debian's Prometheus scrapes them every second with Shield's rule files loaded.
-Traffic goes through them, failures included: invalid input, calls refused at the concurrency
-limit, shield-lightrag stopped until shield-api's circuit to it opens, shield-api stopped until
+Traffic goes through them, failures included: invalid input, damaged uploads (the callers'
+mistakes, which must fire no alert), calls refused at the concurrency limit, shield-lightrag
+stopped until shield-api's circuit to it opens, shield-api stopped until
 shield-mcp's circuit opens and started again until it closes. Then every dashboard query and
 variable must return data, every rule must evaluate cleanly, and every metric name the assets
 read must be one the services really export. The dashboards are drawn from this Prometheus
@@ -28,9 +29,12 @@ from monitoring.generate import catalogue, pictures
 from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
 from support.processes import RedisServer
 from support.promstack import NodeExporter, Prometheus, ScrapeJob
-from support.services import TOKEN, ApiProcess, GraphProcess, WorkerProcess
+from support.services import TOKEN, ApiProcess, GraphProcess, WorkerProcess, wait_job
 
 PICTURES_DIR = catalogue.ROOT / "docs" / "monitoring"
+
+
+BAD_UPLOADS = 20
 
 
 @dataclass
@@ -145,6 +149,17 @@ def live(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
 
         with_session(mcp.url, MCP_TOKEN, _traffic)
         with api.client() as client, api.client(token=None) as anonymous:
+            # Callers' mistakes on a healthy platform: damaged uploads, each failing its job.
+            damaged = [
+                client.post(
+                    "/ingest-async/upload",
+                    files={"file": (f"damaged-{n}.pdf", b"%PDF-1.7\n" + bytes([n]) * 2000)},
+                ).json()["job_id"]
+                for n in range(BAD_UPLOADS)
+            ]
+            for job_id in damaged:
+                failed = wait_job(client, job_id)
+                assert (failed["status"], failed["error"]["cause"]) == ("failed", "input"), failed
             assert client.get("/documents/no-such-document").status_code == 404
             assert client.post("/search", json={"query": ""}).status_code == 422
             assert anonymous.get("/documents").status_code == 401
@@ -222,6 +237,16 @@ def test_every_rule_evaluates_and_alerts_see_the_faults(live: Live) -> None:
         ("ShieldErrorBudgetBurnFast", "mcp-availability"),
     ):
         assert alert in alerts, alerts
+    # The damaged uploads were the callers' mistakes: no alert about ingestion, not even pending.
+    ingestion = {
+        alert["labels"]["alertname"]
+        for alert in live.prometheus.api("alerts")["alerts"]
+        if alert["labels"].get("slo", "").startswith("ingestion")
+        or alert["labels"]["alertname"] == "ShieldJobFailureRatioHigh"
+    }
+    assert not ingestion, ingestion
+    failed = 'sum(shield_jobs_total{status="failed", cause="input"})'
+    assert float(live.prometheus.query(failed)[0]["value"][1]) >= BAD_UPLOADS
     # shield-mcp's circuit to shield-api opened, and closed again once shield-api returned.
     mcp_circuit = 'shield_circuit_breaker_state{service="mcp", breaker="api"}'
     assert (
