@@ -26,6 +26,7 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.shared.exceptions import MCPError
 
+from shield import __version__
 from shield.embeddings.local import LocalEmbedder
 from support import documents
 from support.mcp import MCP_TOKEN, McpProcess, modern_client, structured, with_session
@@ -52,9 +53,11 @@ def mcp_server(
 
 def test_tools_are_listed_with_their_schemas(mcp_server: McpProcess) -> None:
     async def body(session: ClientSession) -> Any:
-        return await session.list_tools()
+        return (await session.initialize()).server_info, await session.list_tools()
 
-    tools = {t.name: t for t in with_session(mcp_server.url, MCP_TOKEN, body).tools}
+    server, listed = with_session(mcp_server.url, MCP_TOKEN, body)
+    assert (server.name, server.version) == ("shield", __version__)  # not FastMCP's version
+    tools = {t.name: t for t in listed.tools}
     assert {
         "qdrant_find",
         "qdrant_store",
@@ -153,15 +156,29 @@ def test_store_ingest_and_find_through_mcp(mcp_server: McpProcess) -> None:
         assert state["status"] == "succeeded", state
         query = {"query": "where do guests leave their car", "collection": "mcp"}
         found = await session.call_tool("qdrant_find", query)
+        # What a model reads names the document: its id opens the whole text.
+        first = structured(found)["results"][0]["document_id"]
+        assert f"document {first}" in found.content[0].text
+        opened = await session.read_resource(f"shield://collections/mcp/documents/{first}")
         verbose = structured(await session.call_tool("qdrant_find", {**query, "verbose": True}))
         documents = structured(await session.call_tool("list_documents", {"collection": "mcp"}))
+        pages = [
+            structured(
+                await session.call_tool(
+                    "list_documents", {"collection": "mcp", "limit": 1, "offset": offset}
+                )
+            )
+            for offset in (0, 1)
+        ]
         bad = await session.call_tool("qdrant_find", {"query": "x", "collection": "no-such"})
         schema = {t.name: t for t in (await session.list_tools()).tools}["qdrant_find"]
         return {
             "stored": stored,
             "found": found,
+            "opened": opened.contents[0].text,  # type: ignore[union-attr]
             "verbose": verbose,
             "documents": documents,
+            "pages": pages,
             "bad": bad,
             "schema": schema.output_schema,
         }
@@ -174,8 +191,11 @@ def test_store_ingest_and_find_through_mcp(mcp_server: McpProcess) -> None:
     # Compact: where a passage comes from, and nothing of Shield's bookkeeping.
     assert set(best) == {"text", "score", "source", "title", "headings", "document_id"}
     text = out["found"].content[0].text  # written for a model to read, not a JSON dump
-    assert text.startswith("2 passages (hybrid search), best first:")
+    assert text.startswith("2 passages from collection mcp (hybrid search), best first.")
+    assert "shield://collections/mcp/documents/<document>" in text
     assert "[1] parking.md, score" in text
+    assert found["collection"] == "mcp"
+    assert "level minus two" in out["opened"]
     assert not text.lstrip().startswith("{")
     detailed = out["verbose"]["results"]
     assert {hit["source"]: hit["metadata"] for hit in detailed}[
@@ -189,6 +209,11 @@ def test_store_ingest_and_find_through_mcp(mcp_server: McpProcess) -> None:
     }
     assert out["bad"].is_error
     assert "collection 'no-such' does not exist" in out["bad"].content[0].text
+    # A page at a time: one document each, the whole told by total and next_offset.
+    first, last = out["pages"]
+    assert (len(first["documents"]), first["total"], first["next_offset"]) == (1, 2, 1)
+    assert (len(last["documents"]), last["total"], last.get("next_offset")) == (1, 2, None)
+    assert [*first["documents"], *last["documents"]] == out["documents"]["documents"]
 
 
 def test_ingest_doc_takes_a_file_and_refuses_bad_input(mcp_server: McpProcess) -> None:
@@ -321,7 +346,8 @@ def test_http_needs_the_token(mcp_server: McpProcess) -> None:
     # Shield's words, not FastMCP's advice to OAuth clients to re-register.
     for answer in (wrong.json()["error"]["message"], wrong.headers["www-authenticate"]):
         assert "invalid bearer token" in answer, answer
-        assert "SHIELD_MCP_TOKEN" in answer and "re-register" not in answer, answer
+        assert "SHIELD_MCP_TOKEN" in answer, answer
+        assert "re-register" not in answer, answer
     assert httpx.get(f"{mcp_server.url}/metrics").status_code == 401
     metrics = httpx.get(
         f"{mcp_server.url}/metrics", headers={"Authorization": f"Bearer {MCP_TOKEN}"}
@@ -562,7 +588,7 @@ def test_collections_documents_and_jobs_are_resources(mcp_server: McpProcess) ->
             try:
                 await session.read_resource(uri)
             except MCPError as exc:
-                return str(exc)
+                return f"{exc.code} {exc.message}"
             raise AssertionError(f"{uri} was read")
 
         return {
@@ -574,6 +600,7 @@ def test_collections_documents_and_jobs_are_resources(mcp_server: McpProcess) ->
             "job": json.loads(await read(f"shield://jobs/{job['job_id']}")),
             "unknown": await refused("shield://collections/mcp-res/documents/no-such-id"),
             "no job": await refused("shield://jobs/..%2F..%2Fetc"),
+            "unknown job": await refused("shield://jobs/0123456789abcdef0123456789abcdef"),
         }
 
     out = with_session(mcp_server.url, MCP_TOKEN, body)
@@ -587,8 +614,12 @@ def test_collections_documents_and_jobs_are_resources(mcp_server: McpProcess) ->
     assert [d["source"] for d in out["documents"]["documents"]] == ["ferry.md"]
     assert out["text"].split() == text.split()  # the whole text, from its passages
     assert out["job"]["status"] == "succeeded"
+    # Not found is the specification's -32002, not an internal error (-32603).
+    assert out["unknown"].startswith("-32002 "), out["unknown"]
     assert "is not in collection 'mcp-res'" in out["unknown"]
+    assert out["unknown job"].startswith("-32002 "), out["unknown job"]
     assert "job" in out["no job"]
+    assert not out["no job"].startswith("-32002 ")  # not an id at all: a bad request
 
 
 def test_prompts_give_the_steps_with_the_callers_words(mcp_server: McpProcess) -> None:
@@ -867,7 +898,7 @@ def test_a_typescript_sdk_client_stores_waits_with_progress_finds_reads_and_subs
     assert seen["ingested"]["job"]["status"] == "succeeded"
     assert seen["progress"][-1]["progress"] == seen["progress"][-1]["total"] == 1
     assert seen["found"]["results"][0]["source"] == "ferry.md"
-    assert seen["foundText"].startswith("2 passages (hybrid search)")
+    assert seen["foundText"].startswith("2 passages from collection mcp-ts (hybrid search)")
     assert seen["document"] == "# Ferry\n\nThe ferry to Gullholm leaves at noon."
     followed = seen["followed"]
     assert followed["subscribe"] is True

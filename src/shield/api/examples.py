@@ -142,6 +142,7 @@ SEARCH = examples(
 )
 
 SEARCH_RESPONSE = {
+    "collection": "shield",
     "mode": "hybrid",
     "results": [
         {
@@ -228,7 +229,7 @@ DOCUMENT = {
     "graph_error": None,
 }
 
-DOCUMENTS = {"collection": "shield", "documents": [DOCUMENT]}
+DOCUMENTS = {"collection": "shield", "documents": [DOCUMENT], "total": 1, "next_offset": None}
 
 DOCUMENT_TEXT = {
     "document_id": _DOC_ID,

@@ -129,6 +129,7 @@ class SearchHit(BaseModel):
 
 
 class SearchResponse(BaseModel):
+    collection: str = Field(description="The collection searched.")
     mode: SearchMode = Field(description="The mode that ran.")
     results: list[SearchHit]
 

@@ -86,7 +86,8 @@ def create_collection(name: str, fusion: str | None, as_json: bool) -> None:
 def delete_collection(name: str, yes: bool, as_json: bool) -> None:
     """Delete a collection: every document in it, and their part of the knowledge graph."""
     with ShieldApi(client_settings()) as api:
-        documents = len(api.call("GET", "/documents", params={"collection": name})["documents"])
+        listed = api.call("GET", "/documents", params={"collection": name, "limit": 1})
+        documents = int(listed["total"])
         _confirm(f"Delete collection {name!r} and its {plural(documents, 'document')}?", yes)
         gone = api.call("DELETE", f"/collections/{name}", params={"confirm": name})
     if as_json:
@@ -102,16 +103,24 @@ def delete_collection(name: str, yes: bool, as_json: bool) -> None:
 def documents(context: click.Context, collection: str | None, as_json: bool) -> None:
     """List a collection's documents (or: show, delete)."""
     if context.invoked_subcommand is None:
-        context.invoke(list_documents, collection=collection, as_json=as_json)
+        context.invoke(list_documents, collection=collection, limit=1000, offset=0, as_json=as_json)
 
 
 @documents.command("list")
 @_COLLECTION
+@click.option(
+    "--limit", type=click.IntRange(1, 10_000), default=1000, show_default=True,
+    help="Documents in this page, by source.",
+)  # fmt: skip
+@click.option(
+    "--offset", type=click.IntRange(0, 10_000), default=0, help="Documents to skip: the next page."
+)
 @_JSON
-def list_documents(collection: str | None, as_json: bool) -> None:
-    """A collection's documents, with their passages and graph state."""
+def list_documents(collection: str | None, limit: int, offset: int, as_json: bool) -> None:
+    """A collection's documents, with their passages and graph state, a page at a time."""
+    params = {**_in(collection), "limit": limit, "offset": offset}
     with ShieldApi(client_settings()) as api:
-        listed = api.call("GET", "/documents", params=_in(collection))
+        listed = api.call("GET", "/documents", params=params)
     if as_json:
         print_json(listed)
         return
@@ -129,7 +138,15 @@ def list_documents(collection: str | None, as_json: bool) -> None:
         )
     out = console()
     out.print(table)
-    out.print(f"{plural(len(listed['documents']), 'document')} in {listed['collection']}")
+    shown = len(listed["documents"])
+    if listed.get("next_offset") is None and offset == 0:
+        out.print(f"{plural(shown, 'document')} in {listed['collection']}")
+    else:
+        more = listed.get("next_offset")
+        out.print(
+            f"{shown} of {listed['total']} documents in {listed['collection']}"
+            + (f"; the next page: --offset {more}" if more is not None else "")
+        )
 
 
 @documents.command("show")

@@ -105,14 +105,19 @@ def local_files(
 
 def stored_hashes(api: ShieldApi, collection: str | None) -> dict[str, str]:
     """Source -> content hash of each document in the collection (none: a new collection)."""
-    params = {"collection": collection} if collection else {}
-    try:
-        listed = api.call("GET", "/documents", params=params)
-    except Refused as refused:
-        if refused.status == 404:
-            return {}
-        raise
-    return {doc["source"]: doc["content_hash"] for doc in listed["documents"]}
+    params: dict[str, str | int] = {"collection": collection} if collection else {}
+    hashes: dict[str, str] = {}
+    offset: int | None = 0
+    while offset is not None:
+        try:
+            listed = api.call("GET", "/documents", params={**params, "offset": offset})
+        except Refused as refused:
+            if refused.status == 404:
+                return {}
+            raise
+        hashes.update({doc["source"]: doc["content_hash"] for doc in listed["documents"]})
+        offset = listed.get("next_offset")
+    return hashes
 
 
 @dataclass

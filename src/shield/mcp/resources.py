@@ -18,20 +18,30 @@ from typing import Any, ParamSpec
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ResourceError, ToolError
+from mcp.shared.exceptions import MCPError
 
-from shield.mcp.api import ShieldApi
+from shield.mcp.api import ApiRefused, ShieldApi
 
 P = ParamSpec("P")
 JSON = "application/json"
 
 
+#: JSON-RPC's code for a resource that does not exist (the MCP specification's).
+RESOURCE_NOT_FOUND = -32002
+
+
 def _read(fn: Callable[P, Awaitable[str]]) -> Callable[P, Awaitable[str]]:
-    """shield-api's refusal (an unknown document, a bad name) as the resource's own error."""
+    """shield-api's refusal as the resource's own error: an unknown collection, document or job
+    is -32002 (not found), a bad name the resource error with shield-api's reason."""
 
     @functools.wraps(fn)
     async def read(*args: P.args, **kwargs: P.kwargs) -> str:
         try:
             return await fn(*args, **kwargs)
+        except ApiRefused as exc:
+            if exc.status == 404:
+                raise MCPError(RESOURCE_NOT_FOUND, str(exc)) from None
+            raise ResourceError(str(exc)) from None
         except ToolError as exc:
             raise ResourceError(str(exc)) from None
 

@@ -36,6 +36,7 @@ class Passage(BaseModel):
 
 
 class SearchAnswer(BaseModel):
+    collection: str = Field(description="The collection searched.")
     mode: SearchMode = Field(description="The search mode that ran.")
     results: list[Passage]
 
@@ -69,15 +70,26 @@ def _where(hit: Passage) -> str:
     return f"{hit.source} ({' > '.join(path)})" if path else hit.source
 
 
+def document_uri(collection: str, document_id: str) -> str:
+    """The resource that holds a document's whole text."""
+    return f"shield://collections/{collection}/documents/{document_id}"
+
+
 def search_text(answer: SearchAnswer) -> str:
-    """The passages as a model reads them best: numbered, each under where it comes from."""
+    """The passages as a model reads them best: numbered, each under where it comes from and
+    the document it belongs to (its id opens the whole text, or deletes it)."""
     if not answer.results:
-        return f"No passage found ({answer.mode} search)."
+        return f"No passage found in collection {answer.collection} ({answer.mode} search)."
     blocks = [
-        f"[{number}] {_where(hit)}, score {hit.score:g}\n{hit.text.strip()}"
+        f"[{number}] {_where(hit)}, score {hit.score:g}, document {hit.document_id}\n"
+        f"{hit.text.strip()}"
         for number, hit in enumerate(answer.results, 1)
     ]
-    return f"{len(blocks)} passages ({answer.mode} search), best first:\n\n" + "\n\n".join(blocks)
+    heading = (
+        f"{len(blocks)} passages from collection {answer.collection} ({answer.mode} search), "
+        f"best first. A document's whole text: {document_uri(answer.collection, '<document>')}"
+    )
+    return heading + "\n\n" + "\n\n".join(blocks)
 
 
 def typed(model: BaseModel, text: str) -> ToolResult:
@@ -147,6 +159,10 @@ class Collections(BaseModel):
 class DocumentList(BaseModel):
     collection: str
     documents: list[DocumentSummary]
+    total: int = Field(description="Documents in the collection, in every page.")
+    next_offset: int | None = Field(
+        default=None, description="The offset of the next page; null on the last."
+    )
 
 
 class DocumentDeleted(BaseModel):

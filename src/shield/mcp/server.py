@@ -376,7 +376,10 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, settings: McpSetti
             list[JobStatus] | None, Field(description="Only jobs in these states.")
         ] = None,
         kind: Annotated[list[JobKind] | None, Field(description="Only of these kinds.")] = None,
-        collection: Collection = None,
+        collection: Annotated[
+            str | None,
+            Field(description="Only this collection's jobs; omitted, every collection's."),
+        ] = None,
         limit: Annotated[int, Field(ge=1, le=100, description="Jobs, newest first.")] = 20,
         cursor: Annotated[
             str | None, Field(description="next_cursor of the previous answer, for more.")
@@ -404,6 +407,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
     verifier = build_auth(settings, shield)
     mcp = FastMCP(
         "shield",
+        version=__version__,  # serverInfo.version: Shield's, not FastMCP's
         instructions="Search and grow a self-hosted knowledge base: find passages with "
         "qdrant_find, add text with qdrant_store or ingest_doc, follow jobs with get_job_status.",
         auth=verifier,
@@ -487,7 +491,9 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         )
         found: dict[str, Any] = await shield.call("POST", "/search", json=body)
         answer = SearchAnswer(
-            mode=found["mode"], results=[passage(hit, verbose) for hit in found["results"]]
+            collection=found["collection"],
+            mode=found["mode"],
+            results=[passage(hit, verbose) for hit in found["results"]],
         )
         return typed(answer, search_text(answer))
 
@@ -531,9 +537,18 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         return typed(answer, graph_text(answer))
 
     @tool("list_documents", _reads("List documents"))
-    async def list_documents(collection: Collection = None) -> DocumentList:
-        """The documents in a collection, with their sources, chunk counts and graph state."""
-        params = _drop_none(collection=collection)
+    async def list_documents(
+        collection: Collection = None,
+        limit: Annotated[
+            int, Field(ge=1, le=1000, description="Documents in this page, by source.")
+        ] = 50,
+        offset: Annotated[
+            int, Field(ge=0, le=10_000, description="next_offset of the previous page.")
+        ] = 0,
+    ) -> DocumentList:
+        """The documents in a collection, with their sources, chunk counts and graph state, a
+        page at a time (total says how many there are)."""
+        params = _drop_none(collection=collection, limit=limit, offset=offset or None)
         return DocumentList.model_validate(await shield.call("GET", "/documents", params=params))
 
     @tool(

@@ -16,10 +16,14 @@ from shield.api.reindexing import submit_reindex
 from shield.api.routes.jobs import accepted
 from shield.api.schemas import CollectionCreate, JobAccepted
 from shield.api.services import Services
+from shield.documents.index import MAX_DOCUMENTS_LISTED
 from shield.documents.models import DocumentSummary
 from shield.documents.reassembly import reassemble
 from shield.errors import InvalidInput, NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
+
+#: Documents in a page of `GET /documents` unless the caller asks for another size.
+DOCUMENTS_PAGE = 1000
 
 router = APIRouter(tags=["documents"])
 
@@ -119,12 +123,25 @@ def reindex_collection(
     responses={**examples.answer(examples.DOCUMENTS), **error_responses(404)},
 )
 def list_documents(
-    services: ServicesDep, caller: CallerDep, collection: CollectionQuery = None
+    services: ServicesDep,
+    caller: CallerDep,
+    collection: CollectionQuery = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_DOCUMENTS_LISTED, description="Documents in this page.")
+    ] = DOCUMENTS_PAGE,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=MAX_DOCUMENTS_LISTED, description="Documents to skip: `next_offset`."),
+    ] = 0,
 ) -> dict[str, Any]:
+    """Documents by source, a page at a time: `total` says how many there are, `next_offset`
+    (null on the last page) where the next page starts."""
     name = collection_or_default(services, collection)
     caller.require(Access.READ, name)
-    documents = with_graph_state(services, name, services.index.list_documents(name))
-    return {"collection": name, "documents": documents}
+    listed = services.index.list_documents(name)
+    page = with_graph_state(services, name, listed[offset : offset + limit])
+    following = offset + limit if offset + limit < len(listed) else None
+    return {"collection": name, "documents": page, "total": len(listed), "next_offset": following}
 
 
 def _found(

@@ -52,6 +52,7 @@ def search(
     )
     found = services.index.search(collection, request)
     return SearchResponse(
+        collection=collection,
         mode=found.mode,
         results=[
             SearchHit(
