@@ -269,6 +269,13 @@ class ApiSettings(
     qdrant_api_key: SecretStr | None = None
     qdrant_timeout: float = Field(default=10.0, gt=0)
     default_collection: str = Field(default="shield", pattern=COLLECTION_NAME_PATTERN)
+    inbox_dir: Path | None = Field(
+        default=None,
+        description=(
+            "The workers' inbox as shield-api sees it (the same host, or a shared mount); set, "
+            "a path ingest naming nothing there is refused at once instead of failing later."
+        ),
+    )
     grafana_url: str = Field(
         default="", description="Grafana's address, for the console to link to; empty: no link."
     )

@@ -262,8 +262,9 @@ def test_ingest_doc_takes_a_file_and_refuses_bad_input(mcp_server: McpProcess) -
     assert out["found"]["results"][0]["source"] == "bees.docx"
     messages = {name: result.content[0].text for name, result in out["bad"].items()}
     assert all(result.is_error for result in out["bad"].values()), messages
-    assert "exactly one of text, url or path" in messages["nothing"]
-    assert "exactly one of text, url, path or file_base64" in messages["two"]
+    assert "exactly one of text, url, path or file_base64" in messages["nothing"]
+    assert messages["nothing"].endswith("got none of them")
+    assert messages["two"].endswith("got text, file_base64")
     assert "filename is required" in messages["no name"]
     assert "not valid base64" in messages["not base64"]
     assert "claims to be PDF" in messages["lying file"]

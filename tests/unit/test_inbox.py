@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from shield.documents.inbox import check_relative_path, inbox_files
+from shield.documents.inbox import check_in_inbox, check_relative_path, inbox_files
 from shield.errors import Forbidden, InvalidInput, NotFound
 
 
@@ -55,3 +55,15 @@ def test_missing_paths_no_inbox_and_too_many_files(inbox: Path) -> None:
         inbox_files(None, "reports", 100)
     with pytest.raises(InvalidInput, match="more than 1 files"):
         inbox_files(inbox, "reports", 1)
+
+
+def test_shield_api_checks_a_path_is_there_before_it_queues_the_job(tmp_path: Path) -> None:
+    (tmp_path / "manuals").mkdir()
+    (tmp_path / "manuals" / "pump.md").write_text("# Pump\n")
+    (tmp_path / "escape").symlink_to("/etc")
+    check_in_inbox(tmp_path, "manuals")
+    check_in_inbox(tmp_path, "manuals/pump.md")
+    with pytest.raises(NotFound, match=r"'manuals/valve\.md' is not in the inbox"):
+        check_in_inbox(tmp_path, "manuals/valve.md")
+    with pytest.raises(Forbidden, match="leads outside the inbox"):
+        check_in_inbox(tmp_path, "escape/passwd")

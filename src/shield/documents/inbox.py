@@ -32,6 +32,17 @@ def _inside(inbox: Path, relative: str) -> Path:
     return target
 
 
+def check_in_inbox(inbox: Path, relative: str) -> None:
+    """NotFound unless `relative` (already checked by form) names a file or folder in the
+    inbox; Forbidden if it leads outside."""
+    target = _inside(inbox, relative)
+    if not (target.is_file() or target.is_dir()):
+        raise NotFound(
+            f"{relative!r} is not in the inbox: give a file or folder path relative to it, as "
+            "an operator put it there (or send the file's bytes instead)"
+        )
+
+
 def inbox_files(inbox: Path | None, relative: str, max_files: int) -> list[tuple[str, Path]]:
     """The files a `path` ingest reads, as (source, path): the file itself, or every file of a
     supported format under the folder (hidden files skipped), sorted."""

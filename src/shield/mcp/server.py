@@ -336,9 +336,22 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, settings: McpSetti
     ) -> JobAccepted:
         """Queue a document for converting, chunking, embedding and storing; returns the job at
         once. Give exactly one of text, url, path or file_base64 (with filename)."""
+        given = [
+            name
+            for name, value in (
+                ("text", text),
+                ("url", url),
+                ("path", path),
+                ("file_base64", file_base64),
+            )
+            if value is not None
+        ]
+        if len(given) != 1:
+            raise ToolError(
+                "give exactly one of text, url, path or file_base64 (with filename); got "
+                + (", ".join(given) or "none of them")
+            )
         if file_base64 is not None:
-            if text is not None or url is not None or path is not None:
-                raise ToolError("give exactly one of text, url, path or file_base64")
             form = _drop_none(
                 collection=collection,
                 title=title,

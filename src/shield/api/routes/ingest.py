@@ -23,6 +23,7 @@ from shield.documents.formats import (
     safe_filename,
     upload_source,
 )
+from shield.documents.inbox import check_in_inbox
 from shield.errors import InvalidInput, PayloadTooLarge
 from shield.fields import CollectionName, check_metadata
 from shield.jobs.requests import (
@@ -67,6 +68,9 @@ def ingest_async(
     collection = collection_or_default(services, body.collection)
     caller.require(Access.WRITE, collection)
     text = body.text if isinstance(body, DocumentIngest) else None
+    inbox = services.settings.inbox_dir
+    if isinstance(body, DocumentIngest) and body.path is not None and inbox and inbox.is_dir():
+        check_in_inbox(inbox, body.path)  # now, rather than as the job's failure
     if text is not None and len(text) > services.settings.max_text_chars:
         raise PayloadTooLarge(
             f"the text has {len(text)} characters; the limit is "
