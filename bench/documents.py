@@ -71,7 +71,7 @@ def pipeline_rate(
             response = client.post(
                 "/ingest-async/upload",
                 files={"file": (f"{collection}.{EXTENSIONS.get(fmt, fmt)}", data)},
-                data={"collection": collection},
+                data={"collection": collection, "create_collection": "true"},
             )
             assert response.status_code == 202, response.text
             job_ids.append(response.json()["job_id"])

@@ -68,7 +68,7 @@ def one_round(
         upload = client.post(
             "/ingest-async/upload",
             files={"file": ("report.docx", docx_bytes)},
-            data={"collection": "reports"},
+            data={"collection": "reports", "create_collection": "true"},
         )
         assert upload.status_code == 202, upload.text
         bulk_id = upload.json()["job_id"]

@@ -69,6 +69,7 @@ def pipeline_rate(platform: Platform, docs: list[str], collection: str) -> tuple
                     "text": text,
                     "source": f"doc-{i}.md",
                     "collection": collection,
+                    "create_collection": True,
                 },
             ).json()["job_id"]
             for i, text in enumerate(docs)

@@ -42,3 +42,13 @@ def check_metadata(value: dict[str, Any] | None) -> dict[str, Any]:
     if len(json.dumps(value)) > MAX_METADATA_BYTES:
         raise ValueError(f"metadata must be at most {MAX_METADATA_BYTES} bytes as JSON")
     return value
+
+
+#: A write's way of making the collection it names, when it does not exist yet.
+CreateCollection = Annotated[
+    bool,
+    Field(
+        description="Make the collection if it does not exist (a misspelt name is otherwise "
+        "refused with 404, naming the collections you may write to)."
+    ),
+]

@@ -44,7 +44,9 @@ def ingest_until_the_graph_starts(
     """Ingest the manual; returns its id once the graph has started on it (LightRAG journals a
     document's chunks first, and says so in its log)."""
     body = {"kind": "document", "text": MANUAL, "source": "manual.md"}
-    job = client.post("/ingest-async", json={**body, "collection": COLLECTION})
+    job = client.post(
+        "/ingest-async", json={**body, "collection": COLLECTION, "create_collection": True}
+    )
     state = wait_job(client, job.json()["job_id"], timeout=180)
     assert state["status"] == "succeeded", (state, worker.log()[-3000:])
     doc_id = str(state["result"]["documents"][0]["document_id"])

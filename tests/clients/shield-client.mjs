@@ -19,7 +19,7 @@ await client.connect(transport);
 const tools = (await client.listTools()).tools;
 const stored = await client.callTool({
   name: "qdrant_store",
-  arguments: { text: "The night bus leaves the harbour at 23:40.", collection },
+  arguments: { text: "The night bus leaves the harbour at 23:40.", collection, create_collection: true },
 });
 const progress = [];
 const ingested = await client.callTool(

@@ -236,3 +236,63 @@ def test_a_documents_text_comes_with_its_passages_when_asked(api: ApiServer) -> 
         assert full["chunks"] == 1
         wrong = client.get(f"/documents/{doc_id}/text", params={"passages": "maybe"})
         assert wrong.status_code == 422, wrong.text
+
+
+def test_a_write_to_a_collection_that_does_not_exist_is_refused_unless_it_says_create(
+    api: ApiServer,
+) -> None:
+    with api.client() as client:
+        note = {"text": "Ops keeps the pager rota.", "collection": "ops-notes"}
+        assert client.post("/store", json={**note, "create_collection": True}).status_code == 200
+        before = len(client.get("/jobs", params={"limit": 500}).json()["jobs"])
+        upload = {"file": ("pump.md", b"# Pump\n\nThe pump is checked weekly.\n")}
+        refused = [
+            client.post("/store", json={"text": "x", "collection": "ops-ntoes"}),
+            client.post(
+                "/ingest-async", json={"kind": "document", "text": "x", "collection": "ops-ntoes"}
+            ),
+            client.post(
+                "/ingest-async",
+                json={
+                    "kind": "crawl",
+                    "url": "https://docs.example.org/",
+                    "collection": "ops-ntoes",
+                },
+            ),
+            client.post("/ingest-async/upload", files=upload, data={"collection": "ops-ntoes"}),
+        ]
+        for response in refused:
+            assert_error(response, 404, "not_found", "collection 'ops-ntoes' does not exist")
+            message = response.json()["error"]["message"]
+            assert "you may write to: " in message
+            assert "ops-notes" in message  # the one the caller meant, among them
+            assert "create_collection: true" in message
+        names = {c["name"] for c in client.get("/collections").json()["collections"]}
+        assert "ops-ntoes" not in names  # nothing made by mistake
+        assert len(client.get("/jobs", params={"limit": 500}).json()["jobs"]) == before
+
+        # Said explicitly, each kind of write makes its collection, and once it exists the
+        # next write needs no flag.
+        made = client.post(
+            "/ingest-async/upload",
+            files=upload,
+            data={"collection": "pumps", "create_collection": "true"},
+        )
+        assert made.status_code == 202, made.text
+        queued = client.post(
+            "/ingest-async",
+            json={
+                "kind": "document",
+                "text": "y",
+                "collection": "valves",
+                "create_collection": True,
+            },
+        )
+        assert queued.status_code == 202, queued.text
+        assert "create_collection" not in client.get(queued.json()["status_url"]).json()["request"]
+        names = {c["name"] for c in client.get("/collections").json()["collections"]}
+        assert {"ops-notes", "pumps", "valves"} <= names
+        again = client.post("/store", json={"text": "z", "collection": "valves"})
+        assert again.status_code == 200, again.text
+        # The default collection is made by its first write, as ever.
+        assert client.post("/store", json={"text": "Default notes."}).status_code == 200

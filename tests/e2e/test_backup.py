@@ -96,7 +96,9 @@ def backed_up(
             name: client.post("/tokens", json={"name": name, "scopes": scopes}).json()["token"]
             for name, scopes in (("harbour-reader", ["read:harbour"]), ("vault-bot", ["admin"]))
         }
-        stored = client.post("/store", json={"collection": "harbour", "texts": NOTES})
+        stored = client.post(
+            "/store", json={"create_collection": True, "collection": "harbour", "texts": NOTES}
+        )
         assert stored.status_code == 200, stored.text
         for document in client.get("/documents", params={"collection": "harbour"}).json()[
             "documents"
@@ -216,7 +218,9 @@ def test_a_restored_platform_answers_as_the_one_backed_up(
         assert (job["kind"], job["status"]) == ("reindex", "succeeded")
         # The restored platform goes on: a new document is searchable and reaches the graph.
         more = {"source": "ferry.md", "text": "# Ferry\n\nThe ferry to Gullholm leaves at noon."}
-        document = client.post("/store", json={"collection": "harbour", **more}).json()
+        document = client.post(
+            "/store", json={"create_collection": True, "collection": "harbour", **more}
+        ).json()
         assert wait_graph(client, "harbour", document["document_id"])["graph"] == "stored"
         hits = client.post("/search", json={"query": "ferry Gullholm", "collection": "harbour"})
         assert hits.json()["results"][0]["source"] == "ferry.md"

@@ -81,7 +81,8 @@ def test_a_folder_is_ingested_with_progress_and_unchanged_files_are_skipped(
     collection = f"cli-{uuid.uuid4().hex[:8]}"
     expected = {"docs/ops/readme.md", "docs/legal/readme.md", "docs/ops/disk.md", "docs/guide.txt"}
 
-    first = _shield(api, "ingest", "docs", "--collection", collection, "--wait")
+    first = _shield(api, "ingest", "docs", "--collection", collection, "--create-collection",
+                    "--wait")  # fmt: skip
     assert first.exit_code == 0, (first.output, worker.log()[-3000:])
     # A line per job as it ends, numbered against the whole: the progress, read back.
     finished = [line for line in first.stderr.splitlines() if line.startswith("[")]
@@ -103,7 +104,7 @@ def test_a_folder_is_ingested_with_progress_and_unchanged_files_are_skipped(
 
     only = _shield(
         api, "ingest", "docs", "--collection", f"{collection}-x", "--include", "*.md",
-        "--exclude", "legal/*", "--json",
+        "--exclude", "legal/*", "--create-collection", "--json",
     )  # fmt: skip
     queued = _json(only)["jobs"]
     assert sorted(job["source"] for job in queued) == ["docs/ops/disk.md", "docs/ops/readme.md"]
@@ -115,7 +116,9 @@ def test_the_found_passages_and_documents_are_listed_shown_and_deleted(
     monkeypatch.chdir(tmp_path)
     _folder(tmp_path)
     collection = f"cli-{uuid.uuid4().hex[:8]}"
-    assert _shield(api, "ingest", "docs", "--collection", collection, "--wait").exit_code == 0
+    made = _shield(api, "ingest", "docs", "--collection", collection, "--create-collection",
+                   "--wait")  # fmt: skip
+    assert made.exit_code == 0, made.output
 
     found = _json(_shield(api, "search", "who services the boiler", "--collection", collection,
                           "--limit", "3", "--json"))  # fmt: skip
@@ -175,7 +178,7 @@ def test_urls_and_a_crawl_are_ingested_and_followed(
 ) -> None:
     collection = f"cli-{uuid.uuid4().hex[:8]}"
     crawled = _shield(api, "crawl", f"{site.url}/", "--collection", collection, "--max-pages",
-                      "5", "--max-depth", "1", "--wait")  # fmt: skip
+                      "5", "--max-depth", "1", "--create-collection", "--wait")  # fmt: skip
     assert crawled.exit_code == 0, (crawled.output, worker.log()[-3000:])
     assert f"{site.url}/: succeeded, 3 pages read" in crawled.stderr
     assert f"{site.url}/moorings" in crawled.stdout
@@ -206,7 +209,12 @@ def test_what_cannot_be_sent_is_said_and_the_rest_goes(
 
     (tmp_path / "program.exe").write_bytes(b"MZ\x90\x00" + bytes(64))
     (tmp_path / "note.md").write_text("# Note\n\nA note.\n")
-    mixed = _shield(api, "ingest", "program.exe", "note.md", "--collection", collection, "--json")
+    typo = _shield(api, "ingest", "note.md", "--collection", collection)
+    assert typo.exit_code == 1  # a collection that does not exist: nothing is sent
+    assert f"collection '{collection}' does not exist" in typo.output
+    assert "--create-collection makes it" in typo.output
+    mixed = _shield(api, "ingest", "program.exe", "note.md", "--collection", collection,
+                    "--create-collection", "--json")  # fmt: skip
     assert mixed.exit_code == 1  # one refused
     outcome = json.loads(mixed.stdout)
     assert [job["source"] for job in outcome["jobs"]] == ["note.md"]

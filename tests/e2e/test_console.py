@@ -219,7 +219,13 @@ def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiSe
     with api.client() as client:
         for source, text in notes:
             stored = client.post(
-                "/store", json={"text": text, "source": source, "collection": "isles"}
+                "/store",
+                json={
+                    "create_collection": True,
+                    "text": text,
+                    "source": source,
+                    "collection": "isles",
+                },
             )
             assert stored.status_code == 200, stored.text
             assert wait_graph(client, "isles", stored.json()["document_id"])["graph"] == "stored"

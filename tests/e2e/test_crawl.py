@@ -160,6 +160,7 @@ def test_a_crawl_job_stores_clean_pages_and_reports_every_one(
                 "max_pages": 25,
                 "max_depth": 2,
                 "collection": "harbour",
+                "create_collection": True,
                 "metadata": {"site": "harbour"},
             },
         )
@@ -199,6 +200,7 @@ def test_a_crawl_job_stores_clean_pages_and_reports_every_one(
                 "max_pages": 25,
                 "max_depth": 2,
                 "collection": "harbour",
+                "create_collection": True,
                 "metadata": {"site": "harbour"},
             },
         )
@@ -221,6 +223,7 @@ def test_cancel_stops_a_crawl_promptly(api: ApiServer, worker: WorkerProcess) ->
                     "max_pages": 1000,
                     "max_depth": 10,
                     "collection": "endless",
+                    "create_collection": True,
                 },
             ).json()["job_id"]
             wait_for(

@@ -71,7 +71,11 @@ def worker(
 
 
 def upload(client: httpx.Client, name: str, data: bytes, **form: str) -> httpx.Response:
-    return client.post("/ingest-async/upload", files={"file": (name, data)}, data=form)
+    # A named collection is made by the upload that names it first.
+    create = {"create_collection": "true"} if "collection" in form else {}
+    return client.post(
+        "/ingest-async/upload", files={"file": (name, data)}, data={**form, **create}
+    )
 
 
 def accepted_job(response: httpx.Response) -> str:

@@ -53,7 +53,13 @@ def worker(api: ApiServer, start_worker: Callable[..., WorkerProcess]) -> Worker
 def ingest(client: httpx.Client, source: str, text: str) -> dict[str, Any]:
     response = client.post(
         "/ingest-async",
-        json={"kind": "document", "text": text, "source": source, "collection": COLLECTION},
+        json={
+            "kind": "document",
+            "text": text,
+            "source": source,
+            "collection": COLLECTION,
+            "create_collection": True,
+        },
     )
     assert response.status_code == 202, response.text
     state = wait_job(client, response.json()["job_id"])

@@ -122,6 +122,7 @@ def test_store_then_find_with_filter(api: ApiServer) -> None:
                 "text": "The staging database password rotates on Mondays.",
                 "metadata": {"team": "dba"},
                 "collection": "notes",
+                "create_collection": True,
             },
         )
         assert stored.status_code == 200, stored.text
@@ -130,6 +131,7 @@ def test_store_then_find_with_filter(api: ApiServer) -> None:
             json={
                 "text": "Lunch is served at noon.",
                 "collection": "notes",
+                "create_collection": True,
                 "metadata": {"team": "facilities"},
             },
         )

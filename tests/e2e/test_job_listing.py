@@ -30,7 +30,9 @@ def _submit(client: httpx.Client, collection: str, kind: str = "document") -> st
     body: dict[str, Any] = {"kind": "document", "text": "A note.", "source": uuid.uuid4().hex}
     if kind == "crawl":
         body = {"kind": "crawl", "url": "https://docs.example.org/"}
-    response = client.post("/ingest-async", json={**body, "collection": collection})
+    response = client.post(
+        "/ingest-async", json={"create_collection": True, **body, "collection": collection}
+    )
     assert response.status_code == 202, response.text
     return str(response.json()["job_id"])
 

@@ -103,7 +103,10 @@ def test_several_texts_stored_at_once_and_found_by_exact_words(mcp_server: McpPr
 
     async def body(session: ClientSession) -> dict[str, Any]:
         stored = structured(
-            await session.call_tool("qdrant_store", {"texts": texts, "collection": "mcp-batch"})
+            await session.call_tool(
+                "qdrant_store",
+                {"texts": texts, "create_collection": True, "collection": "mcp-batch"},
+            )
         )
         query = {"query": "which seal is QX-7731", "collection": "mcp-batch"}
         lexical = structured(await session.call_tool("qdrant_find", {**query, "mode": "lexical"}))
@@ -133,6 +136,7 @@ def test_store_ingest_and_find_through_mcp(mcp_server: McpProcess) -> None:
                 {
                     "text": "The office wifi password is on the fridge.",
                     "metadata": {"team": "it"},
+                    "create_collection": True,
                     "collection": "mcp",
                 },
             )
@@ -143,6 +147,7 @@ def test_store_ingest_and_find_through_mcp(mcp_server: McpProcess) -> None:
                 {
                     "text": "# Parking\nVisitors park on level minus two.",
                     "source": "parking.md",
+                    "create_collection": True,
                     "collection": "mcp",
                 },
             )
@@ -230,7 +235,12 @@ def test_ingest_doc_takes_a_file_and_refuses_bad_input(mcp_server: McpProcess) -
         job = structured(
             await session.call_tool(
                 "ingest_doc",
-                {"file_base64": encoded, "filename": "bees.docx", "collection": "mcp-files"},
+                {
+                    "file_base64": encoded,
+                    "filename": "bees.docx",
+                    "create_collection": True,
+                    "collection": "mcp-files",
+                },
             )
         )
         state = await wait(session, job["job_id"])
@@ -279,7 +289,13 @@ def test_crawl_web_crawls_and_refuses_what_it_must(mcp_server: McpProcess) -> No
     async def body(session: ClientSession) -> dict[str, Any]:
         job = structured(
             await session.call_tool(
-                "crawl_web", {"url": f"{site.url}/", "max_pages": 5, "collection": "mcp-web"}
+                "crawl_web",
+                {
+                    "url": f"{site.url}/",
+                    "max_pages": 5,
+                    "create_collection": True,
+                    "collection": "mcp-web",
+                },
             )
         )
         assert job["status"] == "queued"
@@ -533,6 +549,7 @@ def test_jobs_are_listed_and_an_ended_one_is_not_cancelled(mcp_server: McpProces
                 {
                     "text": "The lift is serviced on Mondays.",
                     "source": "lift.md",
+                    "create_collection": True,
                     "collection": collection,
                 },
             )
@@ -570,7 +587,13 @@ def test_collections_documents_and_jobs_are_resources(mcp_server: McpProcess) ->
     async def body(session: ClientSession) -> dict[str, Any]:
         job = structured(
             await session.call_tool(
-                "ingest_doc", {"text": text, "source": "ferry.md", "collection": "mcp-res"}
+                "ingest_doc",
+                {
+                    "text": text,
+                    "source": "ferry.md",
+                    "create_collection": True,
+                    "collection": "mcp-res",
+                },
             )
         )
         for _ in range(300):
@@ -670,13 +693,17 @@ def test_waiting_on_an_ingest_reports_progress_then_answers_the_ended_job(
             {
                 "file_base64": notes[0],
                 "filename": "shelf.md",
+                "create_collection": True,
                 "collection": "mcp-wait",
                 "wait": True,
             },
             progress_callback=heard,
         )
         at_once = structured(
-            await session.call_tool("ingest_doc", {"text": texts[1], "collection": "mcp-wait"})
+            await session.call_tool(
+                "ingest_doc",
+                {"text": texts[1], "create_collection": True, "collection": "mcp-wait"},
+            )
         )
         return {"waited": structured(waited), "progress": progress, "at_once": at_once}
 
@@ -707,13 +734,22 @@ def test_a_task_follows_its_job_and_cancelling_the_task_cancels_the_job(
             ingest = await call_tool_task(
                 client,
                 "ingest_doc",
-                {"text": "The ledger room opens at nine.", "collection": "mcp-tasks"},
+                {
+                    "text": "The ledger room opens at nine.",
+                    "create_collection": True,
+                    "collection": "mcp-tasks",
+                },
             )
             ended = await ingest.result()
             crawl = await call_tool_task(
                 client,
                 "crawl_web",
-                {"url": f"{site.url}/", "max_pages": 100, "collection": "mcp-tasks"},
+                {
+                    "url": f"{site.url}/",
+                    "max_pages": 100,
+                    "create_collection": True,
+                    "collection": "mcp-tasks",
+                },
             )
             running = await crawl.status()
             for _ in range(300):  # until the crawl has read a page or two
@@ -727,7 +763,8 @@ def test_a_task_follows_its_job_and_cancelling_the_task_cancels_the_job(
                 "list_jobs", {"collection": "mcp-tasks", "kind": ["crawl"]}
             )
             plain = await client.call_tool(
-                "ingest_doc", {"text": "A plain call.", "collection": "mcp-tasks"}
+                "ingest_doc",
+                {"text": "A plain call.", "create_collection": True, "collection": "mcp-tasks"},
             )
             return {
                 "created": ingest.create_result.status,
@@ -770,7 +807,8 @@ def test_a_listener_hears_each_change_of_a_job_and_no_job_it_may_not_read(
             capabilities = client.session.server_capabilities
             job = (
                 await client.call_tool(
-                    "crawl_web", {"url": f"{site.url}/", "collection": "mcp-listen"}
+                    "crawl_web",
+                    {"url": f"{site.url}/", "create_collection": True, "collection": "mcp-listen"},
                 )
             ).structured_content
             uri = f"shield://jobs/{job['job_id']}"
@@ -844,6 +882,7 @@ def test_the_mcp_inspector_finds_no_problem_and_drives_every_kind_of_call(
     stored = _inspector(
         mcp_server, "--method", "tools/call", "--tool-name", "qdrant_store",
         "--tool-arg", "text=Inspector notes live on shelf nine.", "collection=mcp-inspector",
+        "create_collection=true",
     )  # fmt: skip
     assert stored.returncode == 0, stored.stderr
     found = _inspector(

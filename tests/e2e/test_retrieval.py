@@ -59,7 +59,9 @@ def sources(found: dict[str, Any]) -> list[str]:
 @pytest.fixture(scope="module")
 def notes(api: ApiServer, worker: WorkerProcess) -> ApiServer:
     with api.client() as client:
-        stored = client.post("/store", json={"collection": "notes", "texts": NOTES})
+        stored = client.post(
+            "/store", json={"create_collection": True, "collection": "notes", "texts": NOTES}
+        )
         assert stored.status_code == 200, stored.text
         # A file, converted: each passage gets its heading path, the document its title.
         accepted = client.post(
@@ -171,7 +173,9 @@ def test_bad_store_batches_get_a_clear_422_and_store_nothing(
     api: ApiServer, body: dict[str, Any], says: str
 ) -> None:
     with api.client() as client:
-        response = client.post("/store", json={"collection": "refused", **body})
+        response = client.post(
+            "/store", json={"create_collection": True, "collection": "refused", **body}
+        )
         assert response.status_code == 422, response.text
         assert says in response.text
         assert client.get("/documents", params={"collection": "refused"}).status_code == 404
@@ -181,7 +185,9 @@ def test_an_oversized_text_in_a_batch_is_refused_before_anything_is_stored(api: 
     limit = api.settings.max_store_chars
     texts = [{"text": "fits"}, {"text": "x" * (limit + 1)}]
     with api.client() as client:
-        response = client.post("/store", json={"collection": "oversized", "texts": texts})
+        response = client.post(
+            "/store", json={"create_collection": True, "collection": "oversized", "texts": texts}
+        )
         assert response.status_code == 413, response.text
         assert "text 2 of 2" in response.json()["error"]["message"]
         assert client.get("/documents", params={"collection": "oversized"}).status_code == 404
@@ -192,7 +198,9 @@ def test_a_collection_built_before_the_lexical_index_is_reindexed(api: ApiServer
     model = services.embedder
     services.store.create_collection("legacy", model.model_name, model.dimension, lexical=None)
     with api.client() as client:
-        stored = client.post("/store", json={"collection": "legacy", "texts": NOTES})
+        stored = client.post(
+            "/store", json={"create_collection": True, "collection": "legacy", "texts": NOTES}
+        )
         assert stored.status_code == 200, stored.text
         query = {"query": "which seal is QX-7731", "collection": "legacy"}
         refused = client.post("/search", json={**query, "mode": "hybrid"})
@@ -232,7 +240,9 @@ def test_a_collection_is_created_with_its_fusion_and_listed_with_its_indexes(
         refused = client.post("/collections", json={"name": "other", "fusion": "weighted"})
         assert refused.status_code == 422
         assert "'dbsf' or 'rrf'" in refused.text
-        client.post("/store", json={"collection": "ranked", "texts": NOTES[:3]})
+        client.post(
+            "/store", json={"create_collection": True, "collection": "ranked", "texts": NOTES[:3]}
+        )
         found = client.post("/search", json={"collection": "ranked", "query": "QX-7731"}).json()
         assert found["mode"] == "hybrid"
         assert found["results"][0]["source"] == "a"

@@ -68,9 +68,8 @@ def grants(stack: Stack) -> Grants:
             secrets[name] = made.json()["token"]
         assert api.delete("/tokens/revoked").status_code == 200
         for collection in (HERE, THERE):
-            stored = api.post(
-                "/store", json={"text": f"a note in {collection}", "collection": collection}
-            )
+            note = {"text": f"a note in {collection}", "collection": collection}
+            stored = api.post("/store", json={**note, "create_collection": True})
             assert stored.status_code == 200, stored.text
         listed = api.get("/documents", params={"collection": HERE}).json()["documents"]
         job = api.post(

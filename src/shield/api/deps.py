@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shield.access.scopes import ACT_AS_HEADER
+from shield.access.scopes import ACT_AS_HEADER, Access
 from shield.api.caller import Caller
 from shield.api.middleware import PRINCIPAL_STATE
 from shield.api.services import Services
+from shield.errors import Conflict, NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
+from shield.vectorstore.base import DEFAULT_FUSION
 
 
 def get_services(request: Request) -> Services:
@@ -44,3 +47,36 @@ CallerDep = Annotated[Caller, Depends(authenticate)]
 
 def collection_or_default(services: Services, collection: str | None) -> str:
     return collection or services.settings.default_collection
+
+
+def write_target(
+    services: Services, caller: Caller, collection: str | None, create: bool = False
+) -> str:
+    """The collection a write goes to, checked before anything is read, queued or stored: the
+    caller may write there, and it exists, or the write says `create_collection` (then
+    `ensure_collection` makes it once the write has passed its own checks). The default
+    collection is made by its first write. A misspelt name is a 404 naming the collections the
+    caller may write to, never a new collection nobody meant."""
+    name = collection_or_default(services, collection)
+    caller.require(Access.WRITE, name)
+    if create or name == services.settings.default_collection or services.index.exists(name):
+        return name
+    writable = caller.writable()
+    existing = sorted(
+        c["name"] for c in services.index.collections() if writable is None or c["name"] in writable
+    )
+    raise NotFound(
+        f"collection {name!r} does not exist; the collections you may write to: "
+        f"{', '.join(existing) or 'none yet'}. To make it, send create_collection: true with "
+        f"the write, or create it first (POST /collections, 'shield collections create {name}')",
+        collection=name,
+    )
+
+
+def ensure_collection(services: Services, name: str) -> None:
+    """Make the collection a checked write named (with `create_collection`), if it is not
+    there yet: only once the write is accepted, so a refused one leaves nothing behind."""
+    if name == services.settings.default_collection or services.index.exists(name):
+        return
+    with contextlib.suppress(Conflict):  # made by a concurrent write meanwhile: as wanted
+        services.index.create_collection(name, DEFAULT_FUSION)

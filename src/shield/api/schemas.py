@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shield.fields import CollectionName, SearchMode, check_metadata
+from shield.fields import CollectionName, CreateCollection, SearchMode, check_metadata
 from shield.jobs.models import JobKind, JobState
 from shield.vectorstore.base import DEFAULT_FUSION, Fusion
 
@@ -155,6 +155,7 @@ class StoreRequest(_Strict):
         description=f"Several texts, each its own document (at most {MAX_STORE_BATCH}).",
     )
     collection: CollectionName | None = None
+    create_collection: CreateCollection = False
 
     _metadata = field_validator("metadata")(check_metadata)
 

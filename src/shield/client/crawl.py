@@ -49,6 +49,11 @@ from shield.jobs.requests import (
     help="browser renders pages with Chromium first (for sites built by JavaScript).",
 )
 @click.option(
+    "--create-collection",
+    is_flag=True,
+    help="Make the collection if it does not exist (a misspelt name is refused otherwise).",
+)
+@click.option(
     "--wait",
     is_flag=True,
     help="Follow the crawl with a progress bar, then show each page; exit 1 unless it succeeded.",
@@ -61,6 +66,7 @@ def crawl(
     max_depth: int,
     allowed: tuple[str, ...],
     engine: str | None,
+    create_collection: bool,
     wait: bool,
     as_json: bool,
 ) -> None:
@@ -77,6 +83,8 @@ def crawl(
         body["engine"] = engine
     if collection:
         body["collection"] = collection
+    if create_collection:
+        body["create_collection"] = True
     with ShieldApi(client_settings()) as api:
         job_id = api.call("POST", "/ingest-async", json=body)["job_id"]
         if not wait:

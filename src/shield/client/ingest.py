@@ -103,8 +103,9 @@ def local_files(
     return list(unique.values())
 
 
-def stored_hashes(api: ShieldApi, collection: str | None) -> dict[str, str]:
-    """Source -> content hash of each document in the collection (none: a new collection)."""
+def stored_hashes(api: ShieldApi, collection: str | None, create: bool) -> dict[str, str]:
+    """Source -> content hash of each document in the collection (none: a new collection, if
+    `create` says to make it; otherwise a missing collection is refused, once for all files)."""
     params: dict[str, str | int] = {"collection": collection} if collection else {}
     hashes: dict[str, str] = {}
     offset: int | None = 0
@@ -112,8 +113,12 @@ def stored_hashes(api: ShieldApi, collection: str | None) -> dict[str, str]:
         try:
             listed = api.call("GET", "/documents", params={**params, "offset": offset})
         except Refused as refused:
-            if refused.status == 404:
+            if refused.status == 404 and create:
                 return {}
+            if refused.status == 404:
+                raise Refused(
+                    f"{refused.message}; --create-collection makes it", refused.status
+                ) from None
             raise
         hashes.update({doc["source"]: doc["content_hash"] for doc in listed["documents"]})
         offset = listed.get("next_offset")
@@ -133,15 +138,20 @@ def submit(
     urls: list[str],
     collection: str | None,
     metadata: dict[str, Any] | None,
+    create: bool = False,
 ) -> Outcome:
     outcome = Outcome([], [], [])
-    stored = stored_hashes(api, collection) if files else {}
+    stored = stored_hashes(api, collection, create) if files else {}
     common: dict[str, Any] = {}
+    form: dict[str, str] = {}
     if collection:
-        common["collection"] = collection
-    form = {**common, "metadata": json.dumps(metadata)} if metadata else common
+        common["collection"] = form["collection"] = collection
+    if create:
+        common["create_collection"] = True
+        form["create_collection"] = "true"
     if metadata:
         common["metadata"] = metadata
+        form["metadata"] = json.dumps(metadata)
     for file in files:
         if stored.get(file.source) == file.content_hash():
             outcome.skipped.append(file.source)
@@ -195,6 +205,11 @@ def _metadata(raw: str | None) -> dict[str, Any] | None:
 )
 @click.option("--metadata", help="A JSON object kept with every chunk of every document.")
 @click.option(
+    "--create-collection",
+    is_flag=True,
+    help="Make the collection if it does not exist (a misspelt name is refused otherwise).",
+)
+@click.option(
     "--wait",
     is_flag=True,
     help="Follow the jobs to their end with a progress bar, then show what became of each "
@@ -207,6 +222,7 @@ def ingest(
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     metadata: str | None,
+    create_collection: bool,
     wait: bool,
     as_json: bool,
 ) -> None:
@@ -215,7 +231,7 @@ def ingest(
     files = local_files([t for t in targets if not is_url(t)], include, exclude)
     extra = _metadata(metadata)
     with ShieldApi(client_settings()) as api:
-        outcome = submit(api, files, urls, collection, extra)
+        outcome = submit(api, files, urls, collection, extra, create_collection)
         jobs = wait_for_jobs(api, outcome.submitted) if wait and outcome.submitted else []
     failed = bool(outcome.refused) or any(job["status"] != "succeeded" for job in jobs)
     _report(outcome, jobs, wait, as_json)

@@ -151,6 +151,9 @@ class DocumentIndex:
         if info is None:
             raise NotFound(f"collection {collection!r} does not exist", collection=collection)
 
+    def exists(self, collection: str) -> bool:
+        return self.breaker.call(self.store.get_collection, collection) is not None
+
     def collections(self) -> list[dict[str, Any]]:
         return [_described(c) for c in self.breaker.call(self.store.list_collections)]
 

@@ -79,6 +79,7 @@ class Evaluation:
             body = {
                 "kind": "document",
                 "collection": self.collection,
+                "create_collection": True,  # this run's own (check_free made sure)
                 "text": doc.full_text,
                 "source": f"beir/{doc.id}",
                 "title": doc.title[:512] or None,

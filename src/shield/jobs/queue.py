@@ -82,9 +82,11 @@ class JobQueue:
             retry=Retry(max=self.settings.job_retries) if self.settings.job_retries else None,
             on_failure=Callback(ON_FAILURE),
         )
+        # shield-api made the collection when the request asked (create_collection): the
+        # worker needs no word of it, and a worker of an earlier release would refuse it.
+        stored = request.model_dump(mode="json", exclude_none=True, exclude={"create_collection"})
         # The state and the queue entry are written in one MULTI/EXEC: one round trip, and no
         # moment where one exists without the other.
-        stored = request.model_dump(mode="json", exclude_none=True)
         with self.redis.pipeline() as pipe:
             queue.enqueue_job(rq_job, pipeline=pipe)  # RQ starts the MULTI itself
             self.store.create(state, stored, time.time(), pipeline=pipe, upload=upload)

@@ -23,7 +23,7 @@ from pydantic import (
 
 from shield.documents.inbox import check_relative_path
 from shield.errors import InvalidInput
-from shield.fields import CollectionName, check_metadata
+from shield.fields import CollectionName, CreateCollection, check_metadata
 from shield.net.egress import EgressPolicy, EgressRefused
 
 CRAWL_MAX_PAGES = 50
@@ -74,6 +74,7 @@ class DocumentIngest(_Strict):
     title: str | None = Field(default=None, max_length=512)
     metadata: dict[str, Any] | None = Field(default=None, description="Kept with every chunk.")
     collection: CollectionName | None = None
+    create_collection: CreateCollection = False
 
     _metadata = field_validator("metadata")(check_metadata)
 
@@ -130,6 +131,7 @@ class CrawlIngest(_Strict):
     )
     metadata: dict[str, Any] | None = Field(default=None, description="Kept with every chunk.")
     collection: CollectionName | None = None
+    create_collection: CreateCollection = False
 
     _metadata = field_validator("metadata")(check_metadata)
     _url_fetchable = field_validator("url")(_fetchable)
@@ -195,7 +197,9 @@ def parse_job_request(raw: dict[str, Any]) -> DocumentIngest | UploadIngest | Cr
 
 def request_summary(request: DocumentIngest | UploadIngest | CrawlIngest) -> dict[str, Any]:
     """What a job's state shows of its request: everything but bulky content, which is sized."""
-    summary = request.model_dump(mode="json", exclude_none=True, exclude={"text"})
+    summary = request.model_dump(
+        mode="json", exclude_none=True, exclude={"text", "create_collection"}
+    )
     if isinstance(request, DocumentIngest) and request.text is not None:
         summary["text_chars"] = len(request.text)
     return summary

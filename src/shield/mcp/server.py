@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from shield import __version__
 from shield.config import McpSettings, secret_value
 from shield.errors import DependencyUnavailable
+from shield.fields import CreateCollection
 from shield.jobs.models import JobKind, JobState, JobStatus
 from shield.mcp.access import (
     ShieldTokenVerifier,
@@ -279,6 +280,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, settings: McpSetti
         ] = None,
         metadata: Metadata = None,
         collection: Collection = None,
+        create_collection: CreateCollection = False,
         wait: Wait = False,
         ctx: Context = CURRENT_CONTEXT,
     ) -> JobAccepted:
@@ -294,6 +296,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, settings: McpSetti
             engine=engine,
             metadata=metadata,
             collection=collection,
+            create_collection=create_collection or None,
         )
         return await queued(ctx, wait, await shield.call("POST", "/ingest-async", json=body))
 
@@ -331,6 +334,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, settings: McpSetti
         title: Annotated[str | None, Field(description="A title.")] = None,
         metadata: Metadata = None,
         collection: Collection = None,
+        create_collection: CreateCollection = False,
         wait: Wait = False,
         ctx: Context = CURRENT_CONTEXT,
     ) -> JobAccepted:
@@ -354,6 +358,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, settings: McpSetti
         if file_base64 is not None:
             form = _drop_none(
                 collection=collection,
+                create_collection="true" if create_collection else None,
                 title=title,
                 metadata=json.dumps(metadata) if metadata else None,
             )
@@ -373,6 +378,7 @@ def _add_ingest_tools(tool: ToolRegistrar, shield: ShieldApi, settings: McpSetti
             title=title,
             metadata=metadata,
             collection=collection,
+            create_collection=create_collection or None,
         )
         return await queued(ctx, wait, await shield.call("POST", "/ingest-async", json=body))
 
@@ -515,6 +521,7 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         text: Annotated[str | None, Field(description="The text to remember.")] = None,
         metadata: Metadata = None,
         collection: Collection = None,
+        create_collection: CreateCollection = False,
         texts: Annotated[
             list[StoreText] | None,
             Field(
@@ -526,7 +533,13 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
     ) -> Stored:
         """Store a piece of text now (or several), so that qdrant_find can find it."""
         items = [item.model_dump(exclude_none=True) for item in texts] if texts else None
-        body = _drop_none(text=text, metadata=metadata, collection=collection, texts=items)
+        body = _drop_none(
+            text=text,
+            metadata=metadata,
+            collection=collection,
+            create_collection=create_collection or None,
+            texts=items,
+        )
         return stored(await shield.call("POST", "/store", json=body))
 
     _add_ingest_tools(tool, shield, settings)

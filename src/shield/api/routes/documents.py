@@ -55,8 +55,8 @@ def create_collection(
     services: ServicesDep,
     caller: CallerDep,
 ) -> dict[str, Any]:
-    """A collection is also made by the first document stored in it, with the defaults (by
-    a writer of it). Needs scope `admin`."""
+    """A writer of a collection may also make it with the defaults by sending
+    `create_collection: true` with a write. Needs scope `admin`."""
     caller.require_admin()
     created = services.index.create_collection(body.name, body.fusion)
     caller.admin_action("collection_created", collection=body.name)

@@ -11,7 +11,13 @@ from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile, 
 
 from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import CallerDep, ServicesDep, collection_or_default
+from shield.api.deps import (
+    CallerDep,
+    ServicesDep,
+    collection_or_default,
+    ensure_collection,
+    write_target,
+)
 from shield.api.openapi import error_responses
 from shield.api.routes.jobs import accepted
 from shield.api.schemas import JobAccepted
@@ -56,7 +62,7 @@ def _accepted(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
     summary="Queue an ingest job (a document: text, URL or inbox path; or a crawl); answers 202",
-    responses={**examples.answer(examples.JOB_ACCEPTED, 202), **error_responses(400, 413)},
+    responses={**examples.answer(examples.JOB_ACCEPTED, 202), **error_responses(400, 404, 413)},
 )
 def ingest_async(
     body: Annotated[IngestRequest, Body(openapi_examples=examples.INGEST)],
@@ -65,17 +71,18 @@ def ingest_async(
     request: Request,
     response: Response,
 ) -> JobAccepted:
-    collection = collection_or_default(services, body.collection)
-    caller.require(Access.WRITE, collection)
+    caller.require(Access.WRITE, collection_or_default(services, body.collection))
     text = body.text if isinstance(body, DocumentIngest) else None
-    inbox = services.settings.inbox_dir
-    if isinstance(body, DocumentIngest) and body.path is not None and inbox and inbox.is_dir():
-        check_in_inbox(inbox, body.path)  # now, rather than as the job's failure
     if text is not None and len(text) > services.settings.max_text_chars:
         raise PayloadTooLarge(
             f"the text has {len(text)} characters; the limit is "
             f"{services.settings.max_text_chars} (SHIELD_MAX_TEXT_CHARS)"
         )
+    collection = write_target(services, caller, body.collection, body.create_collection)
+    inbox = services.settings.inbox_dir
+    if isinstance(body, DocumentIngest) and body.path is not None and inbox and inbox.is_dir():
+        check_in_inbox(inbox, body.path)  # now, rather than as the job's failure
+    ensure_collection(services, collection)
     return _accepted(services, request, response, collection, body)
 
 
@@ -125,7 +132,10 @@ def _source_field(raw: str | None) -> str | None:
     "(415 otherwise). Its sanitised name, or `source` when given, is the document's identity: "
     "uploading it again replaces the document when its content changed and changes nothing when "
     "it did not.",
-    responses={**examples.answer(examples.JOB_ACCEPTED, 202), **error_responses(400, 413, 415)},
+    responses={
+        **examples.answer(examples.JOB_ACCEPTED, 202),
+        **error_responses(400, 404, 413, 415),
+    },
 )
 async def ingest_upload(
     services: ServicesDep,
@@ -134,6 +144,9 @@ async def ingest_upload(
     response: Response,
     file: Annotated[UploadFile, File(description="The document.")],
     collection: Annotated[CollectionName | None, Form()] = None,
+    create_collection: Annotated[
+        bool, Form(description="Make the collection if it does not exist.")
+    ] = False,
     title: Annotated[str | None, Form(max_length=512)] = None,
     source: Annotated[
         str | None,
@@ -147,8 +160,7 @@ async def ingest_upload(
         str | None, Form(description="A JSON object kept with every chunk.", max_length=16_384)
     ] = None,
 ) -> JobAccepted:
-    name = collection_or_default(services, collection)
-    caller.require(Access.WRITE, name)  # before the file is read
+    name = write_target(services, caller, collection, create_collection)  # before the file
     settings = services.settings
     filename = safe_filename(file.filename or "")
     data = await _read_limited(file, settings.max_upload_bytes)
@@ -165,6 +177,7 @@ async def ingest_upload(
         title=title or None,
         metadata=_metadata_field(metadata),
     )
+    ensure_collection(services, name)
     return _accepted(
         services,
         request,

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Body
 
 from shield.access.scopes import Access
 from shield.api import examples
-from shield.api.deps import CallerDep, ServicesDep, collection_or_default
+from shield.api.deps import (
+    CallerDep,
+    ServicesDep,
+    collection_or_default,
+    ensure_collection,
+    write_target,
+)
 from shield.api.graphstate import graph_put
 from shield.api.openapi import error_responses
 from shield.api.schemas import (
@@ -74,15 +80,14 @@ def search(
     "/store",
     response_model=StoreResponse | StoreBatchResponse,
     summary="Store one text, or several, now",
-    responses={**examples.answer(examples.STORE_RESPONSE), **error_responses(400, 409, 413)},
+    responses={**examples.answer(examples.STORE_RESPONSE), **error_responses(400, 404, 409, 413)},
 )
 def store(
     body: Annotated[StoreRequest, Body(openapi_examples=examples.STORE)],
     services: ServicesDep,
     caller: CallerDep,
 ) -> StoreResponse | StoreBatchResponse:
-    collection = collection_or_default(services, body.collection)
-    caller.require(Access.WRITE, collection)
+    caller.require(Access.WRITE, collection_or_default(services, body.collection))
     limit = services.settings.max_store_chars
     items = body.items()
     for number, item in enumerate(items, 1):
@@ -92,9 +97,11 @@ def store(
                 f"{which} has {len(item.text)} characters; /store takes at most {limit} per text "
                 "(SHIELD_MAX_STORE_CHARS); use /ingest-async for long documents"
             )
+    collection = write_target(services, caller, body.collection, body.create_collection)
     pieces = [services.chunker.split(item.text) or [item.text] for item in items]
     # One call to the model for every chunk of every text: a batch costs little more than one.
     vectors = iter(services.embedder.embed([text for texts in pieces for text in texts]))
+    ensure_collection(services, collection)
     stored = []
     for item, texts in zip(items, pieces, strict=True):
         metadata = item.metadata or {}
