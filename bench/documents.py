@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Platform, corpus, median, save
-from shield.documents.convert import ConvertOptions, convert, warm_up
+from shield.documents.conversion import ConvertOptions
+from shield.documents.convert import convert, warm_up
 from shield.embeddings.local import LocalEmbedder
 from support.documents import EXTENSIONS, WRITERS, Document, Section, write
 

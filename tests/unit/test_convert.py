@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shield.documents.convert import ConversionFailed, ConvertOptions, convert
+from shield.documents.conversion import ConvertOptions
+from shield.documents.convert import ConversionFailed, convert
 from support import documents
 
 
@@ -68,10 +69,10 @@ def test_the_layout_pipeline_without_its_models_says_what_is_missing(tmp_path: P
 def test_the_converter_process_stops_an_overrun_and_serves_the_next_document() -> None:
     from shield.worker.converter import ConverterError, ConverterProcess
 
-    converter = ConverterProcess({"max_pages": 100, "max_tokens": 200}, timeout=60)
+    converter = ConverterProcess(ConvertOptions(max_pages=100, max_tokens=200), timeout=60)
     try:
         first = converter.convert(documents.make("md"), "glacier.md", "md")
-        assert first["title"] == "Glacier survey"
+        assert first.title == "Glacier survey"
         # 80 pages take seconds (about 60 ms a page); the deadline is half a second, and the
         # process is killed mid-way. (A tiny document could finish before the deadline is
         # checked at all.)
@@ -80,6 +81,6 @@ def test_the_converter_process_stops_an_overrun_and_serves_the_next_document() -
             converter.convert(documents.make("pdf", pages=80), "slow.pdf", "pdf")
         converter.timeout = 60
         again = converter.convert(documents.make("docx"), "bees.docx", "docx")
-        assert again["title"] == "Beekeeping handbook"
+        assert again.title == "Beekeeping handbook"
     finally:
         converter.close()

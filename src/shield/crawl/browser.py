@@ -11,7 +11,6 @@ text is what a crawl keeps.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import os
 import shutil
@@ -165,10 +164,3 @@ class BrowserStrategy(AsyncPlaywrightCrawlerStrategy):  # type: ignore[misc]
     async def _route_context(self, page: Any, context: Any, **_: Any) -> Any:
         await context.route("**/*", self.router.handle)
         return page
-
-
-async def close_quietly(strategy: BrowserStrategy) -> None:
-    try:
-        await asyncio.wait_for(strategy.close(), 10)
-    except (TimeoutError, RuntimeError) as exc:
-        log.warning("browser_close_failed", error=str(exc))

@@ -84,7 +84,3 @@ class Frontier:
             return None
         self.handed_out += 1
         return self.queue.popleft()
-
-    @property
-    def exhausted(self) -> bool:
-        return not self.queue or self.handed_out >= self.max_pages

@@ -17,8 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a missing model fails at once, not after retries
 
 from docling.datamodel.base_models import DocumentStream, InputFormat
@@ -44,6 +42,7 @@ from docling_core.types.doc.labels import DocItemLabel
 from tokenizers import Tokenizer
 
 from shield.documents.chunking import CHARS_PER_TOKEN, tokenizer_file
+from shield.documents.conversion import ConvertedDocument, ConvertOptions, StructuredChunk
 
 _FORMATS = {
     "pdf": InputFormat.PDF,
@@ -58,27 +57,6 @@ _FORMATS = {
 }
 # Docling picks a backend by file extension; formats it knows under another name get renamed.
 _EXTENSIONS = {"txt": "md", "asciidoc": "adoc"}
-
-
-class ConvertOptions(BaseModel):
-    artifacts_path: str | None = None  # Docling's models folder: the full PDF pipeline
-    max_pages: int = 500
-    max_tokens: int = 200
-    max_chunks: int = 5000  # a document's chunk budget: past it, it fails here, not later
-
-
-class StructuredChunk(BaseModel):
-    text: str  # headings path + content: what gets embedded and searched
-    headings: list[str] = Field(default_factory=list)
-    pages: list[int] = Field(default_factory=list)
-
-
-class ConvertedDocument(BaseModel):
-    title: str
-    format: str
-    pages: int
-    pipeline: str
-    chunks: list[StructuredChunk]
 
 
 class ConversionFailed(Exception):

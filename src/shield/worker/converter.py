@@ -11,10 +11,10 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
+from shield.documents.conversion import ConversionResult, ConvertedDocument, ConvertOptions
 from shield.logging import get_logger
 
 log = get_logger(__name__)
@@ -24,30 +24,30 @@ class ConverterError(Exception):
     """A document could not be converted; the message says why, for people."""
 
 
-def _start(options: dict[str, Any], log_level: str, log_format: str) -> None:
-    from shield.documents.convert import ConvertOptions, warm_up
+def _start(options: ConvertOptions, log_level: str, log_format: str) -> None:
+    from shield.documents.convert import warm_up
     from shield.logging import configure_logging
 
     configure_logging(log_level, log_format, service="shield-converter")
     try:
-        warm_up(ConvertOptions.model_validate(options))
+        warm_up(options)
     except Exception:
         log.exception("converter_warm_up_failed")
 
 
-def _convert(data: bytes, name: str, fmt: str, options: dict[str, Any]) -> dict[str, Any]:
-    from shield.documents.convert import ConversionFailed, ConvertOptions, convert
+def _convert(data: bytes, name: str, fmt: str, options: ConvertOptions) -> ConversionResult:
+    from shield.documents.convert import ConversionFailed, convert
 
     try:
-        return convert(data, name, fmt, ConvertOptions.model_validate(options)).model_dump()
+        return ConversionResult(document=convert(data, name, fmt, options))
     except ConversionFailed as exc:
-        return {"error": str(exc)}
+        return ConversionResult(error=str(exc))
 
 
 class ConverterProcess:
     def __init__(
         self,
-        options: dict[str, Any],
+        options: ConvertOptions,
         timeout: float,
         log_level: str = "INFO",
         log_format: str = "json",
@@ -71,8 +71,9 @@ class ConverterProcess:
 
     def convert(
         self, data: bytes, name: str, fmt: str, budget_seconds: float | None = None
-    ) -> dict[str, Any]:
-        """The converted document as a dict (see `ConvertedDocument`); stopped after
+    ) -> ConvertedDocument:
+        """The converted document; ConverterError saying why when it cannot be read, or when
+        it was stopped after
         SHIELD_CONVERT_TIMEOUT, or sooner when the document's time budget (`budget_seconds`
         left of SHIELD_MAX_DOCUMENT_SECONDS) runs out first."""
         timeout = self.timeout if budget_seconds is None else min(self.timeout, budget_seconds)
@@ -84,7 +85,7 @@ class ConverterProcess:
             # The first call also waits for the process to import Docling: a few seconds more.
             future = pool.schedule(_convert, args=(data, name, fmt, self.options), timeout=timeout)
             try:
-                result: dict[str, Any] = future.result()
+                result: ConversionResult = future.result()
             except FutureTimeout:
                 log.warning("conversion_timeout", document=name, timeout=timeout)
                 raise ConverterError(
@@ -97,9 +98,9 @@ class ConverterProcess:
                     f"the converter process died reading {name} (exit code {exc.exitcode}); "
                     "the file is probably damaged or too large"
                 ) from None
-        if "error" in result:
-            raise ConverterError(str(result["error"]))
-        return result
+        if result.document is None:
+            raise ConverterError(result.error or f"{name} could not be converted")
+        return result.document
 
     def close(self) -> None:
         if self._pool is not None:

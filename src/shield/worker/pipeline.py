@@ -16,9 +16,10 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shield.documents.chunking import Chunker
+from shield.documents.conversion import StructuredChunk
 from shield.documents.identity import document_id
 from shield.documents.models import ChunkIn, DocumentWrite, SourceDocument
 from shield.embeddings import Embedder
@@ -284,24 +285,24 @@ class IngestPipeline:
 
     def _chunks(
         self, job: JobReporter, document: SourceDocument, item: ItemResult, clock: _Clock
-    ) -> list[dict[str, Any]]:
+    ) -> list[StructuredChunk]:
         if document.data is None:
             job.stage("chunking", item)
             item.title = document.title
-            return [{"text": t} for t in self.chunker.split(document.text or "")]
+            return [StructuredChunk(text=t) for t in self.chunker.split(document.text or "")]
         job.stage("converting", item)
         converted = self.converter.convert(
             document.data, document.filename, document.format, budget_seconds=clock.left()
         )
         self._check_cancel(job)
-        item.pages = converted["pages"] or None
-        item.title = document.title or converted["title"]
+        item.pages = converted.pages or None
+        item.title = document.title or converted.title
         document.title = item.title
         job.stage("chunking", item)
-        return list(converted["chunks"])
+        return converted.chunks
 
     def _embed(
-        self, job: JobReporter, chunks: list[dict[str, Any]], item: ItemResult, clock: _Clock
+        self, job: JobReporter, chunks: list[StructuredChunk], item: ItemResult, clock: _Clock
     ) -> list[ChunkIn]:
         state = job.state
         job.stage("embedding", item)
@@ -310,9 +311,10 @@ class IngestPipeline:
             self._check_cancel(job)
             clock.check("embed")
             batch = chunks[start : start + EMBED_BATCH]
-            vectors = self.patience.call(job, self.embedder.embed, [c["text"] for c in batch])
+            vectors = self.patience.call(job, self.embedder.embed, [c.text for c in batch])
             embedded.extend(
-                ChunkIn(vector=v.tolist(), **c) for c, v in zip(batch, vectors, strict=True)
+                ChunkIn(vector=v.tolist(), **c.model_dump())
+                for c, v in zip(batch, vectors, strict=True)
             )
             state.progress.chunks_embedded += len(batch)
             job.save()

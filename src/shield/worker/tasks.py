@@ -13,6 +13,7 @@ from redis import Redis
 
 from shield.config import WorkerSettings
 from shield.documents.chunking import Chunker
+from shield.documents.conversion import ConvertOptions
 from shield.embeddings import Embedder, build_embedder
 from shield.errors import InvalidInput
 from shield.jobs.callbacks import on_job_failure
@@ -54,12 +55,12 @@ class WorkerContext:
             max_bytes=settings.max_upload_bytes,
         )
         converter = ConverterProcess(
-            {
-                "artifacts_path": str(settings.docling_artifacts_path or "") or None,
-                "max_pages": settings.max_document_pages,
-                "max_tokens": settings.chunk_tokens,
-                "max_chunks": settings.max_document_chunks,
-            },
+            ConvertOptions(
+                artifacts_path=str(settings.docling_artifacts_path or "") or None,
+                max_pages=settings.max_document_pages,
+                max_tokens=settings.chunk_tokens,
+                max_chunks=settings.max_document_chunks,
+            ),
             timeout=settings.convert_timeout,
             log_level=settings.log_level,
             log_format=settings.log_format,
