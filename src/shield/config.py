@@ -13,9 +13,17 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shield.allowlist import parse_allowlist
 from shield.fields import COLLECTION_NAME_PATTERN
 from shield.logging import register_settings_secrets
 
@@ -56,6 +64,44 @@ def check_token(name: str, token: SecretStr | None, sent_to: str | None = None) 
         raise ValueError(
             f"{name} must be a random string of at least {MIN_TOKEN_LENGTH} characters "
             "(generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+
+
+def strong_token(name: str, sent_to: str | None = None) -> AfterValidator:
+    """A token field's check (`check_token`), for the variable `name`."""
+
+    def check(token: SecretStr | None) -> SecretStr | None:
+        check_token(name, token, sent_to)
+        return token
+
+    return AfterValidator(check)
+
+
+# A host, and nothing a page could be tricked by (the console links to some of them).
+_HTTP_URL = re.compile(r"^https?://[^/\s\"'<>][^\s\"'<>]*$")
+
+
+def http_url(example: str, empty: str | None = None) -> AfterValidator:
+    """A URL field's check: http(s), its trailing slash dropped; `empty` says what an empty
+    value means, where one is allowed."""
+
+    def check(value: str) -> str:
+        if not value and empty is not None:
+            return value
+        if not _HTTP_URL.match(value):
+            allowed = f"empty ({empty}) or " if empty is not None else ""
+            raise ValueError(f"must be {allowed}an http(s):// URL, e.g. {example}")
+        return value.rstrip("/")
+
+    return AfterValidator(check)
+
+
+def token_when_reachable(missing: bool, host: str, variable: str, service: str) -> None:
+    """A service listening where other machines reach it must demand a token."""
+    if missing and not is_loopback(host):
+        raise ValueError(
+            f"{variable} must be set when {service} listens on {host!r}, an address other "
+            "machines can reach"
         )
 
 
@@ -211,8 +257,12 @@ class ApiClientMixin(BaseSettings):
 
     model_config = _CONFIG
 
-    api_url: str = Field(default="http://127.0.0.1:8080", description="Where shield-api is.")
-    api_token: SecretStr | None = Field(default=None, description="The token shield-api demands.")
+    api_url: Annotated[str, http_url("http://127.0.0.1:8080")] = Field(
+        default="http://127.0.0.1:8080", description="Where shield-api is."
+    )
+    api_token: Annotated[SecretStr | None, strong_token("SHIELD_API_TOKEN", "shield-api")] = Field(
+        default=None, description="The token shield-api demands."
+    )
     api_timeout: float = Field(default=60.0, gt=0, description="Seconds per call to shield-api.")
     api_breaker_failures: int = Field(
         default=5, ge=1, le=1000, description="Failed calls in a row that open the breaker."
@@ -221,39 +271,19 @@ class ApiClientMixin(BaseSettings):
         default=60.0, gt=0, le=3600, description="Seconds an open breaker waits to try again."
     )
 
-    @field_validator("api_url")
-    @classmethod
-    def _api_scheme(cls, value: str) -> str:
-        if not re.match(r"^https?://", value):
-            raise ValueError("must be an http(s):// URL, e.g. http://127.0.0.1:8080")
-        return value.rstrip("/")
-
-    @field_validator("api_token")
-    @classmethod
-    def _strong_api_token(cls, value: SecretStr | None) -> SecretStr | None:
-        check_token("SHIELD_API_TOKEN", value, sent_to="shield-api")
-        return value
-
 
 class LightragClientMixin(BaseSettings):
     """How shield-api and the workers reach shield-lightrag (the knowledge graph)."""
 
     model_config = _CONFIG
 
-    lightrag_url: str = Field(
+    lightrag_url: Annotated[str, http_url("http://127.0.0.1:8090", "no knowledge graph")] = Field(
         default="", description="Where shield-lightrag is; empty: no knowledge graph."
     )
     lightrag_token: SecretStr | None = Field(
         default=None, description="The token shield-lightrag demands."
     )
     lightrag_timeout: float = Field(default=60.0, gt=0, description="Seconds per graph call.")
-
-    @field_validator("lightrag_url")
-    @classmethod
-    def _lightrag_scheme(cls, value: str) -> str:
-        if value and not re.match(r"^https?://", value):
-            raise ValueError("must be empty (no knowledge graph) or an http(s):// URL")
-        return value.rstrip("/")
 
 
 class ApiSettings(
@@ -263,9 +293,13 @@ class ApiSettings(
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
-    api_token: SecretStr | None = Field(default=None, description="Bearer token clients send.")
+    api_token: Annotated[SecretStr | None, strong_token("SHIELD_API_TOKEN")] = Field(
+        default=None, description="Bearer token clients send."
+    )
     data_dir: Path = Field(default=Path("/var/lib/shield"))
-    qdrant_url: str = Field(default="", description="Qdrant server URL; empty: embedded store.")
+    qdrant_url: Annotated[str, http_url("http://qdrant.internal:6333", "embedded store")] = Field(
+        default="", description="Qdrant server URL; empty: embedded store."
+    )
     qdrant_api_key: SecretStr | None = None
     qdrant_timeout: float = Field(default=10.0, gt=0)
     default_collection: str = Field(default="shield", pattern=COLLECTION_NAME_PATTERN)
@@ -276,7 +310,7 @@ class ApiSettings(
             "a path ingest naming nothing there is refused at once instead of failing later."
         ),
     )
-    grafana_url: str = Field(
+    grafana_url: Annotated[str, http_url("https://grafana.example.org", "no link")] = Field(
         default="", description="Grafana's address, for the console to link to; empty: no link."
     )
     search_hnsw_ef: int = Field(
@@ -318,33 +352,9 @@ class ApiSettings(
     max_text_chars: int = Field(default=5_000_000, ge=1, description="Inline document limit.")
     max_store_chars: int = Field(default=65_536, ge=1, description="qdrant_store text limit.")
 
-    @field_validator("grafana_url")
-    @classmethod
-    def _grafana_scheme(cls, value: str) -> str:
-        if value and not re.match(r"^https?://[^\s\"'<>]+$", value):
-            raise ValueError("must be empty or an http(s):// URL, e.g. https://grafana.example.org")
-        return value.rstrip("/")
-
-    @field_validator("qdrant_url")
-    @classmethod
-    def _qdrant_scheme(cls, value: str) -> str:
-        if value and not re.match(r"^https?://", value):
-            raise ValueError("must be empty (embedded store) or an http(s):// URL")
-        return value.rstrip("/")
-
-    @field_validator("api_token")
-    @classmethod
-    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
-        check_token("SHIELD_API_TOKEN", value)
-        return value
-
     @model_validator(mode="after")
     def _token_when_reachable(self) -> ApiSettings:
-        if self.api_token is None and not is_loopback(self.host):
-            raise ValueError(
-                f"SHIELD_API_TOKEN must be set when shield-api listens on {self.host!r}, "
-                "an address other machines can reach"
-            )
+        token_when_reachable(self.api_token is None, self.host, "SHIELD_API_TOKEN", "shield-api")
         return self
 
 
@@ -431,9 +441,7 @@ class WorkerSettings(
     @field_validator("crawl_allowlist")
     @classmethod
     def _valid_allowlist(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        from shield.net.egress import EgressPolicy
-
-        EgressPolicy.from_allowlist(value)  # raises ValueError naming the bad entry
+        parse_allowlist(value)  # raises ValueError naming the bad entry
         return value
 
     @field_validator("inbox_dir", "docling_artifacts_path")
@@ -460,7 +468,9 @@ class McpSettings(ServiceSettings, ApiClientMixin):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    mcp_token: SecretStr | None = Field(default=None, description="Bearer token MCP clients send.")
+    mcp_token: Annotated[SecretStr | None, strong_token("SHIELD_MCP_TOKEN")] = Field(
+        default=None, description="Bearer token MCP clients send."
+    )
     mcp_jwt_jwks_uri: str | None = Field(
         default=None,
         description="JWKS URL of an identity provider: clients may send its JWTs as bearer tokens.",
@@ -506,12 +516,6 @@ class McpSettings(ServiceSettings, ApiClientMixin):
         default=32, ge=1, le=10_000, description="Tool calls served at once; more are refused."
     )
 
-    @field_validator("mcp_token")
-    @classmethod
-    def _strong_mcp_token(cls, value: SecretStr | None) -> SecretStr | None:
-        check_token("SHIELD_MCP_TOKEN", value)
-        return value
-
     @field_validator("mcp_jwt_jwks_uri")
     @classmethod
     def _jwks_is_a_url(cls, value: str | None) -> str | None:
@@ -544,11 +548,10 @@ class McpSettings(ServiceSettings, ApiClientMixin):
 
     @model_validator(mode="after")
     def _token_when_reachable(self) -> McpSettings:
-        if self.mcp_token is None and not self.jwt_configured and not is_loopback(self.host):
-            raise ValueError(
-                f"SHIELD_MCP_TOKEN (or SHIELD_MCP_JWT_*) must be set when shield-mcp listens on "
-                f"{self.host!r}, an address other machines can reach"
-            )
+        missing = self.mcp_token is None and not self.jwt_configured
+        token_when_reachable(
+            missing, self.host, "SHIELD_MCP_TOKEN (or SHIELD_MCP_JWT_*)", "shield-mcp"
+        )
         return self
 
     @model_validator(mode="after")
@@ -585,7 +588,7 @@ class LightragSettings(ServiceSettings, EmbeddingMixin):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8090, ge=1, le=65535)
-    lightrag_token: SecretStr | None = Field(
+    lightrag_token: Annotated[SecretStr | None, strong_token("SHIELD_LIGHTRAG_TOKEN")] = Field(
         default=None, description="Bearer token shield-api sends."
     )
     data_dir: Path = Field(
@@ -594,7 +597,9 @@ class LightragSettings(ServiceSettings, EmbeddingMixin):
     llm_provider: Literal["none", "ollama", "openai"] = Field(
         default="none", description="none: offline extraction; or an Ollama/OpenAI chat API."
     )
-    llm_url: str = Field(default="", description="Base URL of the Ollama or OpenAI-style API.")
+    llm_url: Annotated[str, http_url("http://127.0.0.1:11434", "no LLM")] = Field(
+        default="", description="Base URL of the Ollama or OpenAI-style API."
+    )
     llm_model: str = Field(default="", description="The chat model's name.")
     llm_api_key: SecretStr | None = None
     llm_timeout: float = Field(default=120.0, gt=0, description="Seconds per LLM request.")
@@ -610,23 +615,12 @@ class LightragSettings(ServiceSettings, EmbeddingMixin):
                 f"SHIELD_LLM_URL and SHIELD_LLM_MODEL are required when SHIELD_LLM_PROVIDER="
                 f"{self.llm_provider} (e.g. http://127.0.0.1:11434 and qwen2.5:7b for Ollama)"
             )
-        if self.llm_url and not re.match(r"^https?://", self.llm_url):
-            raise ValueError("SHIELD_LLM_URL must be an http(s):// URL")
         return self
-
-    @field_validator("lightrag_token")
-    @classmethod
-    def _strong_lightrag_token(cls, value: SecretStr | None) -> SecretStr | None:
-        check_token("SHIELD_LIGHTRAG_TOKEN", value)
-        return value
 
     @model_validator(mode="after")
     def _token_when_reachable(self) -> LightragSettings:
-        if self.lightrag_token is None and not is_loopback(self.host):
-            raise ValueError(
-                f"SHIELD_LIGHTRAG_TOKEN must be set when shield-lightrag listens on "
-                f"{self.host!r}, an address other machines can reach"
-            )
+        missing = self.lightrag_token is None
+        token_when_reachable(missing, self.host, "SHIELD_LIGHTRAG_TOKEN", "shield-lightrag")
         return self
 
 

@@ -19,17 +19,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, urlsplit
 
+from shield.allowlist import HOST_NAME, IPNetwork, parse_allowlist
 from shield.errors import Forbidden
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 MAX_URL_CHARS = 4096
 _CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _NUMERIC_PART = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
-_HOST_NAME = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,62})(\.[a-z0-9_]([a-z0-9_-]{0,62}))*\.?$")
 
 
 class EgressRefused(Forbidden):
@@ -58,13 +57,6 @@ def address_problem(ip: IPAddress) -> str | None:
         (not ip.is_global, "an address that is not globally routable"),
     )
     return next((reason for hit, reason in checks if hit), None)
-
-
-def _parse_network(entry: str) -> IPNetwork | None:
-    try:
-        return ipaddress.ip_network(entry, strict=False)
-    except ValueError:
-        return None
 
 
 def _is_obfuscated_number(host: str) -> bool:
@@ -97,20 +89,7 @@ class EgressPolicy:
     @classmethod
     def from_allowlist(cls, entries: Iterable[str]) -> EgressPolicy:
         """Entries are host names (`wiki.corp`) or addresses and CIDRs (`10.2.0.0/16`, `::1`)."""
-        hosts: set[str] = set()
-        networks: list[IPNetwork] = []
-        for raw in entries:
-            entry = raw.strip().lower()
-            if not entry:
-                continue
-            network = _parse_network(entry.strip("[]"))
-            if network is not None:
-                networks.append(network)
-            elif _HOST_NAME.match(entry):
-                hosts.add(entry.rstrip("."))
-            else:
-                raise ValueError(f"{raw!r} is neither a host name nor an address or CIDR")
-        return cls(frozenset(hosts), tuple(networks))
+        return cls(*parse_allowlist(entries))
 
     def check_url(self, url: str, *, addresses: bool = True) -> Target:
         """Refuse a URL by its form: scheme, credentials, host spelling, and (unless
@@ -136,7 +115,7 @@ class EgressPolicy:
         if "%" in host:
             raise EgressRefused(f"{host!r} names an IPv6 zone; refused")
         literal = _ip_literal(host)
-        if literal is None and not _HOST_NAME.match(host):
+        if literal is None and not HOST_NAME.match(host):
             raise EgressRefused(f"{host!r} is not a valid host name")
         if literal is not None and addresses:
             self.check_address(host, literal)
