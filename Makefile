@@ -96,6 +96,7 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.fairness
 	$(BIN)/python -m bench.documents
+	$(BIN)/python -m bench.structure
 	$(BIN)/python -m bench.crawl
 	$(BIN)/python -m bench.mcp_tools
 	$(BIN)/python -m bench.access

@@ -28,8 +28,9 @@ fi
 # chromium: the crawler's browser engine (and its tests). Prometheus (promtool), Alertmanager
 # (amtool) and the node exporter: the monitoring tests run Debian's own.
 apt_packages=(redis-server chromium prometheus prometheus-alertmanager prometheus-node-exporter)
-# `bootstrap.sh --bench` adds what the benchmarks use: wrk, a load generator written in C.
-[[ ${1:-} == --bench ]] && apt_packages+=(wrk)
+# `bootstrap.sh --bench` adds what the benchmarks use: wrk, a load generator written in C, and
+# poppler-utils (pdftotext, the baseline of the PDF structure benchmark).
+[[ ${1:-} == --bench ]] && apt_packages+=(wrk poppler-utils)
 missing=()
 for pkg in "${apt_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
