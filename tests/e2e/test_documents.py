@@ -300,3 +300,32 @@ def test_exactly_one_source_per_document_request(api: ApiServer) -> None:
         ):
             response = client.post("/ingest-async", json=body)
             assert response.status_code == 422, response.text
+
+
+def test_conversions_keep_sentences_whole_and_the_text_view_shows_each_heading_once(
+    api: ApiServer, worker: WorkerProcess
+) -> None:
+    markdown = (
+        b"# Console guide\n\nLog in with `admin` and the password `hunter2` on the console.\n\n"
+        b"## Backups\n\nRun `shield backup` every night.\n\n## Restores\n\nRestore with care.\n"
+    )
+    html = (
+        b'<html><body><h1>Ferry timetable<a class="headerlink" href="#top">\xc2\xb6</a></h1>'
+        b"<p>The ferry leaves the north pier at seven.</p>"
+        b'<h2 id="w">Winter<a href="#w" title="Permalink to this heading">#</a></h2>'
+        b"<p>In winter it leaves at eight.</p></body></html>"
+    )
+    with api.client() as client:
+        for name, data in (("console.md", markdown), ("ferry.html", html)):
+            state = wait_job(client, accepted_job(upload(client, name, data)))
+            assert state["status"] == "succeeded", state
+        [login] = search(client, "log in with admin password console")[:1]
+        assert "Log in with `admin` and the password `hunter2` on the console." in login["text"]
+        [winter] = [hit for hit in search(client, "ferry in winter") if "eight" in hit["text"]]
+        assert winter["headings"] == ["Ferry timetable", "Winter"]  # no permalink marks
+        doc_id = login["document_id"]
+        whole = client.get(f"/documents/{doc_id}/text").json()["text"]
+    assert whole == (
+        "# Console guide\n\nLog in with `admin` and the password `hunter2` on the console.\n\n"
+        "## Backups\n\nRun `shield backup` every night.\n\n## Restores\n\nRestore with care."
+    )

@@ -137,3 +137,17 @@ def test_upload_sources_keep_their_folders_made_safe(given: str, expected: str) 
 def test_upload_sources_outside_or_empty_are_refused(given: str, says: str) -> None:
     with pytest.raises(ValueError, match=says):
         upload_source(given)
+
+
+def test_a_docx_whose_xml_declares_a_doctype_is_refused_with_the_reason() -> None:
+    original = zipfile.ZipFile(io.BytesIO(documents.make("docx")))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in original.infolist():
+            data = original.read(member)
+            if member.filename == "word/document.xml":  # as some generators write it
+                declaration, _, rest = data.partition(b"?>")
+                data = declaration + b'?>\n<!DOCTYPE w:document [<!ENTITY x "y">]>' + rest
+            archive.writestr(member, data)
+    with pytest.raises(UnsupportedMedia, match=r"declares a DOCTYPE in word/document\.xml"):
+        inspect_file("minutes.docx", out.getvalue(), **LIMITS)

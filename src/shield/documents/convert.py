@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,14 +31,17 @@ from docling.document_converter import (
     PdfFormatOption,
 )
 from docling.exceptions import ConversionError
+from docling_core.transforms.chunker.doc_chunk import DocChunk
 from docling_core.transforms.chunker.hierarchical_chunker import (
     ChunkingDocSerializer,
     ChunkingSerializerProvider,
 )
 from docling_core.transforms.chunker.hybrid_chunker import HybridChunker
 from docling_core.transforms.chunker.tokenizer.base import BaseTokenizer
+from docling_core.transforms.serializer.base import BaseDocSerializer
 from docling_core.transforms.serializer.markdown import MarkdownTableSerializer
 from docling_core.types.doc.document import DoclingDocument
+from docling_core.types.doc.items.text import SectionHeaderItem, TitleItem
 from docling_core.types.doc.labels import DocItemLabel
 from tokenizers import Tokenizer
 
@@ -115,9 +119,22 @@ def _converter(artifacts_path: str | None) -> DocumentConverter:
     )
 
 
+class _WholeChunker(HybridChunker):
+    """Docling's hybrid chunker, but a chunk that fits stays as its serializer wrote it: the
+    stock one serializes each item of a multi-item chunk again on its own, which turns the
+    inline code of a sentence ("log in with `user`") into fenced blocks that split it."""
+
+    def _split_by_doc_items(
+        self, doc_chunk: DocChunk, doc_serializer: BaseDocSerializer
+    ) -> list[DocChunk]:
+        if self._count_chunk_tokens(doc_chunk=doc_chunk) <= self.max_tokens:
+            return [doc_chunk]
+        return list(super()._split_by_doc_items(doc_chunk, doc_serializer))
+
+
 @cache
 def _chunker(max_tokens: int) -> HybridChunker:
-    return HybridChunker(
+    return _WholeChunker(
         tokenizer=_LocalTokenizer(max_tokens=max_tokens),
         merge_peers=True,
         serializer_provider=_MarkdownTables(),
@@ -142,6 +159,18 @@ def _title(document: DoclingDocument, fallback: str) -> str:
     return fallback
 
 
+# The mark a documentation page puts after each heading for its link (Sphinx's ¶, MkDocs' #,
+# a section sign or a link symbol): navigation, not words of the heading.
+_PERMALINK = re.compile(r"\s*[¶§#\N{LINK SYMBOL}]+\s*$")
+
+
+def _drop_permalinks(document: DoclingDocument) -> None:
+    for item, _ in document.iterate_items():
+        if isinstance(item, TitleItem | SectionHeaderItem):
+            item.text = _PERMALINK.sub("", item.text)
+            item.orig = _PERMALINK.sub("", item.orig)
+
+
 def convert(data: bytes, name: str, fmt: str, options: ConvertOptions) -> ConvertedDocument:
     """Convert one file and chunk it. Raises ConversionFailed with a message for people."""
     if fmt not in _FORMATS:
@@ -163,6 +192,8 @@ def convert(data: bytes, name: str, fmt: str, options: ConvertOptions) -> Conver
         details = "; ".join(e.error_message for e in result.errors) or result.status.name.lower()
         raise ConversionFailed(f"{name} could not be converted: {_short(details)}")
     document = result.document
+    if fmt == "html":
+        _drop_permalinks(document)
     chunker = _chunker(options.max_tokens)
     chunks: list[StructuredChunk] = []
     for chunk in chunker.chunk(document):

@@ -69,6 +69,9 @@ _SIGNATURE_EXTENSIONS = {"pdf": "pdf", "docx": "docx", "pptx": "pptx", "xlsx": "
 _OOXML_PART = {"docx": "word/", "pptx": "ppt/", "xlsx": "xl/"}
 
 
+_XML_PROLOG_BYTES = 4096  # where an XML part's DOCTYPE would stand, before its root element
+
+
 def safe_filename(name: str) -> str:
     """A file name that is safe to show, store and use as a document's source.
 
@@ -203,4 +206,23 @@ def inspect_file(
     check_content(fmt, data, name)
     if fmt.name in _OOXML_PART:
         check_archive(data, name, max_expanded_bytes, max_compression_ratio)
+        _check_no_doctype(data, name)
     return fmt
+
+
+def _check_no_doctype(data: bytes, name: str) -> None:
+    """Refuse an Office document whose XML declares a DOCTYPE: office programs never write one,
+    the parsers fail on it with messages nobody can act on, and it is how XML pulls in other
+    files. The declaration stands before the root element, so each part's head is enough."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            if not member.filename.endswith((".xml", ".rels")):
+                continue
+            with archive.open(member) as part:
+                head = part.read(_XML_PROLOG_BYTES)
+            if b"<!doctype" in head.lower():
+                raise UnsupportedMedia(
+                    f"{name!r} declares a DOCTYPE in {member.filename}, which office programs "
+                    "never write; Shield does not read XML with one. Save the document again "
+                    "from Word or LibreOffice, then upload it."
+                )

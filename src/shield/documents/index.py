@@ -278,8 +278,9 @@ class DocumentIndex:
             key=lambda d: d.source,
         )
 
-    def passages(self, collection: str, doc_id: str) -> list[str]:
-        """A document's passages in their order; NotFound if it is not in the collection."""
+    def passages(self, collection: str, doc_id: str) -> list[tuple[str, list[str]]]:
+        """A document's passages in their order, each with its heading path; NotFound if it is
+        not in the collection."""
         self._existing(collection)
         records = self.breaker.call(
             self.store.scroll, collection, [Match("document_id", (doc_id,))], MAX_DOCUMENT_CHUNKS
@@ -287,7 +288,10 @@ class DocumentIndex:
         if not records:
             raise NotFound(f"document {doc_id} is not in collection {collection!r}")
         ordered = sorted(records, key=lambda r: int(r.payload.get("chunk_index", 0)))
-        return [str(r.payload.get("text", "")) for r in ordered]
+        return [
+            (str(r.payload.get("text", "")), [str(h) for h in r.payload.get("headings", [])])
+            for r in ordered
+        ]
 
     def delete_collection(self, collection: str) -> list[str]:
         """Remove a collection and every point in it; returns the ids of its documents."""

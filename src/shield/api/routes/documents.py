@@ -18,7 +18,7 @@ from shield.api.schemas import CollectionCreate, JobAccepted
 from shield.api.services import Services
 from shield.documents.index import MAX_DOCUMENTS_LISTED
 from shield.documents.models import DocumentSummary
-from shield.documents.reassembly import reassemble
+from shield.documents.reassembly import reassemble_document
 from shield.errors import InvalidInput, NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
 
@@ -183,8 +183,9 @@ def get_document_text(
         bool, Query(description="Also each passage (chunk) as stored, in order.")
     ] = False,
 ) -> dict[str, Any]:
-    """The passages' overlaps are kept once; the text is what was stored (Markdown for a
-    converted file), not the original file."""
+    """The passages' overlaps are kept once, and each heading stands once, as a Markdown
+    heading; the text is what was stored (Markdown for a converted file), not the original
+    file."""
     name, summary = _found(services, caller, collection, document_id)
     stored = services.index.passages(name, document_id)
     answer = {
@@ -193,10 +194,10 @@ def get_document_text(
         "source": summary.source,
         "title": summary.title,
         "chunks": len(stored),
-        "text": reassemble(stored),
+        "text": reassemble_document(stored),
     }
     if passages:
-        answer["passages"] = stored
+        answer["passages"] = [text for text, _ in stored]
     return answer
 
 
