@@ -20,8 +20,8 @@ import httpx
 
 from bench.common import corpus, median, percentile, save
 from shield.embeddings.local import LOCAL_MODEL_NAME, LocalEmbedder
-from shield.graph.extractor import OfflineExtractor
 from shield.graph.vectors import encode_vector
+from shield.graph_service.extractor import OfflineExtractor
 from support.services import GraphProcess
 
 MODES = ("naive", "local", "global", "hybrid", "mix")

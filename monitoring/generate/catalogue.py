@@ -55,7 +55,7 @@ def shield_metrics() -> list[MetricInfo]:
     from prometheus_client.metrics import MetricWrapperBase
 
     import shield.metrics
-    from shield.graph.llm import LlmCacheCollector
+    from shield.graph_service.llm import LlmCacheCollector
     from shield.resilience import BreakerStateCollector
 
     found: list[MetricInfo] = []

@@ -234,7 +234,7 @@ def lightrag(host: str | None, port: int | None) -> None:
     """Run shield-lightrag, the knowledge graph service."""
     _listen_on(host, port)
     settings = _start_service(LightragSettings, "shield-lightrag")
-    from shield.graph.service import create_app
+    from shield.graph_service.service import create_app
 
     _serve(create_app(settings), settings.host, settings.port)
 

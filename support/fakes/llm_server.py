@@ -11,13 +11,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from shield.graph.engine import (
+from shield.graph_service.engine import (
     EXTRACTION_INPUT,
     SUMMARY_INPUT,
     extraction_rows,
     merged_descriptions,
 )
-from shield.graph.extractor import OfflineExtractor
+from shield.graph_service.extractor import OfflineExtractor
 
 _QUERY = re.compile(r"User Query:\s*(.+)")
 _ENTITY_LINE = re.compile(r'"entity":\s*"([^"]+)"')

@@ -14,7 +14,7 @@ from fastapi.routing import iter_route_contexts
 
 from shield.api.app import create_app as create_api
 from shield.config import LightragSettings, McpSettings
-from shield.graph.service import create_app as create_graph
+from shield.graph_service.service import create_app as create_graph
 from shield.mcp.server import build_server
 from support.mcp import MCP_TOKEN
 from support.services import TOKEN, GraphProcess, api_settings

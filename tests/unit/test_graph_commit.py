@@ -14,8 +14,8 @@ from lightrag.kg.networkx_impl import NetworkXStorage
 from lightrag.kg.shared_storage import finalize_share_data
 
 from shield.embeddings.local import LocalEmbedder
-from shield.graph.commit import SNAPSHOT
-from shield.graph.engine import GraphEngine, GraphError
+from shield.graph_service.commit import SNAPSHOT
+from shield.graph_service.engine import GraphEngine, GraphError
 
 BATCH_A = {
     "a1": ["Marta Kovac is the harbour master of Port Elira."],

@@ -12,17 +12,17 @@ import pipmaster
 import pytest
 
 from shield.embeddings import Embedder
-from shield.graph.engine import (
+from shield.graph.vectors import decode_vector, encode_vector
+from shield.graph_service.engine import (
     _embedding_func,
     _inserting,
     extraction_rows,
     graph_text,
     merged_descriptions,
 )
-from shield.graph.extractor import OfflineExtractor
-from shield.graph.offline import RuntimeInstallRefused
-from shield.graph.tokenizer import PackedCharTokenizer
-from shield.graph.vectors import decode_vector, encode_vector
+from shield.graph_service.extractor import OfflineExtractor
+from shield.graph_service.offline import RuntimeInstallRefused
+from shield.graph_service.tokenizer import PackedCharTokenizer
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,3 @@
-"""The knowledge graph: shield-lightrag (LightRAG) and its clients."""
-
-from shield.graph.offline import forbid_runtime_installs
-
-try:  # present where shield-lightrag runs: disarm it before LightRAG is ever imported
-    import pipmaster
-except ImportError:  # pragma: no cover - hosts without the lightrag extra
-    pass
-else:
-    forbid_runtime_installs(pipmaster)
+"""The knowledge graph as shield-api uses it: the client of shield-lightrag, the backlog of
+documents waiting for it, and the vectors it is sent. The service itself is
+`shield.graph_service`, which shield-api never imports."""

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from shield.graph.engine import GraphEngine
+from shield.graph_service.engine import GraphEngine
 
 router = APIRouter()
 

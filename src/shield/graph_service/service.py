@@ -25,10 +25,10 @@ from shield.config import LightragSettings, secret_value
 from shield.embeddings import Embedder, build_embedder
 from shield.errors import InvalidInput, NotFound, ShieldError
 from shield.fields import CollectionName
-from shield.graph.engine import GraphEngine
-from shield.graph.llm import ChatLLM, register_cache_metrics
-from shield.graph.state import router as state_router
 from shield.graph.vectors import decode_vector
+from shield.graph_service.engine import GraphEngine
+from shield.graph_service.llm import ChatLLM, register_cache_metrics
+from shield.graph_service.state import router as state_router
 from shield.logging import get_logger
 from shield.metrics import LIGHTRAG_OPERATIONS
 from shield.web.auth import bearer_guard

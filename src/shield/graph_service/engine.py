@@ -37,9 +37,9 @@ from lightrag.utils import EmbeddingFunc, Tokenizer, sanitize_text_for_encoding
 from shield.backup.archive import tar_folder, untar_plain
 from shield.embeddings import Embedder
 from shield.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound, ShieldError
-from shield.graph.commit import BatchCommit, CommitError, recover
-from shield.graph.extractor import Extraction, OfflineExtractor
-from shield.graph.tokenizer import PackedCharTokenizer
+from shield.graph_service.commit import BatchCommit, CommitError, recover
+from shield.graph_service.extractor import Extraction, OfflineExtractor
+from shield.graph_service.tokenizer import PackedCharTokenizer
 from shield.logging import get_logger
 
 log = get_logger(__name__)
