@@ -975,3 +975,33 @@ def test_mcp_remote_bridges_a_stdio_client_to_shield_mcp(mcp_server: McpProcess)
             return [tool.name for tool in (await session.list_tools()).tools]
 
     assert "qdrant_find" in asyncio.run(asyncio.wait_for(through_the_bridge(), 120))
+
+
+def test_a_tool_is_a_plain_function_a_caller_can_run_alone(api: ApiServer) -> None:
+    """No MCP server around it: the tool functions take their client of shield-api as an
+    argument, so each can be called (and tested) by itself."""
+    from shield.config import McpSettings
+    from shield.mcp.api import ShieldApi
+    from shield.mcp.tools import TOOLS
+    from shield.mcp.tools.documents import list_documents
+    from shield.mcp.tools.search import qdrant_find, qdrant_store
+
+    async def run() -> tuple[Any, Any, Any]:
+        shield = ShieldApi.from_settings(McpSettings(api_url=api.url, api_token=TOKEN))
+        note = "The spare ferry key hangs behind the harbour office door."
+        stored = await qdrant_store(
+            text=note, collection="mcp-alone", create_collection=True, shield=shield
+        )
+        query = "where is the spare ferry key"
+        found = await qdrant_find(query=query, collection="mcp-alone", shield=shield)
+        listed = await list_documents(collection="mcp-alone", shield=shield)
+        return stored, found, listed
+
+    stored, found, listed = asyncio.run(run())
+    assert stored.documents[0].chunks == 1
+    assert "behind the harbour office door" in found.content[0].text
+    assert listed.total == 1
+    assert [tool.name for tool in TOOLS] == [
+        "qdrant_find", "qdrant_store", "crawl_web", "ingest_doc", "get_job_status", "list_jobs",
+        "cancel_job", "lightrag_query", "list_documents", "delete_document", "list_collections",
+    ]  # fmt: skip
