@@ -188,7 +188,7 @@ def test_a_cursor_is_only_one_this_api_gave() -> None:
             JobCursor.decode(bad)
 
 
-def test_small_work_queues_apart_and_goes_first_with_its_place_shown(redis_client: Redis) -> None:
+def test_small_work_waits_at_the_front_marked_with_its_place_shown(redis_client: Redis) -> None:
     from shield.jobs.requests import CrawlIngest, UploadedFile, UploadIngest
 
     settings = ApiSettings(
@@ -204,10 +204,12 @@ def test_small_work_queues_apart_and_goes_first_with_its_place_shown(redis_clien
         "docs",
         upload=data,
     )
-    assert queue.interactive.job_ids == [note.job_id, upload.job_id]
-    assert queue.queue.job_ids == [crawl.job_id, large.job_id]
-    # A worker takes the interactive queue first: the small ones are next, the crawl after them.
-    assert [queue.position(s.job_id) for s in (note, upload, crawl, large)] == [0, 1, 2, 3]
+    # One queue (a worker of any release takes every job), the small ones at its front and
+    # marked for the interactive lane; the crawl and the large text after them.
+    assert queue.queue.job_ids == [upload.job_id, note.job_id, crawl.job_id, large.job_id]
+    marked = {m.decode() for m in redis_client.smembers(queue.interactive_key)}
+    assert marked == {note.job_id, upload.job_id}
+    assert [queue.position(s.job_id) for s in (upload, note, crawl, large)] == [0, 1, 2, 3]
     assert queue.size() == 4
     queue.cancel(note)
     assert queue.position(note.job_id) is None

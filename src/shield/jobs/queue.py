@@ -24,9 +24,11 @@ RUN_INGEST = "shield.worker.tasks.run_ingest"
 ON_FAILURE = "shield.worker.tasks.on_job_failure"
 
 
-def interactive_queue_name(queue_name: str) -> str:
-    """The queue of small, interactive work, which every worker takes from first."""
-    return f"{queue_name}-interactive"
+def interactive_key(queue_name: str) -> str:
+    """The ids of the queued jobs that are interactive work. Such a job waits at the front of
+    the one queue (every worker takes it first, a worker of an earlier release too, so a
+    rollback strands nothing), and a worker of the interactive lane takes only those."""
+    return f"shield:interactive:{queue_name}"
 
 
 def is_interactive(
@@ -47,12 +49,11 @@ class JobQueue:
         self.store = store
         self.settings = settings
         self.queue = Queue(settings.queue_name, connection=redis)
-        self.interactive = Queue(interactive_queue_name(settings.queue_name), connection=redis)
+        self.interactive_key = interactive_key(settings.queue_name)
 
     @property
-    def queues(self) -> tuple[Queue, Queue]:
-        """In the order workers take from them."""
-        return self.interactive, self.queue
+    def queues(self) -> tuple[Queue, ...]:
+        return (self.queue,)
 
     def submit(
         self,
@@ -62,7 +63,7 @@ class JobQueue:
     ) -> JobState:
         job_id = uuid.uuid4().hex
         interactive = is_interactive(request, upload, self.settings.interactive_max_bytes)
-        queue = self.interactive if interactive else self.queue
+        queue = self.queue
         state = JobState(
             job_id=job_id,
             kind=request.kind,
@@ -88,7 +89,11 @@ class JobQueue:
         # The state and the queue entry are written in one MULTI/EXEC: one round trip, and no
         # moment where one exists without the other.
         with self.redis.pipeline() as pipe:
-            queue.enqueue_job(rq_job, pipeline=pipe)  # RQ starts the MULTI itself
+            # RQ starts the MULTI itself. Small work waits at the front: workers take it first.
+            queue.enqueue_job(rq_job, pipeline=pipe, at_front=interactive)
+            if interactive:
+                pipe.sadd(self.interactive_key, job_id)
+                pipe.expire(self.interactive_key, self.settings.job_ttl_seconds)
             self.store.create(state, stored, time.time(), pipeline=pipe, upload=upload)
             created = pipe.execute()[-1]
         if not created:
@@ -115,16 +120,7 @@ class JobQueue:
     def position(self, job_id: str) -> int | None:
         """How many queued jobs a worker takes before this one (0: it is next); None when it
         is not waiting in a queue (running, ended, or waiting to be retried)."""
-        try:
-            origin = Job.fetch(job_id, connection=self.redis).origin
-        except NoSuchJobError:
-            return None
-        if origin == self.interactive.name:
-            return self.interactive.get_job_position(job_id)
-        if origin != self.queue.name:
-            return None
-        position = self.queue.get_job_position(job_id)
-        return None if position is None else self.interactive.count + position
+        return self.queue.get_job_position(job_id)
 
     def size(self) -> int:
-        return int(self.queue.count) + int(self.interactive.count)
+        return int(self.queue.count)

@@ -22,12 +22,15 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
-from rq.exceptions import StopRequested
+from rq.exceptions import NoSuchJobError, StopRequested
+from rq.intermediate_queue import IntermediateQueue
 from rq.job import Job
+from rq.utils import as_text
+from rq.worker import WorkerStatus
 
 from shield.config import WorkerSettings, secret_value
 from shield.jobs.outcomes import initialise_job_metrics
-from shield.jobs.queue import interactive_queue_name
+from shield.jobs.queue import interactive_key
 from shield.logging import get_logger
 from shield.worker.metrics_server import serve_metrics
 from shield.worker.tasks import WorkerContext, configure
@@ -55,6 +58,7 @@ class ShieldWorker(SimpleWorker):
         return self.heartbeat_seconds
 
     def execute_job(self, job: Job, queue: Queue) -> None:
+        self.connection.srem(interactive_key(queue.name), job.id)  # taken: no longer waiting
         done = threading.Event()
 
         def beat() -> None:
@@ -71,6 +75,50 @@ class ShieldWorker(SimpleWorker):
         finally:
             done.set()
             thread.join(timeout=5)
+
+
+# Takes `job_id` from the queue into RQ's intermediate queue (as RQ's own BLMOVE does, so a crash
+# in between loses nothing) if it is still queued; 1 if it did.
+_TAKE = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+    redis.call('RPUSH', KEYS[2], ARGV[1])
+    return 1
+end
+return 0
+"""
+
+
+class LaneWorker(ShieldWorker):
+    """A worker of the interactive lane: from the one queue it takes only the jobs marked
+    interactive (they wait at its front), so it is free for a small upload while the other
+    workers hold long crawls or large files. It looks every `poll_seconds`."""
+
+    poll_seconds = 0.2
+    scan = 100  # queued jobs looked at from the front: interactive work waits there
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        self.set_state(WorkerStatus.IDLE)
+        queue = self.queues[0]
+        marked = interactive_key(queue.name)
+        take = self.connection.register_script(_TAKE)
+        intermediate = IntermediateQueue(queue.key, self.connection).key
+        while True:
+            self.heartbeat()
+            if self.should_run_maintenance_tasks:
+                self.run_maintenance_tasks()  # type: ignore[no-untyped-call]
+            waiting = [as_text(i) for i in self.connection.lrange(queue.key, 0, self.scan - 1)]
+            if waiting:
+                flags = self.connection.smismember(marked, waiting)
+                for job_id in (i for i, flag in zip(waiting, flags, strict=True) if flag):
+                    if take(keys=[queue.key, intermediate], args=[job_id]):
+                        try:
+                            return self.job_class.fetch(job_id, connection=self.connection), queue
+                        except NoSuchJobError:
+                            continue  # cancelled and deleted meanwhile
+            if _STOP.wait(self.poll_seconds):
+                raise StopRequested
 
 
 def run_worker(
@@ -93,7 +141,8 @@ def run_worker(
         while True:
             names = _queue_names(settings)
             queues = [Queue(name, connection=context.redis) for name in names]
-            worker = ShieldWorker(queues, connection=context.redis, maintenance_interval=60, **kw)
+            kind = LaneWorker if settings.worker_lane == "interactive" else ShieldWorker
+            worker = kind(queues, connection=context.redis, maintenance_interval=60, **kw)
             log.info("worker_started", queues=list(names), name=worker.name)
             try:
                 worked = worker.work(burst=burst, logging_level=settings.log_level) or worked
@@ -113,12 +162,8 @@ def run_worker(
 
 
 def _queue_names(settings: WorkerSettings) -> tuple[str, ...]:
-    """Interactive work first: a small upload never waits behind queued crawls. A worker of the
-    interactive lane takes nothing else, so one is free for it while others hold long jobs."""
-    interactive = interactive_queue_name(settings.queue_name)
-    if settings.worker_lane == "interactive":
-        return (interactive,)
-    return (interactive, settings.queue_name)
+    """The one queue: small work waits at its front, so every worker takes it first."""
+    return (settings.queue_name,)
 
 
 def _answers(redis: Redis) -> bool:
