@@ -139,11 +139,11 @@ def run_worker(
     worked = False
     try:
         while True:
-            names = _queue_names(settings)
-            queues = [Queue(name, connection=context.redis) for name in names]
+            queue = Queue(settings.queue_name, connection=context.redis)  # small work in front
             kind = LaneWorker if settings.worker_lane == "interactive" else ShieldWorker
-            worker = kind(queues, connection=context.redis, maintenance_interval=60, **kw)
-            log.info("worker_started", queues=list(names), name=worker.name)
+            worker = kind([queue], connection=context.redis, maintenance_interval=60, **kw)
+            lane = settings.worker_lane
+            log.info("worker_started", queue=queue.name, lane=lane, name=worker.name)
             try:
                 worked = worker.work(burst=burst, logging_level=settings.log_level) or worked
                 error = ""
@@ -159,11 +159,6 @@ def run_worker(
         return worked
     finally:
         context.close()  # stops the converter process with the worker
-
-
-def _queue_names(settings: WorkerSettings) -> tuple[str, ...]:
-    """The one queue: small work waits at its front, so every worker takes it first."""
-    return (settings.queue_name,)
 
 
 def _answers(redis: Redis) -> bool:

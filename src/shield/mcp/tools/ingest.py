@@ -54,6 +54,14 @@ async def queued(
     return answer.model_copy(update={"status": job.status.value, "job": job})
 
 
+async def submitted(
+    shield: ShieldApi, settings: McpSettings, ctx: Context, wait: bool, body: dict[str, Any]
+) -> JobAccepted:
+    """An ingest request sent to shield-api, its job followed as the caller asked."""
+    accepted = await shield.call("POST", "/ingest-async", json=body)
+    return await queued(shield, settings, ctx, wait, accepted)
+
+
 def decoded_file(file_base64: str, filename: str | None) -> dict[str, tuple[str, bytes]]:
     """The multipart `file` field of an upload given to a tool in base64."""
     if not filename:
@@ -110,8 +118,7 @@ async def crawl_web(
         collection=collection,
         create_collection=create_collection or None,
     )
-    accepted = await shield.call("POST", "/ingest-async", json=body)
-    return await queued(shield, settings, ctx, wait, accepted)
+    return await submitted(shield, settings, ctx, wait, body)
 
 
 async def ingest_doc(
@@ -180,8 +187,7 @@ async def ingest_doc(
         collection=collection,
         create_collection=create_collection or None,
     )
-    accepted = await shield.call("POST", "/ingest-async", json=body)
-    return await queued(shield, settings, ctx, wait, accepted)
+    return await submitted(shield, settings, ctx, wait, body)
 
 
 TOOLS = (
