@@ -96,25 +96,35 @@ def delete_collection(name: str, yes: bool, as_json: bool) -> None:
         click.echo(f"deleted collection {name} ({plural(gone['documents'], 'document')})")
 
 
+_LIMIT = click.option(
+    "--limit", type=click.IntRange(1, 10_000), default=1000, show_default=True,
+    help="Documents in this page, by source.",
+)  # fmt: skip
+_OFFSET = click.option(
+    "--offset", type=click.IntRange(0, 10_000), default=0, help="Documents to skip: the next page."
+)
+
+
 @click.group("documents", invoke_without_command=True)
 @_COLLECTION
+@_LIMIT
+@_OFFSET
 @_JSON
 @click.pass_context
-def documents(context: click.Context, collection: str | None, as_json: bool) -> None:
+def documents(
+    context: click.Context, collection: str | None, limit: int, offset: int, as_json: bool
+) -> None:
     """List a collection's documents (or: show, delete)."""
     if context.invoked_subcommand is None:
-        context.invoke(list_documents, collection=collection, limit=1000, offset=0, as_json=as_json)
+        context.invoke(
+            list_documents, collection=collection, limit=limit, offset=offset, as_json=as_json
+        )
 
 
 @documents.command("list")
 @_COLLECTION
-@click.option(
-    "--limit", type=click.IntRange(1, 10_000), default=1000, show_default=True,
-    help="Documents in this page, by source.",
-)  # fmt: skip
-@click.option(
-    "--offset", type=click.IntRange(0, 10_000), default=0, help="Documents to skip: the next page."
-)
+@_LIMIT
+@_OFFSET
 @_JSON
 def list_documents(collection: str | None, limit: int, offset: int, as_json: bool) -> None:
     """A collection's documents, with their passages and graph state, a page at a time."""
