@@ -18,6 +18,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import SubscribeRequestParams, UnsubscribeRequestParams
 
 from shield.access.scopes import Kind
+from shield.apiclient import Call
 from shield.jobs.models import JobState, JobStatus
 from shield.mcp import subscriptions
 from shield.mcp.access import KIND_CLAIM, upstream_headers
@@ -34,15 +35,15 @@ class Jobs:
         self.calls = 0
         self.asked_as: list[dict[str, str]] = []
 
-    async def call(self, method: str, path: str, **_: Any) -> dict[str, Any]:
-        assert (method, path) == ("GET", "/jobs/abc")
+    async def send(self, call: Call[Any], **_: Any) -> JobState:
+        assert (call.method, call.path) == ("GET", "/jobs/abc")
         self.calls += 1
-        self.asked_as.append(upstream_headers())  # what ShieldApi.call would send
+        self.asked_as.append(upstream_headers())  # what ShieldApi.send would send
         job = JobState(job_id="abc", kind="crawl", collection="docs", status=JobStatus.RUNNING)
         job.progress.pages_fetched = min(self.calls, self.pages)
         if self.calls >= self.pages:
             job.status = JobStatus.SUCCEEDED
-        return job.model_dump(mode="json")
+        return job
 
 
 def run(jobs: Jobs, body: Any) -> list[ServerEvent]:
@@ -91,11 +92,11 @@ def test_the_follower_stops_when_the_last_listener_leaves(monkeypatch: Any) -> N
 class Expiring(Jobs):
     """A job whose record expires (404) after two answers."""
 
-    async def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    async def send(self, call: Call[Any], **kwargs: Any) -> JobState:
         if self.calls >= 2:
             self.calls += 1
             raise ApiRefused("no job abc (it may have expired)", 404)
-        return await super().call(method, path, **kwargs)
+        return await super().send(call, **kwargs)
 
 
 def test_a_job_whose_record_expires_is_told_once_more_and_no_longer_followed(

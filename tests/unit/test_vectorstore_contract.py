@@ -12,9 +12,9 @@ import pytest
 from qdrant_client import QdrantClient
 
 from shield.errors import Conflict
-from shield.fields import SearchMode
+from shield.fields import Fusion, SearchMode
 from shield.vectorstore import Match, PointRecord, StoreError, VectorStore
-from shield.vectorstore.base import Fusion, NoLexicalIndex, StoreQuery
+from shield.vectorstore.base import NoLexicalIndex, StoreQuery
 from shield.vectorstore.edge import EdgeVectorStore
 from shield.vectorstore.server import QdrantServerStore
 

@@ -13,8 +13,7 @@ from shield.api.caller import Caller
 from shield.api.middleware import PRINCIPAL_STATE
 from shield.api.services import Services
 from shield.errors import Conflict, NotFound
-from shield.fields import COLLECTION_NAME_PATTERN
-from shield.vectorstore.base import DEFAULT_FUSION
+from shield.fields import COLLECTION_NAME_PATTERN, DEFAULT_FUSION
 
 
 def get_services(request: Request) -> Services:

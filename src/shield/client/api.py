@@ -7,7 +7,6 @@ unavailable (worth trying again later).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +16,13 @@ import click
 import httpx
 from pydantic import ValidationError
 
+from shield import apiclient
+from shield.apiclient import Answer, ApiClient, ApiRefused, Call
 from shield.client.profile import ProfileError, check_private, profile_path
 from shield.config import ClientSettings, friendly_errors
-from shield.errors import DependencyUnavailable, error_message
-from shield.net.service_client import ServiceClient, api_breaker, api_endpoint
+from shield.errors import DependencyUnavailable, InvalidInput, error_message
+from shield.jobs.models import JobState
+from shield.net.service_client import api_breaker, api_endpoint
 
 REFUSED = 1
 UNAVAILABLE = 3
@@ -62,26 +64,26 @@ def client_settings() -> ClientSettings:
     sys.exit(2)
 
 
-class ShieldApi:
-    def __init__(self, settings: ClientSettings) -> None:
-        self.endpoint = api_endpoint(settings)
-        self._client = ServiceClient(self.endpoint, api_breaker(settings, "cli"))
+class ShieldApi(ApiClient):
+    """The one shield-api client, its failures turned into the command's exit codes."""
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """The JSON of a 2xx answer; otherwise an exception that prints the API's own message
-        and exits with its code."""
+    service = "cli"
+
+    def __init__(self, settings: ClientSettings) -> None:
+        endpoint = api_endpoint(settings)
+        super().__init__(endpoint, api_breaker(settings, self.service))
+
+    def send(self, call: Call[Answer], **extra: Any) -> Answer:
+        """The call's answer; otherwise an exception that prints the API's own message and
+        exits with its code."""
         try:
-            response = self._client.request(method, path, **kwargs)
+            return super().send(call, **extra)
         except DependencyUnavailable as exc:
             raise Unavailable(exc.message) from None
-        if response.status_code >= 400:
-            raise Refused(
-                f"{method} {path}: {response.status_code} {error_message(response)}",
-                response.status_code,
-            )
-        return response.json()
+        except ApiRefused as exc:
+            raise Refused(str(exc), exc.status) from None
 
-    def download(self, path: str, target: Path) -> None:
+    def backup_into(self, target: Path, path: str = "/backup") -> None:
         """POST `path` and stream the answer into `target` (written whole, or not at all).
         No read timeout: a large backup takes its time."""
         timeout = httpx.Timeout(self.endpoint.timeout, read=None)
@@ -101,24 +103,22 @@ class ShieldApi:
             raise Unavailable(f"POST {path} broke off: {exc}") from None
         partial.replace(target)
 
-    def upload(self, path: str, source: Path, media_type: str) -> Any:
-        """POST a file as the request body, streamed; the JSON answer."""
+    def restore(self, source: Path) -> dict[str, Any]:
+        """A backup archive restored, its file streamed as the request body."""
         timeout = httpx.Timeout(self.endpoint.timeout, read=None, write=None)
         with source.open("rb") as stream:
-            return self.call(
-                "POST",
-                path,
-                content=stream,
-                headers={"Content-Type": media_type},
+            return self.send(
+                apiclient.restore(stream),
+                headers={"Content-Type": "application/octet-stream"},
                 timeout=timeout,
             )
 
-    def job_events(self, job_id: str) -> Iterator[dict[str, Any]]:
+    def job_events(self, job_id: str) -> Iterator[JobState]:
         """Each state of the job from its event stream (SSE), until a final one."""
-        self.call("GET", f"/jobs/{job_id}")  # an unknown job is refused before streaming
+        self.send(apiclient.get_job(job_id))  # an unknown job is refused before streaming
         # No read timeout: the stream is quiet between changes (a ping every 15 s).
         timeout = httpx.Timeout(self.endpoint.timeout, read=None)
-        url = f"{self.endpoint.base_url}/jobs/{job_id}/events"
+        url = f"{self.endpoint.base_url}{apiclient.job_path(job_id)}/events"
         try:
             with httpx.stream("GET", url, headers=self.endpoint.headers, timeout=timeout) as reply:
                 if reply.status_code >= 400:
@@ -128,15 +128,21 @@ class ShieldApi:
                     )
                 for line in reply.iter_lines():
                     if line.startswith("data:"):
-                        yield dict(json.loads(line.removeprefix("data:").strip()))
+                        yield JobState.model_validate_json(line.removeprefix("data:"))
         except httpx.HTTPError as exc:
             raise Unavailable(f"the event stream of job {job_id} broke off: {exc}") from None
-
-    def close(self) -> None:
-        self._client.close()
 
     def __enter__(self) -> ShieldApi:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def request(model: type[apiclient.Model], **fields: Any) -> apiclient.Model:
+    """A request body for shield-api from the command's options (None: not given), checked
+    with shield-api's own model: refused here, as shield-api would refuse it, if it is not one."""
+    try:
+        return apiclient.request(model, **fields)
+    except InvalidInput as exc:
+        raise Refused(f"invalid request: {exc.message}", 422) from None

@@ -45,7 +45,7 @@ def backup(file: Path | None, as_json: bool) -> None:
     if target.exists():
         raise click.UsageError(f"{target} exists already; name another file")
     with ShieldApi(client_settings()) as api:
-        api.download("/backup", target)
+        api.backup_into(target)
     os.chmod(target, 0o600)  # it holds every document
     manifest = manifest_of(target)
     if as_json:
@@ -74,7 +74,7 @@ def restore(file: Path, as_json: bool) -> None:
     except ArchiveError as exc:
         raise click.ClickException(f"{file}: {exc.message}") from None
     with ShieldApi(client_settings()) as api:
-        restored = api.upload("/restore", file, "application/octet-stream")
+        restored = api.restore(file)
     if as_json:
         print_json(restored)
         return

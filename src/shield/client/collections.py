@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 from rich.table import Column, Table
 
-from shield.client.api import ShieldApi, client_settings
+from shield import apiclient
+from shield.client.api import ShieldApi, client_settings, request
 from shield.client.output import console, plural, print_json
+from shield.schemas import DOCUMENTS_PAGE, MAX_DOCUMENTS_LISTED, CollectionCreate
 
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 _YES = click.option("--yes", is_flag=True, help="Do not ask: needed when not at a terminal.")
@@ -23,10 +24,6 @@ def _confirm(question: str, yes: bool) -> None:
     if not sys.stdin.isatty():
         raise click.UsageError(f"{question} Nobody can answer here: add --yes")
     click.confirm(question, abort=True)
-
-
-def _in(collection: str | None) -> dict[str, str]:
-    return {"collection": collection} if collection else {}
 
 
 @click.group("collections", invoke_without_command=True)
@@ -43,19 +40,19 @@ def collections(context: click.Context, as_json: bool) -> None:
 def list_collections(as_json: bool) -> None:
     """Collections with their passages, model and indexes."""
     with ShieldApi(client_settings()) as api:
-        found = api.call("GET", "/collections")["collections"]
+        found = api.send(apiclient.list_collections())
     if as_json:
-        print_json({"collections": found})
+        print_json(found)
         return
     table = Table("collection", "passages", "model", "dimension", "lexical", "fusion")
-    for item in found:
+    for item in found.collections:
         table.add_row(
-            item["name"],
-            str(item["points"]),
-            item["embedding_model"],
-            str(item["dimension"]),
-            "yes" if item.get("lexical") else "no (reindex)",
-            item.get("fusion") or "",
+            item.name,
+            str(item.points),
+            item.embedding_model,
+            str(item.dimension),
+            "yes" if item.lexical else "no (reindex)",
+            item.fusion,
         )
     console().print(table)
 
@@ -70,13 +67,13 @@ def list_collections(as_json: bool) -> None:
 @_JSON
 def create_collection(name: str, fusion: str | None, as_json: bool) -> None:
     """Create an empty collection (the first document stored also makes one)."""
-    body: dict[str, Any] = {"name": name, **({"fusion": fusion} if fusion else {})}
+    body = request(CollectionCreate, name=name, fusion=fusion)
     with ShieldApi(client_settings()) as api:
-        made = api.call("POST", "/collections", json=body)
+        made = api.send(apiclient.create_collection(body))
     if as_json:
         print_json(made)
     else:
-        click.echo(f"created collection {made['name']} (fusion {made['fusion']})")
+        click.echo(f"created collection {made.name} (fusion {made.fusion})")
 
 
 @collections.command("delete")
@@ -86,23 +83,24 @@ def create_collection(name: str, fusion: str | None, as_json: bool) -> None:
 def delete_collection(name: str, yes: bool, as_json: bool) -> None:
     """Delete a collection: every document in it, and their part of the knowledge graph."""
     with ShieldApi(client_settings()) as api:
-        listed = api.call("GET", "/documents", params={"collection": name, "limit": 1})
-        documents = int(listed["total"])
+        documents = api.send(apiclient.list_documents(name, limit=1)).total
         _confirm(f"Delete collection {name!r} and its {plural(documents, 'document')}?", yes)
-        gone = api.call("DELETE", f"/collections/{name}", params={"confirm": name})
+        gone = api.send(apiclient.delete_collection(name))
     if as_json:
         print_json(gone)
     else:
-        click.echo(f"deleted collection {name} ({plural(gone['documents'], 'document')})")
+        click.echo(f"deleted collection {name} ({plural(gone.documents, 'document')})")
 
 
 _LIMIT = click.option(
-    "--limit", type=click.IntRange(1, 10_000), default=1000, show_default=True,
+    "--limit", type=click.IntRange(1, MAX_DOCUMENTS_LISTED), default=DOCUMENTS_PAGE,
+    show_default=True,
     help="Documents in this page, by source.",
 )  # fmt: skip
 _OFFSET = click.option(
-    "--offset", type=click.IntRange(0, 10_000), default=0, help="Documents to skip: the next page."
-)
+    "--offset", type=click.IntRange(0, MAX_DOCUMENTS_LISTED), default=0,
+    help="Documents to skip: the next page.",
+)  # fmt: skip
 
 
 @click.group("documents", invoke_without_command=True)
@@ -128,33 +126,32 @@ def documents(
 @_JSON
 def list_documents(collection: str | None, limit: int, offset: int, as_json: bool) -> None:
     """A collection's documents, with their passages and graph state, a page at a time."""
-    params = {**_in(collection), "limit": limit, "offset": offset}
     with ShieldApi(client_settings()) as api:
-        listed = api.call("GET", "/documents", params=params)
+        listed = api.send(apiclient.list_documents(collection or None, limit, offset))
     if as_json:
         print_json(listed)
         return
     table = Table(
         Column("document", no_wrap=True), "source", "title", "chunks", "graph", "ingested"
     )
-    for doc in listed["documents"]:
+    for doc in listed.documents:
         table.add_row(
-            doc["document_id"],
-            doc["source"],
-            doc.get("title") or "",
-            str(doc["chunks"]),
-            doc.get("graph") or "",
-            doc["ingested_at"][:19].replace("T", " "),
+            doc.document_id,
+            doc.source,
+            doc.title,
+            str(doc.chunks),
+            doc.graph or "",
+            doc.ingested_at[:19].replace("T", " "),
         )
     out = console()
     out.print(table)
-    shown = len(listed["documents"])
-    if listed.get("next_offset") is None and offset == 0:
-        out.print(f"{plural(shown, 'document')} in {listed['collection']}")
+    shown = len(listed.documents)
+    more = listed.next_offset
+    if more is None and offset == 0:
+        out.print(f"{plural(shown, 'document')} in {listed.collection}")
     else:
-        more = listed.get("next_offset")
         out.print(
-            f"{shown} of {listed['total']} documents in {listed['collection']}"
+            f"{shown} of {listed.total} documents in {listed.collection}"
             + (f"; the next page: --offset {more}" if more is not None else "")
         )
 
@@ -166,19 +163,19 @@ def list_documents(collection: str | None, limit: int, offset: int, as_json: boo
 def show_document(document_id: str, collection: str | None, as_json: bool) -> None:
     """One document: its source, title, passages, metadata and graph state."""
     with ShieldApi(client_settings()) as api:
-        doc = api.call("GET", f"/documents/{document_id}", params=_in(collection))
+        doc = api.send(apiclient.get_document(document_id, collection or None))
     if as_json:
         print_json(doc)
         return
     table = Table(show_header=False, box=None)
     for key in ("document_id", "collection", "source", "title", "chunks", "content_hash"):
-        table.add_row(key, str(doc.get(key) or ""))
-    table.add_row("ingested", doc["ingested_at"])
-    table.add_row("job", doc.get("job_id") or "")
-    table.add_row("graph", doc.get("graph") or "")
-    if doc.get("graph_error"):
-        table.add_row("graph error", doc["graph_error"])
-    for key, value in sorted(doc.get("metadata", {}).items()):
+        table.add_row(key, str(getattr(doc, key) or ""))
+    table.add_row("ingested", doc.ingested_at)
+    table.add_row("job", doc.job_id or "")
+    table.add_row("graph", doc.graph or "")
+    if doc.graph_error:
+        table.add_row("graph error", doc.graph_error)
+    for key, value in sorted(doc.metadata.items()):
         table.add_row(f"metadata.{key}", str(value))
     console().print(table)
 
@@ -195,11 +192,11 @@ def delete_documents(
     _confirm(f"Delete {plural(len(document_ids), 'document')}?", yes)
     with ShieldApi(client_settings()) as api:
         gone = [
-            api.call("DELETE", f"/documents/{doc_id}", params=_in(collection))
+            api.send(apiclient.delete_document(doc_id, collection or None))
             for doc_id in document_ids
         ]
     if as_json:
-        print_json({"deleted": gone})
+        print_json({"deleted": [item.model_dump(mode="json") for item in gone]})
     else:
-        chunks = sum(item["chunks"] for item in gone)
+        chunks = sum(item.chunks for item in gone)
         click.echo(f"deleted {plural(len(gone), 'document')} ({plural(chunks, 'passage')})")

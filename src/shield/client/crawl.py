@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
-from shield.client.api import REFUSED, ShieldApi, client_settings
+from shield import apiclient
+from shield.client.api import REFUSED, ShieldApi, client_settings, request
 from shield.client.follow import Submitted, wait_for_crawl
 from shield.client.output import console, documents_table, print_json
+from shield.jobs.models import JobStatus
 from shield.jobs.requests import (
     CRAWL_MAX_DEPTH,
     CRAWL_MAX_DEPTH_LIMIT,
     CRAWL_MAX_PAGES,
     CRAWL_MAX_PAGES_LIMIT,
+    CrawlIngest,
 )
 
 
@@ -71,22 +73,19 @@ def crawl(
     as_json: bool,
 ) -> None:
     """Crawl a web site from URL and ingest its pages."""
-    body: dict[str, Any] = {
-        "kind": "crawl",
-        "url": url,
-        "max_pages": max_pages,
-        "max_depth": max_depth,
-    }
-    if allowed:
-        body["allowed_domains"] = list(allowed)
-    if engine:
-        body["engine"] = engine
-    if collection:
-        body["collection"] = collection
-    if create_collection:
-        body["create_collection"] = True
+    body = request(
+        CrawlIngest,
+        kind="crawl",
+        url=url,
+        max_pages=max_pages,
+        max_depth=max_depth,
+        allowed_domains=list(allowed) or None,
+        engine=engine or None,
+        collection=collection or None,
+        create_collection=create_collection or None,
+    )
     with ShieldApi(client_settings()) as api:
-        job_id = api.call("POST", "/ingest-async", json=body)["job_id"]
+        job_id = api.send(apiclient.ingest(body)).job_id
         if not wait:
             if as_json:
                 print_json({"job_id": job_id})
@@ -97,10 +96,9 @@ def crawl(
     if as_json:
         print_json(job)
     else:
-        pages = job["result"]["documents"]
-        if pages:
-            console().print(documents_table(pages))
-        if job.get("error"):
-            click.echo(f"error: {job['error']['message']}", err=True)
-    if job["status"] != "succeeded":
+        if job.result.documents:
+            console().print(documents_table(job.result.documents))
+        if job.error:
+            click.echo(f"error: {job.error.message}", err=True)
+    if job.status != JobStatus.SUCCEEDED:
         sys.exit(REFUSED)

@@ -18,10 +18,14 @@ from typing import Any
 
 import click
 
-from shield.client.api import REFUSED, Refused, ShieldApi, client_settings
+from shield import apiclient
+from shield.client.api import REFUSED, Refused, ShieldApi, client_settings, request
 from shield.client.follow import Submitted, wait_for_jobs
 from shield.client.output import console, documents_table, error_console, plural, print_json
 from shield.documents.formats import BY_EXTENSION, SUPPORTED
+from shield.jobs.models import JobState, JobStatus
+from shield.jobs.requests import DocumentIngest
+from shield.schemas import MAX_DOCUMENTS_LISTED
 
 
 @dataclass(frozen=True)
@@ -106,12 +110,13 @@ def local_files(
 def stored_hashes(api: ShieldApi, collection: str | None, create: bool) -> dict[str, str]:
     """Source -> content hash of each document in the collection (none: a new collection, if
     `create` says to make it; otherwise a missing collection is refused, once for all files)."""
-    params: dict[str, str | int] = {"collection": collection} if collection else {}
     hashes: dict[str, str] = {}
     offset: int | None = 0
     while offset is not None:
         try:
-            listed = api.call("GET", "/documents", params={**params, "offset": offset})
+            listed = api.send(
+                apiclient.list_documents(collection or None, MAX_DOCUMENTS_LISTED, offset)
+            )
         except Refused as refused:
             if refused.status == 404 and create:
                 return {}
@@ -120,8 +125,8 @@ def stored_hashes(api: ShieldApi, collection: str | None, create: bool) -> dict[
                     f"{refused.message}; --create-collection makes it", refused.status
                 ) from None
             raise
-        hashes.update({doc["source"]: doc["content_hash"] for doc in listed["documents"]})
-        offset = listed.get("next_offset")
+        hashes.update({doc.source: doc.content_hash for doc in listed.documents})
+        offset = listed.next_offset
     return hashes
 
 
@@ -142,39 +147,40 @@ def submit(
 ) -> Outcome:
     outcome = Outcome([], [], [])
     stored = stored_hashes(api, collection, create) if files else {}
-    common: dict[str, Any] = {}
-    form: dict[str, str] = {}
-    if collection:
-        common["collection"] = form["collection"] = collection
-    if create:
-        common["create_collection"] = True
-        form["create_collection"] = "true"
-    if metadata:
-        common["metadata"] = metadata
-        form["metadata"] = json.dumps(metadata)
+    form = {
+        "collection": collection or None,
+        "create_collection": "true" if create else None,
+        "metadata": json.dumps(metadata) if metadata else None,
+    }
     for file in files:
         if stored.get(file.source) == file.content_hash():
             outcome.skipped.append(file.source)
             continue
         try:
             with file.path.open("rb") as stream:
-                job = api.call(
-                    "POST",
-                    "/ingest-async/upload",
-                    files={"file": (file.path.name, stream)},
-                    data={**form, "source": file.source},
+                call = apiclient.ingest_upload(
+                    file.path.name, stream, {**form, "source": file.source}
                 )
+                job = api.send(call)
         except Refused as refused:
             outcome.refused.append({"source": file.source, "error": refused.message})
             continue
-        outcome.submitted.append(Submitted(file.source, job["job_id"]))
+        outcome.submitted.append(Submitted(file.source, job.job_id))
     for url in urls:
         try:
-            job = api.call("POST", "/ingest-async", json={"kind": "document", "url": url, **common})
+            body = request(
+                DocumentIngest,
+                kind="document",
+                url=url,
+                collection=collection or None,
+                create_collection=create or None,
+                metadata=metadata or None,
+            )
+            job = api.send(apiclient.ingest(body))
         except Refused as refused:
             outcome.refused.append({"source": url, "error": refused.message})
             continue
-        outcome.submitted.append(Submitted(url, job["job_id"]))
+        outcome.submitted.append(Submitted(url, job.job_id))
     return outcome
 
 
@@ -233,18 +239,19 @@ def ingest(
     with ShieldApi(client_settings()) as api:
         outcome = submit(api, files, urls, collection, extra, create_collection)
         jobs = wait_for_jobs(api, outcome.submitted) if wait and outcome.submitted else []
-    failed = bool(outcome.refused) or any(job["status"] != "succeeded" for job in jobs)
+    failed = bool(outcome.refused) or any(job.status != JobStatus.SUCCEEDED for job in jobs)
     _report(outcome, jobs, wait, as_json)
     if failed:
         sys.exit(REFUSED)
 
 
-def _report(outcome: Outcome, jobs: list[dict[str, Any]], wait: bool, as_json: bool) -> None:
+def _report(outcome: Outcome, jobs: list[JobState], wait: bool, as_json: bool) -> None:
     if as_json:
         queued = [{"source": s.source, "job_id": s.job_id} for s in outcome.submitted]
+        ended = [job.model_dump(mode="json") for job in jobs]
         print_json(
             {
-                "jobs": jobs if wait else queued,
+                "jobs": ended if wait else queued,
                 "skipped": outcome.skipped,
                 "refused": outcome.refused,
             }
@@ -254,12 +261,12 @@ def _report(outcome: Outcome, jobs: list[dict[str, Any]], wait: bool, as_json: b
     for refused in outcome.refused:
         notes.print(f"refused: {refused['source']}: {refused['error']}", markup=False)
     if wait:
-        items = [item for job in jobs for item in job["result"]["documents"]]
-        failed_jobs = [job for job in jobs if job["status"] != "succeeded" and job.get("error")]
+        items = [item for job in jobs for item in job.result.documents]
         if items:
             out.print(documents_table(items))
-        for job in failed_jobs:
-            notes.print(f"job {job['job_id']}: {job['error']['message']}", markup=False)
+        for job in jobs:
+            if job.status != JobStatus.SUCCEEDED and job.error:
+                notes.print(f"job {job.job_id}: {job.error.message}", markup=False)
     else:
         for item in outcome.submitted:
             out.print(f"{item.job_id}  {item.source}", markup=False, highlight=False)

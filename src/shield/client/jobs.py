@@ -5,43 +5,44 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar, get_args
+from typing import Any, TypeVar, cast, get_args
 
 import click
 from rich.table import Column, Table
 
-from shield.client.api import REFUSED, ShieldApi, client_settings
+from shield import apiclient
+from shield.client.api import REFUSED, ShieldApi, client_settings, request
 from shield.client.output import console, documents_table, plural, print_json
-from shield.jobs.models import JobKind, JobStatus
+from shield.jobs.models import JobKind, JobState, JobStatus
+from shield.schemas import MAX_JOBS_LISTED, CancelJobs
 
-PAGE = 500
 Command = TypeVar("Command", bound=Callable[..., Any])
 _STATUSES = [s.value for s in JobStatus]
 _UNFINISHED = ["queued", "running"]
 
 
-def _progress(job: dict[str, Any]) -> str:
-    progress = job.get("progress", {})
-    if job["kind"] == "reindex":
-        return f"{progress.get('points_done', 0)}/{progress.get('points_total', 0)} points"
-    if job["kind"] == "crawl":
-        return f"{progress.get('pages_fetched', 0)} pages"
-    return f"{progress.get('documents_done', 0)}/{progress.get('documents_total', 0)} documents"
+def _progress(job: JobState) -> str:
+    progress = job.progress
+    if job.kind == "reindex":
+        return f"{progress.points_done}/{progress.points_total} points"
+    if job.kind == "crawl":
+        return f"{progress.pages_fetched} pages"
+    return f"{progress.documents_done}/{progress.documents_total} documents"
 
 
-def _table(jobs: list[dict[str, Any]]) -> Table:
+def _table(jobs: list[JobState]) -> Table:
     table = Table(Column("job", no_wrap=True), "kind", "status", "stage", "collection")
     table.add_column("progress")
     table.add_column("created", no_wrap=True)
     for job in jobs:
         table.add_row(
-            job["job_id"],
-            job["kind"],
-            job["status"],
-            job["stage"],
-            job["collection"],
+            job.job_id,
+            job.kind,
+            job.status,
+            job.stage,
+            job.collection,
             _progress(job),
-            job["created_at"][:19].replace("T", " "),
+            job.created_at[:19].replace("T", " "),
         )
     return table
 
@@ -52,19 +53,24 @@ def list_jobs(
     kinds: tuple[str, ...],
     collection: str | None,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> list[JobState]:
     """Newest first, page after page, until `limit` jobs (0: every one kept)."""
-    params: dict[str, Any] = {"status": list(statuses), "kind": list(kinds)}
-    if collection:
-        params["collection"] = collection
-    jobs: list[dict[str, Any]] = []
+    jobs: list[JobState] = []
+    cursor: str | None = None
     while True:
-        wanted = PAGE if limit == 0 else min(PAGE, limit - len(jobs))
-        page = api.call("GET", "/jobs", params={**params, "limit": wanted})
-        jobs += page["jobs"]
-        if page["next_cursor"] is None or (limit and len(jobs) >= limit):
+        wanted = MAX_JOBS_LISTED if limit == 0 else min(MAX_JOBS_LISTED, limit - len(jobs))
+        call = apiclient.list_jobs(
+            [JobStatus(s) for s in statuses],
+            cast(list[JobKind], list(kinds)),
+            collection or None,
+            wanted,
+            cursor,
+        )
+        page = api.send(call)
+        jobs += page.jobs
+        if page.next_cursor is None or (limit and len(jobs) >= limit):
             return jobs
-        params["cursor"] = page["next_cursor"]
+        cursor = page.next_cursor
 
 
 def _filters(statuses: list[str], prefix: str = "") -> Callable[[Command], Command]:
@@ -124,7 +130,7 @@ def jobs(
     with ShieldApi(client_settings()) as api:
         found = list_jobs(api, statuses, kinds, collection, limit)
     if as_json:
-        print_json({"jobs": found})
+        print_json({"jobs": [job.model_dump(mode="json") for job in found]})
     elif found:
         console().print(_table(found))
     else:
@@ -144,29 +150,28 @@ def show(job_id: str, follow: bool, as_json: bool) -> None:
     with ShieldApi(client_settings()) as api:
         if follow:
             _follow(api, job_id, as_json)
-        job = api.call("GET", f"/jobs/{job_id}")  # with its documents' graph states, live
+        job = api.send(apiclient.get_job(job_id))  # with its documents' graph states, live
     _show(job, as_json)
-    if follow and job["status"] != "succeeded":
+    if follow and job.status != JobStatus.SUCCEEDED:
         sys.exit(REFUSED)
 
 
 def _follow(api: ShieldApi, job_id: str, as_json: bool) -> None:
     """A line for each change of the job until it ends (on stderr with --json)."""
     for job in api.job_events(job_id):
-        click.echo(f"{job['status']:<9} {job['stage']:<12} {_progress(job)}", err=as_json)
+        click.echo(f"{job.status:<9} {job.stage:<12} {_progress(job)}", err=as_json)
 
 
-def _show(job: dict[str, Any], as_json: bool) -> None:
+def _show(job: JobState, as_json: bool) -> None:
     if as_json:
         print_json(job)
         return
     out = console()
     out.print(_table([job]))
-    if job.get("error"):
-        out.print(f"error: {job['error']['code']}: {job['error']['message']}")
-    items = job.get("result", {}).get("documents", [])
-    if items:
-        out.print(documents_table(items))
+    if job.error:
+        out.print(f"error: {job.error.code}: {job.error.message}")
+    if job.result.documents:
+        out.print(documents_table(job.result.documents))
 
 
 @jobs.command("cancel")
@@ -194,14 +199,15 @@ def cancel(
         raise click.UsageError("--status, --kind and --collection go with --all")
     with ShieldApi(client_settings()) as api:
         if everything:
-            body: dict[str, Any] = {"status": list(statuses or _UNFINISHED)}
-            if kinds:
-                body["kind"] = list(kinds)
-            if collection:
-                body["collection"] = collection
-            cancelled = api.call("POST", "/jobs/cancel", json=body)["cancelled"]
+            body = request(
+                CancelJobs,
+                status=list(statuses or _UNFINISHED),
+                kind=list(kinds) or None,
+                collection=collection or None,
+            )
+            cancelled = api.send(apiclient.cancel_jobs(body)).cancelled
         else:
-            cancelled = [api.call("DELETE", f"/jobs/{job_id}")["job_id"] for job_id in job_ids]
+            cancelled = [api.send(apiclient.cancel_job(job_id)).job_id for job_id in job_ids]
     if as_json:
         print_json({"cancelled": cancelled})
     else:

@@ -8,8 +8,11 @@ from collections.abc import Iterable
 from typing import Any
 
 import click
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
+
+from shield.jobs.models import ItemResult
 
 PIPED_WIDTH = 160
 
@@ -26,6 +29,9 @@ def error_console() -> Console:
 
 
 def print_json(data: Any) -> None:
+    """A model (as shield-api answered it) or plain data, as indented JSON."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
     click.echo(json.dumps(data, indent=2))
 
 
@@ -33,15 +39,15 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def documents_table(items: Iterable[dict[str, Any]]) -> Table:
+def documents_table(items: Iterable[ItemResult]) -> Table:
     """What became of each document (or page) of jobs: a job result's `documents`."""
     table = Table("source", "status", "chunks", "graph", "error")
     for item in items:
         table.add_row(
-            item["source"],
-            item["status"],
-            str(item.get("chunks", 0)),
-            item.get("graph") or "",
-            item.get("error") or item.get("graph_error") or "",
+            item.source,
+            item.status,
+            str(item.chunks),
+            item.graph or "",
+            item.error or item.graph_error or "",
         )
     return table

@@ -7,9 +7,11 @@ from typing import Any
 import click
 from rich.table import Table
 
-from shield.client.api import ShieldApi, client_settings
+from shield import apiclient
+from shield.client.api import ShieldApi, client_settings, request
 from shield.client.output import console, print_json
 from shield.fields import SearchMode
+from shield.schemas import MAX_OFFSET, MAX_SEARCH_LIMIT, SearchRequest
 
 SNIPPET_CHARS = 240
 
@@ -36,8 +38,10 @@ def _snippet(text: str) -> str:
 @click.command("search")
 @click.argument("query")
 @click.option("--collection", help="In this collection (default: shield-api's default).")
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option("--offset", type=click.IntRange(0, 10_000), default=0, help="Results skipped first.")
+@click.option("--limit", type=click.IntRange(1, MAX_SEARCH_LIMIT), default=10, show_default=True)
+@click.option(
+    "--offset", type=click.IntRange(0, MAX_OFFSET), default=0, help="Results skipped first."
+)
 @click.option(
     "--mode",
     type=click.Choice([mode.value for mode in SearchMode]),
@@ -68,27 +72,29 @@ def search(
     as_json: bool,
 ) -> None:
     """Search a collection; the best passages first."""
-    body: dict[str, Any] = {"query": query, "limit": limit, "offset": offset}
-    optional = {
-        "collection": collection,
-        "mode": mode,
-        "group_by": "document" if by_document else None,
-        "filter": parse_filters(filters) or None,
-        "score_threshold": min_score,
-    }
-    body.update({key: value for key, value in optional.items() if value is not None})
+    body = request(
+        SearchRequest,
+        query=query,
+        limit=limit,
+        offset=offset,
+        collection=collection,
+        mode=mode,
+        group_by="document" if by_document else None,
+        filter=parse_filters(filters) or None,
+        score_threshold=min_score,
+    )
     with ShieldApi(client_settings()) as api:
-        answer = api.call("POST", "/search", json=body)
+        answer = api.send(apiclient.search(body))
     if as_json:
         print_json(answer)
         return
-    if not answer["results"]:
+    if not answer.results:
         click.echo("nothing found", err=True)
         return
-    table = Table("score", "source", "passage", title=f"{answer['mode']} search", show_lines=True)
-    for hit in answer["results"]:
-        path = hit["headings"]
-        where = " > ".join(path if hit["title"] in ("", *path[:1]) else [hit["title"], *path])
-        source = f"{hit['source']}\n{where}" if where else hit["source"]
-        table.add_row(f"{hit['score']:.3f}", source, _snippet(hit["text"]))
+    table = Table("score", "source", "passage", title=f"{answer.mode} search", show_lines=True)
+    for hit in answer.results:
+        path = hit.headings
+        where = " > ".join(path if hit.title in ("", *path[:1]) else [hit.title, *path])
+        source = f"{hit.source}\n{where}" if where else hit.source
+        table.add_row(f"{hit.score:.3f}", source, _snippet(hit.text))
     console().print(table)

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import click
 from rich.table import Table
 
+from shield import apiclient
 from shield.access.scopes import SCOPE_FORMS, TOKEN_NAME_PATTERN, parse_scope
-from shield.client.api import ShieldApi, client_settings
+from shield.client.api import ShieldApi, client_settings, request
 from shield.client.output import console, error_console, print_json
+from shield.schemas import TokenCreate
 
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
@@ -60,22 +61,20 @@ def create_token(name: str, scopes: tuple[str, ...], expires: str | None, as_jso
         raise click.UsageError(
             f"--name {name!r}: 1 to 64 lower-case letters, digits, '.', '_' or '-'"
         )
-    body: dict[str, Any] = {"name": name, "scopes": _scopes(scopes)}
-    if expires is not None:
-        try:
-            body["expires_in"] = duration_seconds(expires)
-        except ValueError as exc:
-            raise click.UsageError(f"--expires: {exc}") from None
+    try:
+        seconds = duration_seconds(expires) if expires is not None else None
+    except ValueError as exc:
+        raise click.UsageError(f"--expires: {exc}") from None
+    body = request(TokenCreate, name=name, scopes=_scopes(scopes), expires_in=seconds)
     with ShieldApi(client_settings()) as api:
-        made = api.call("POST", "/tokens", json=body)
+        made = api.send(apiclient.create_token(body))
     if as_json:
         print_json(made)
         return
-    click.echo(made["token"])  # alone on stdout, for `TOKEN=$(shield tokens create ...)`
-    until = f"until {made['expires_at']}" if made["expires_at"] else "until revoked"
+    click.echo(made.token)  # alone on stdout, for `TOKEN=$(shield tokens create ...)`
+    until = f"until {made.expires_at}" if made.expires_at else "until revoked"
     error_console().print(
-        f"token {made['name']} ({', '.join(made['scopes'])}), {until}: "
-        "keep it now, it is not shown again"
+        f"token {made.name} ({', '.join(made.scopes)}), {until}: keep it now, it is not shown again"
     )
 
 
@@ -84,16 +83,16 @@ def create_token(name: str, scopes: tuple[str, ...], expires: str | None, as_jso
 def list_tokens(as_json: bool) -> None:
     """Every named token: name, scopes, created, expires (never the secret)."""
     with ShieldApi(client_settings()) as api:
-        found = api.call("GET", "/tokens")["tokens"]
+        found = api.send(apiclient.list_tokens())
     if as_json:
-        print_json({"tokens": found})
+        print_json(found)
         return
     table = Table("name", "scopes", "created", "expires")
-    for item in found:
-        expires = item["expires_at"] or "never"
-        if item["expired"]:
+    for item in found.tokens:
+        expires = item.expires_at or "never"
+        if item.expired:
             expires += " (expired)"
-        table.add_row(item["name"], " ".join(item["scopes"]), item["created_at"][:19], expires)
+        table.add_row(item.name, " ".join(item.scopes), item.created_at[:19], expires)
     console().print(table)
 
 
@@ -103,7 +102,7 @@ def list_tokens(as_json: bool) -> None:
 def revoke_token(name: str, as_json: bool) -> None:
     """Revoke a token: refused everywhere within a second."""
     with ShieldApi(client_settings()) as api:
-        gone = api.call("DELETE", f"/tokens/{name}")
+        gone = api.send(apiclient.revoke_token(name))
     if as_json:
         print_json(gone)
     else:
@@ -115,8 +114,8 @@ def revoke_token(name: str, as_json: bool) -> None:
 def whoami(as_json: bool) -> None:
     """The token this command sends: its name and scopes."""
     with ShieldApi(client_settings()) as api:
-        who = api.call("GET", "/whoami")
+        who = api.send(apiclient.whoami())
     if as_json:
         print_json(who)
     else:
-        click.echo(f"{who['name']} ({who['kind']}): {' '.join(who['scopes'])}")
+        click.echo(f"{who.name} ({who.kind}): {' '.join(who.scopes)}")

@@ -17,14 +17,14 @@ from shield.documents.identity import canonical_source, document_id, point_id
 from shield.documents.models import DocumentSummary, DocumentWrite
 from shield.embeddings import Embedder
 from shield.errors import Conflict, InvalidInput, NotFound
-from shield.fields import SearchMode
+from shield.fields import Fusion, SearchMode
 from shield.graph.vectors import StoredChunks
 from shield.metrics import INGESTED_CHUNKS
 from shield.resilience import Breaker
+from shield.schemas import MAX_DOCUMENTS_LISTED
 from shield.vectorstore import Match, PointRecord, ScoredRecord, VectorStore
 from shield.vectorstore.base import (
     CollectionInfo,
-    Fusion,
     Progress,
     StoreQuery,
     check_compatible,
@@ -43,7 +43,6 @@ _TOP_LEVEL_FIELD = re.compile(rf"^{_FIELD}$")
 MAX_FILTER_CONDITIONS = 16
 MAX_FILTER_VALUES = 100
 MAX_FILTER_VALUE_CHARS = 4096
-MAX_DOCUMENTS_LISTED = 10_000
 MAX_DOCUMENT_CHUNKS = 100_000  # a document's passages read back at once (its whole text)
 #: Metadata fields indexed per collection, by the writes that bring them (a filter on any other
 #: field still works: the store checks payloads one by one).

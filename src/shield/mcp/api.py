@@ -1,4 +1,4 @@
-"""shield-mcp's client of shield-api: the shared service client, acting for the caller of the
+"""shield-mcp's client of shield-api: the one shield-api client, acting for the caller of the
 tool (`shield.mcp.access`), with failures turned into tool errors that say what happened and when
 to retry."""
 
@@ -8,34 +8,40 @@ from typing import Any
 
 from fastmcp.exceptions import ToolError
 
-from shield.config import ApiClientMixin
-from shield.errors import DependencyUnavailable, error_message
+from shield import apiclient
+from shield.apiclient import Answer, AsyncApiClient, Call, Model
+from shield.errors import DependencyUnavailable, InvalidInput
 from shield.mcp.access import upstream_headers
-from shield.net.service_client import AsyncServiceClient, api_breaker, api_endpoint
 
 
 class ApiRefused(ToolError):
-    """shield-api answered with an error (4xx/5xx): its message, and the status for the code
-    that must tell one from another."""
+    """shield-api answered with an error (4xx): its message, and the status for the code that
+    must tell one from another."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
 
 
-class ShieldApi(AsyncServiceClient):
-    @classmethod
-    def from_settings(cls, settings: ApiClientMixin, service: str = "mcp") -> ShieldApi:
-        return cls(api_endpoint(settings), api_breaker(settings, service))
+class ShieldApi(AsyncApiClient):
+    service = "mcp"
 
-    async def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """The JSON answer; a ToolError with the reason (and retry_after) otherwise, an
-        ApiRefused when shield-api answered with an error."""
-        headers = {**kwargs.pop("headers", {}), **upstream_headers()}
+    async def send(self, call: Call[Answer], **extra: Any) -> Answer:
+        """The call's answer; a ToolError with the reason (and retry_after) otherwise, an
+        ApiRefused when shield-api refused it."""
+        headers = {**extra.pop("headers", {}), **upstream_headers()}
         try:
-            response = await self.request(method, path, headers=headers, **kwargs)
+            return await super().send(call, headers=headers, **extra)
         except DependencyUnavailable as exc:
             raise ToolError(f"{exc.message} (retry_after: {exc.retry_after} s)") from exc
-        if response.status_code >= 400:
-            raise ApiRefused(error_message(response), response.status_code)
-        return response.json()
+        except apiclient.ApiRefused as exc:
+            raise ApiRefused(exc.message, exc.status) from None
+
+
+def request(model: type[Model], **fields: Any) -> Model:
+    """A request body for shield-api from a tool's arguments (None: not given), checked here
+    with shield-api's own model; a ToolError naming each field otherwise."""
+    try:
+        return apiclient.request(model, **fields)
+    except InvalidInput as exc:
+        raise ToolError(exc.message) from None

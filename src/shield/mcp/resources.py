@@ -12,14 +12,15 @@ A job can also be listened to, to hear of each change (`shield.mcp.subscriptions
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec
+from typing import ParamSpec
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ResourceError, ToolError
 from mcp.shared.exceptions import MCPError
+from pydantic import BaseModel
 
+from shield import apiclient
 from shield.mcp.api import ApiRefused, ShieldApi
 
 P = ParamSpec("P")
@@ -48,8 +49,8 @@ def _read(fn: Callable[P, Awaitable[str]]) -> Callable[P, Awaitable[str]]:
     return read
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, indent=2)
+def _json(answer: BaseModel) -> str:
+    return answer.model_dump_json(indent=2)
 
 
 def add_resources(mcp: FastMCP, shield: ShieldApi) -> None:
@@ -57,13 +58,15 @@ def add_resources(mcp: FastMCP, shield: ShieldApi) -> None:
     @_read
     async def collections() -> str:
         """The collections, with their passages, embedding model and indexes."""
-        return _json(await shield.call("GET", "/collections"))
+        collections = await shield.send(apiclient.list_collections())
+        return _json(collections)
 
     @mcp.resource("shield://collections/{collection}/documents", name="documents", mime_type=JSON)
     @_read
     async def documents(collection: str) -> str:
         """A collection's documents: source, title, passages, graph state."""
-        return _json(await shield.call("GET", "/documents", params={"collection": collection}))
+        page = await shield.send(apiclient.list_documents(collection))
+        return _json(page)
 
     @mcp.resource(
         "shield://collections/{collection}/documents/{document_id}",
@@ -73,10 +76,8 @@ def add_resources(mcp: FastMCP, shield: ShieldApi) -> None:
     @_read
     async def document(collection: str, document_id: str) -> str:
         """A document's whole text, put back together from its passages in order."""
-        found = await shield.call(
-            "GET", f"/documents/{document_id}/text", params={"collection": collection}
-        )
-        return str(found["text"])
+        found = await shield.send(apiclient.document_text(document_id, collection))
+        return found.text
 
     @mcp.resource("shield://jobs/{job_id}", name="job", mime_type=JSON)
     @_read
@@ -86,4 +87,5 @@ def add_resources(mcp: FastMCP, shield: ShieldApi) -> None:
         each change until it ends."""
         if not job_id.isalnum():
             raise ToolError(f"{job_id!r} is not a job id: the job_id an ingest tool returned")
-        return _json(await shield.call("GET", f"/jobs/{job_id}"))
+        state = await shield.send(apiclient.get_job(job_id))
+        return _json(state)

@@ -13,9 +13,10 @@ from typing import Any
 from fastmcp.tools.base import ToolResult
 from pydantic import BaseModel, Field
 
-from shield.documents.models import DocumentSummary
+from shield import schemas
 from shield.fields import SearchMode
 from shield.jobs.models import JobState
+from shield.schemas import GraphAnswer, SearchHit, StoreBatchResponse, StoreResponse
 
 
 class Passage(BaseModel):
@@ -41,23 +42,23 @@ class SearchAnswer(BaseModel):
     results: list[Passage]
 
 
-def passage(hit: dict[str, Any], verbose: bool) -> Passage:
+def passage(hit: SearchHit, verbose: bool) -> Passage:
     compact = Passage(
-        text=hit["text"],
-        score=round(float(hit["score"]), 4),
-        source=hit["source"],
-        title=hit.get("title", ""),
-        headings=hit.get("headings", []),
-        document_id=hit["document_id"],
+        text=hit.text,
+        score=round(hit.score, 4),
+        source=hit.source,
+        title=hit.title,
+        headings=hit.headings,
+        document_id=hit.document_id,
     )
     if not verbose:
         return compact
-    payload = dict(hit.get("metadata", {}))
+    payload = dict(hit.metadata)
     given = payload.pop("metadata", None)
     for shown in ("text", "source", "title", "headings", "document_id"):
         payload.pop(shown, None)
     return compact.model_copy(
-        update={"metadata": given or {}, "details": {"id": hit["id"], **payload}}
+        update={"metadata": given or {}, "details": {"id": hit.id, **payload}}
     )
 
 
@@ -99,17 +100,6 @@ def typed(model: BaseModel, text: str) -> ToolResult:
     )
 
 
-class GraphAnswer(BaseModel):
-    mode: str = Field(description="The graph query mode that ran.")
-    llm_generated: bool = Field(
-        description="Whether an LLM wrote `answer`; otherwise it is the retrieved context."
-    )
-    answer: str
-    entities: list[dict[str, Any]] = Field(description="Entities the graph found near the query.")
-    relations: list[dict[str, Any]] = Field(description="Relations between them.")
-    chunks: list[dict[str, Any]] = Field(description="Passages the graph retrieved.")
-
-
 def graph_text(answer: GraphAnswer) -> str:
     if answer.llm_generated:
         return answer.answer
@@ -119,70 +109,16 @@ def graph_text(answer: GraphAnswer) -> str:
     )
 
 
-class StoredDocument(BaseModel):
-    document_id: str
-    source: str
-    chunks: int = Field(description="Passages it was cut into.")
-    graph: str | None = Field(
-        default=None, description="pending, stored or failed; none: no graph."
-    )
-
-
-class Stored(BaseModel):
-    collection: str
-    documents: list[StoredDocument]
-
-
-def stored(answer: dict[str, Any]) -> Stored:
+def stored(answer: StoreResponse | StoreBatchResponse) -> StoreBatchResponse:
     """`POST /store` answers one document, or a batch of them: always a batch here."""
-    documents: list[dict[str, Any]] = answer.get("documents", [answer])
-    collection = answer.get("collection") or documents[0].get("collection", "")
-    return Stored(
-        collection=collection,
-        documents=[StoredDocument.model_validate(d) for d in documents],
-    )
+    if isinstance(answer, StoreBatchResponse):
+        return answer
+    return StoreBatchResponse(collection=answer.collection, documents=[answer])
 
 
-class CollectionSummary(BaseModel):
-    name: str
-    points: int = Field(description="Passages stored.")
-    embedding_model: str
-    dimension: int
-    lexical: bool = Field(description="Whether hybrid and lexical searches work (else: reindex).")
-    fusion: str
-
-
-class Collections(BaseModel):
-    collections: list[CollectionSummary]
-
-
-class DocumentList(BaseModel):
-    collection: str
-    documents: list[DocumentSummary]
-    total: int = Field(description="Documents in the collection, in every page.")
-    next_offset: int | None = Field(
-        default=None, description="The offset of the next page; null on the last."
-    )
-
-
-class DocumentDeleted(BaseModel):
-    deleted: str = Field(description="The document's id.")
-    collection: str
-    chunks: int = Field(description="Passages deleted.")
-    graph: str = Field(description="What becomes of its part of the knowledge graph.")
-
-
-class JobAccepted(BaseModel):
-    job_id: str
+class JobAccepted(schemas.JobAccepted):
     status: str = Field(description="queued; with wait, the job's status when it answered.")
-    status_url: str
-    events_url: str
     job: JobState | None = Field(
         default=None,
         description="With wait: the job as it ended, or as it stood when the wait ran out.",
     )
-
-
-class JobPage(BaseModel):
-    jobs: list[JobState]
-    next_cursor: str | None = Field(description="Give it as `cursor` for the next page.")

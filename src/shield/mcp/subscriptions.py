@@ -43,7 +43,7 @@ from mcp_types import (
     UnsubscribeRequestParams,
 )
 
-from shield.jobs.models import JobState
+from shield import apiclient
 from shield.logging import get_logger
 from shield.mcp.api import ApiRefused, ShieldApi
 
@@ -94,7 +94,7 @@ class JobFollowers:
         seen: str | None = None
         while True:
             try:
-                job = JobState.model_validate(await self._shield.call("GET", f"/jobs/{job_id}"))
+                job = await self._shield.send(apiclient.get_job(job_id))
             except ToolError as exc:
                 if isinstance(exc, ApiRefused) and exc.status == HTTPStatus.NOT_FOUND:
                     await self._bus.publish(ResourceUpdated(uri=uri))  # its record expired
@@ -119,7 +119,7 @@ async def readable_job(shield: ShieldApi, uri: str) -> str:
             INVALID_PARAMS, f"{uri}: only jobs (shield://jobs/{{job_id}}) can be subscribed to"
         )
     try:
-        await shield.call("GET", f"/jobs/{match['job_id']}")
+        await shield.send(apiclient.get_job(match["job_id"]))
     except ToolError as exc:
         raise MCPError(INVALID_PARAMS, f"{uri}: {exc}") from None
     return match["job_id"]

@@ -14,6 +14,7 @@ from typing import Any
 from fastmcp import Context
 from fastmcp.exceptions import ToolError
 
+from shield import apiclient
 from shield.jobs.models import JobState
 from shield.logging import get_logger
 from shield.mcp.api import ShieldApi
@@ -40,13 +41,13 @@ def said(job: JobState) -> str:
     return f"{job.status} ({job.stage}): {int(done)}{out_of} {unit}"
 
 
-async def follow(shield: ShieldApi, path: str, ctx: Context, seconds: float) -> JobState:
+async def follow(shield: ShieldApi, job_id: str, ctx: Context, seconds: float) -> JobState:
     """The job once it has ended, or as it stands when `seconds` have passed; a
     progress notification each time it moves."""
     deadline = time.monotonic() + seconds
     last: tuple[Any, ...] | None = None
     while True:
-        job = JobState.model_validate(await shield.call("GET", path))
+        job = await shield.send(apiclient.get_job(job_id))
         done, total = counted(job)
         now = (job.status, job.stage, done, total)
         if now != last:
@@ -57,15 +58,15 @@ async def follow(shield: ShieldApi, path: str, ctx: Context, seconds: float) -> 
         await asyncio.sleep(POLL_SECONDS)
 
 
-async def follow_as_task(shield: ShieldApi, path: str, ctx: Context, seconds: float) -> JobState:
+async def follow_as_task(shield: ShieldApi, job_id: str, ctx: Context, seconds: float) -> JobState:
     """A task's run: follow the job as `follow` does. The task's cancel (MCP `tasks/cancel`)
     cancels the job; the task then ends as cancelled."""
     try:
-        return await follow(shield, path, ctx, seconds)
+        return await follow(shield, job_id, ctx, seconds)
     except asyncio.CancelledError:
         try:  # shielded: this task is being cancelled, the job's cancel must still go out
-            await asyncio.shield(shield.call("DELETE", path))
-            log.info("task_cancelled_its_job", job=path.rsplit("/", 1)[-1])
+            await asyncio.shield(shield.send(apiclient.cancel_job(job_id)))
+            log.info("task_cancelled_its_job", job=job_id)
         except ToolError as exc:  # it ended meanwhile, or shield-api is away
-            log.warning("task_job_not_cancelled", job=path.rsplit("/", 1)[-1], error=str(exc))
+            log.warning("task_job_not_cancelled", job=job_id, error=str(exc))
         raise

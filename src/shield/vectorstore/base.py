@@ -8,7 +8,6 @@ model and dimension it was built with, and writing or searching with another is 
 from __future__ import annotations
 
 import abc
-import enum
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from shield.errors import Conflict, ShieldError
-from shield.fields import SearchMode
+from shield.fields import DEFAULT_FUSION, Fusion, SearchMode
 from shield.vectorstore.lexical import DEFAULT_LEXICAL, LexicalConfig
 
 Value = str | int | bool
@@ -43,15 +42,6 @@ class NotInBackups(ShieldError):
     code = "not_implemented"
 
 
-class Fusion(enum.StrEnum):
-    """How a hybrid search merges the two rankings (Qdrant's own fusion queries)."""
-
-    DBSF = "dbsf"  # each ranking's scores normalised by their spread, then summed
-    RRF = "rrf"  # reciprocal rank fusion, k = 60
-
-
-#: Measured on CISI: DBSF 0.454 nDCG@10 over whole documents, RRF 0.439 (docs/BENCHMARKS.md).
-DEFAULT_FUSION = Fusion.DBSF
 #: Candidates each ranking hands to the fusion (more when a page reaches further).
 PREFETCH = 100
 

@@ -25,16 +25,14 @@ from typing import Any
 
 import qdrant_edge as qe
 
-from shield.fields import SearchMode
+from shield.fields import DEFAULT_FUSION, Fusion, SearchMode
 from shield.vectorstore.base import (
-    DEFAULT_FUSION,
     DEFAULT_HNSW_EF,
     INTEGER_INDEXES,
     KEYWORD_INDEXES,
     PREFETCH,
     REINDEX_PAGE,
     CollectionInfo,
-    Fusion,
     Match,
     NoLexicalIndex,
     PointRecord,

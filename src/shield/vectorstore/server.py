@@ -14,16 +14,14 @@ from typing import Any
 
 from qdrant_client import QdrantClient, models
 
-from shield.fields import SearchMode
+from shield.fields import DEFAULT_FUSION, Fusion, SearchMode
 from shield.vectorstore.base import (
-    DEFAULT_FUSION,
     DEFAULT_HNSW_EF,
     INTEGER_INDEXES,
     KEYWORD_INDEXES,
     PREFETCH,
     REINDEX_PAGE,
     CollectionInfo,
-    Fusion,
     Match,
     NoLexicalIndex,
     PointRecord,

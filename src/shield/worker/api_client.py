@@ -1,56 +1,47 @@
-"""The worker's client for shield-api's internal endpoints (the API owns the vector store)."""
+"""The worker's calls to shield-api's internal endpoints (the API owns the vector store), through
+the one shield-api client, retried since each is idempotent."""
 
 from __future__ import annotations
 
-import httpx
+from typing import TypeVar
 
-from shield.config import ApiClientMixin
+from shield import apiclient
+from shield.apiclient import ApiClient, ApiRefused, Call
 from shield.documents.models import DocumentSummary, DocumentWrite
-from shield.errors import InvalidInput, error_message
-from shield.net.service_client import ServiceClient, api_breaker, api_endpoint
+from shield.errors import InvalidInput
 from shield.resilience import retry_idempotent
 
+Answer = TypeVar("Answer")
 
-class ApiClient(ServiceClient):
-    @classmethod
-    def from_settings(cls, settings: ApiClientMixin, service: str = "worker") -> ApiClient:
-        return cls(api_endpoint(settings), api_breaker(settings, service))
+
+class WorkerApi(ApiClient):
+    service = "worker"
 
     @retry_idempotent(attempts=3)
-    def _idempotent(self, method: str, path: str, json: object | None = None) -> httpx.Response:
+    def _idempotent(self, call: Call[Answer]) -> Answer:
         # Only GET, PUT (a whole-document replace) and the graph's re-queue go through here: all
         # three are idempotent.
-        return self.request(method, path, json=json)
+        return self.send(call)
 
-    @staticmethod
-    def _refused(response: httpx.Response) -> None:
-        if not response.is_success:
-            raise InvalidInput(f"shield-api refused the request: {error_message(response)}")
+    def _sent(self, call: Call[Answer]) -> Answer:
+        try:
+            return self._idempotent(call)
+        except ApiRefused as exc:
+            raise InvalidInput(f"shield-api refused the request: {exc.message}") from None
 
     def get_document(self, collection: str, document_id: str) -> DocumentSummary | None:
-        response = self._idempotent(
-            "GET", f"/internal/collections/{collection}/documents/{document_id}"
-        )
-        if response.status_code == 404:
-            return None
-        self._refused(response)
-        return DocumentSummary.model_validate(response.json())
+        try:
+            return self._idempotent(apiclient.internal_document(collection, document_id))
+        except ApiRefused as exc:
+            if exc.status == 404:
+                return None
+            raise InvalidInput(f"shield-api refused the request: {exc.message}") from None
 
     def put_document(
         self, collection: str, document_id: str, write: DocumentWrite
     ) -> DocumentSummary:
-        response = self._idempotent(
-            "PUT",
-            f"/internal/collections/{collection}/documents/{document_id}",
-            json=write.model_dump(mode="json"),
-        )
-        self._refused(response)
-        return DocumentSummary.model_validate(response.json())
+        return self._sent(apiclient.put_document(collection, document_id, write))
 
     def requeue_graph(self, collection: str, document_id: str) -> DocumentSummary:
         """Have the graph take in a stored document again (it lacks it), without re-embedding."""
-        response = self._idempotent(
-            "POST", f"/internal/collections/{collection}/documents/{document_id}/graph"
-        )
-        self._refused(response)
-        return DocumentSummary.model_validate(response.json())
+        return self._sent(apiclient.requeue_graph(collection, document_id))

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from shield.documents.chunking import Chunker
 from shield.documents.conversion import StructuredChunk
 from shield.documents.identity import document_id
-from shield.documents.models import ChunkIn, DocumentWrite, SourceDocument
+from shield.documents.models import ChunkIn, SourceDocument
+from shield.documents.writing import document_write, embedded, text_passages
 from shield.embeddings import Embedder
 from shield.errors import (
     DependencyUnavailable,
@@ -35,7 +36,7 @@ from shield.jobs.requests import CrawlIngest, DocumentIngest, UploadIngest, pars
 from shield.jobs.store import JobStore
 from shield.jobs.transitions import JobReporter, begin_attempt, finish
 from shield.logging import get_logger
-from shield.worker.api_client import ApiClient
+from shield.worker.api_client import WorkerApi
 from shield.worker.converter import ConverterError, ConverterProcess
 from shield.worker.patience import Patience
 from shield.worker.sources import DocumentReader, PendingDocument
@@ -106,7 +107,7 @@ class IngestPipeline:
     def __init__(
         self,
         store: JobStore,
-        api: ApiClient,
+        api: WorkerApi,
         embedder: Embedder,
         chunker: Chunker,
         reader: DocumentReader,
@@ -289,7 +290,7 @@ class IngestPipeline:
         if document.data is None:
             job.stage("chunking", item)
             item.title = document.title
-            return [StructuredChunk(text=t) for t in self.chunker.split(document.text or "")]
+            return text_passages(self.chunker, document.text or "")
         job.stage("converting", item)
         converted = self.converter.convert(
             document.data, document.filename, document.format, budget_seconds=clock.left()
@@ -306,19 +307,16 @@ class IngestPipeline:
     ) -> list[ChunkIn]:
         state = job.state
         job.stage("embedding", item)
-        embedded: list[ChunkIn] = []
+        passages: list[ChunkIn] = []
         for start in range(0, len(chunks), EMBED_BATCH):
             self._check_cancel(job)
             clock.check("embed")
             batch = chunks[start : start + EMBED_BATCH]
             vectors = self.patience.call(job, self.embedder.embed, [c.text for c in batch])
-            embedded.extend(
-                ChunkIn(vector=v.tolist(), **c.model_dump())
-                for c, v in zip(batch, vectors, strict=True)
-            )
+            passages.extend(embedded(batch, vectors))
             state.progress.chunks_embedded += len(batch)
             job.save()
-        return embedded
+        return passages
 
     def _store(
         self, job: JobReporter, document: SourceDocument, item: ItemResult, chunks: list[ChunkIn]
@@ -326,15 +324,7 @@ class IngestPipeline:
         state = job.state
         self._check_cancel(job)  # last chance: a cancelled job writes nothing more
         job.stage("storing", item)
-        write = DocumentWrite(
-            source=document.source,
-            title=document.title,
-            content_hash=document.content_hash,
-            embedding_model=self.embedder.model_name,
-            job_id=state.job_id,
-            metadata=document.metadata,
-            chunks=chunks,
-        )
+        write = document_write(document, self.embedder.model_name, chunks, state.job_id)
         summary = self.patience.call(
             job, self.api.put_document, state.collection, item.document_id or "", write
         )

@@ -23,7 +23,7 @@ from shield.logging import get_logger
 from shield.metrics import ACTIVE_JOBS
 from shield.net.egress import EgressPolicy
 from shield.net.fetch import GuardedFetcher
-from shield.worker.api_client import ApiClient
+from shield.worker.api_client import WorkerApi
 from shield.worker.converter import ConverterProcess
 from shield.worker.patience import Patience
 from shield.worker.pipeline import DocumentBudget, IngestPipeline
@@ -48,7 +48,7 @@ class WorkerContext:
     def build(cls, settings: WorkerSettings, embedder: Embedder | None = None) -> WorkerContext:
         redis = Redis.from_url(settings.redis_url, socket_timeout=settings.redis_timeout)
         store = JobStore(redis, settings.job_ttl_seconds)
-        api = ApiClient.from_settings(settings)
+        api = WorkerApi.from_settings(settings)
         fetcher = GuardedFetcher(
             EgressPolicy.from_allowlist(settings.crawl_allowlist),
             timeout=settings.fetch_timeout,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 
@@ -14,16 +14,23 @@ from shield.api.graphstate import graph_forget, with_graph_state
 from shield.api.openapi import error_responses
 from shield.api.reindexing import submit_reindex
 from shield.api.routes.jobs import accepted
-from shield.api.schemas import CollectionCreate, JobAccepted
 from shield.api.services import Services
-from shield.documents.index import MAX_DOCUMENTS_LISTED
 from shield.documents.models import DocumentSummary
 from shield.documents.reassembly import reassemble_document
 from shield.errors import InvalidInput, NotFound
 from shield.fields import COLLECTION_NAME_PATTERN
-
-#: Documents in a page of `GET /documents` unless the caller asks for another size.
-DOCUMENTS_PAGE = 1000
+from shield.schemas import (
+    DOCUMENTS_PAGE,
+    MAX_DOCUMENTS_LISTED,
+    CollectionCreate,
+    CollectionDeleted,
+    CollectionInfo,
+    CollectionList,
+    DocumentDeleted,
+    DocumentPage,
+    DocumentText,
+    JobAccepted,
+)
 
 router = APIRouter(tags=["documents"])
 
@@ -33,12 +40,12 @@ router = APIRouter(tags=["documents"])
     summary="Collections with their size, model and dimension (those the caller may read)",
     responses=examples.answer(examples.COLLECTIONS),
 )
-def list_collections(services: ServicesDep, caller: CallerDep) -> dict[str, list[dict[str, Any]]]:
+def list_collections(services: ServicesDep, caller: CallerDep) -> CollectionList:
     readable = caller.readable()
     collections = services.index.collections()
     if readable is not None:
         collections = [c for c in collections if c["name"] in readable]
-    return {"collections": collections}
+    return CollectionList.model_validate({"collections": collections})
 
 
 @router.post(
@@ -54,13 +61,13 @@ def create_collection(
     body: Annotated[CollectionCreate, Body(openapi_examples=examples.COLLECTION_CREATE)],
     services: ServicesDep,
     caller: CallerDep,
-) -> dict[str, Any]:
+) -> CollectionInfo:
     """A writer of a collection may also make it with the defaults by sending
     `create_collection: true` with a write. Needs scope `admin`."""
     caller.require_admin()
     created = services.index.create_collection(body.name, body.fusion)
     caller.admin_action("collection_created", collection=body.name)
-    return created
+    return CollectionInfo.model_validate(created)
 
 
 @router.delete(
@@ -76,7 +83,7 @@ def delete_collection(
         str | None,
         Query(description="The collection's name again: nothing is deleted without it."),
     ] = None,
-) -> dict[str, Any]:
+) -> CollectionDeleted:
     """The vector store's collection goes at once; with a knowledge graph, each document is
     forgotten there soon after (`graph`: `pending`, or `no graph`). `confirm` must repeat the
     collection's name, so that a mistyped or half-built URL deletes nothing. Needs scope
@@ -90,7 +97,7 @@ def delete_collection(
     documents = services.index.delete_collection(collection)
     graph = graph_forget(services, collection, documents)
     caller.admin_action("collection_deleted", collection=collection, documents=len(documents))
-    return {"deleted": collection, "documents": len(documents), "graph": graph}
+    return CollectionDeleted(deleted=collection, documents=len(documents), graph=graph)
 
 
 @router.post(
@@ -133,7 +140,7 @@ def list_documents(
         int,
         Query(ge=0, le=MAX_DOCUMENTS_LISTED, description="Documents to skip: `next_offset`."),
     ] = 0,
-) -> dict[str, Any]:
+) -> DocumentPage:
     """Documents by source, a page at a time: `total` says how many there are, `next_offset`
     (null on the last page) where the next page starts."""
     name = collection_or_default(services, collection)
@@ -141,7 +148,7 @@ def list_documents(
     listed = services.index.list_documents(name)
     page = with_graph_state(services, name, listed[offset : offset + limit])
     following = offset + limit if offset + limit < len(listed) else None
-    return {"collection": name, "documents": page, "total": len(listed), "next_offset": following}
+    return DocumentPage(collection=name, documents=page, total=len(listed), next_offset=following)
 
 
 def _found(
@@ -172,6 +179,7 @@ def get_document(
 @router.get(
     "/documents/{document_id}/text",
     summary="One document's whole text, put back together from its passages in order",
+    response_model_exclude_none=True,
     responses={**examples.answer(examples.DOCUMENT_TEXT), **error_responses(404)},
 )
 def get_document_text(
@@ -182,23 +190,21 @@ def get_document_text(
     passages: Annotated[
         bool, Query(description="Also each passage (chunk) as stored, in order.")
     ] = False,
-) -> dict[str, Any]:
+) -> DocumentText:
     """The passages' overlaps are kept once, and each heading stands once, as a Markdown
     heading; the text is what was stored (Markdown for a converted file), not the original
     file."""
     name, summary = _found(services, caller, collection, document_id)
     stored = services.index.passages(name, document_id)
-    answer = {
-        "document_id": document_id,
-        "collection": name,
-        "source": summary.source,
-        "title": summary.title,
-        "chunks": len(stored),
-        "text": reassemble_document(stored),
-    }
-    if passages:
-        answer["passages"] = [text for text, _ in stored]
-    return answer
+    return DocumentText(
+        document_id=document_id,
+        collection=name,
+        source=summary.source,
+        title=summary.title,
+        chunks=len(stored),
+        text=reassemble_document(stored),
+        passages=[text for text, _ in stored] if passages else None,
+    )
 
 
 @router.delete(
@@ -208,13 +214,13 @@ def get_document_text(
 )
 def delete_document(
     document_id: str, services: ServicesDep, caller: CallerDep, collection: CollectionQuery = None
-) -> dict[str, Any]:
+) -> DocumentDeleted:
     name = collection_or_default(services, collection)
     caller.require(Access.WRITE, name)
     chunks = services.index.delete(name, document_id)
-    return {
-        "deleted": document_id,
-        "collection": name,
-        "chunks": chunks,
-        "graph": graph_forget(services, name, [document_id]),
-    }
+    return DocumentDeleted(
+        deleted=document_id,
+        collection=name,
+        chunks=chunks,
+        graph=graph_forget(services, name, [document_id]),
+    )

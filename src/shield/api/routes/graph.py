@@ -12,8 +12,8 @@ from shield.api import examples
 from shield.api.caller import Caller
 from shield.api.deps import CallerDep, ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
-from shield.api.schemas import GraphQuery, GraphRelation
 from shield.api.services import Services
+from shield.schemas import GraphAnswer, GraphQuery, GraphRelation, GraphRelationAnswer
 
 router = APIRouter(tags=["graph"])
 
@@ -28,9 +28,9 @@ def lightrag_query(
     body: Annotated[GraphQuery, Body(openapi_examples=examples.GRAPH_QUERY)],
     services: ServicesDep,
     caller: CallerDep,
-) -> dict[str, Any]:
+) -> GraphAnswer:
     """Each collection has a graph of its own: a question is answered from its collection's."""
-    return _forward("/query", body, services, caller)
+    return GraphAnswer.model_validate(_forward("/query", body, services, caller))
 
 
 @router.post(
@@ -42,10 +42,10 @@ def lightrag_relation(
     body: Annotated[GraphRelation, Body(openapi_examples=examples.GRAPH_RELATION)],
     services: ServicesDep,
     caller: CallerDep,
-) -> dict[str, Any]:
+) -> GraphRelationAnswer:
     """The relation between two entities (as `/lightrag/query` names them) with its keywords,
     its description and the chunks LightRAG extracted it from, each with its document's id."""
-    return _forward("/relation", body, services, caller)
+    return GraphRelationAnswer.model_validate(_forward("/relation", body, services, caller))
 
 
 def _forward(

@@ -20,7 +20,6 @@ from shield.api.deps import (
 )
 from shield.api.openapi import error_responses
 from shield.api.routes.jobs import accepted
-from shield.api.schemas import JobAccepted
 from shield.api.services import Services
 from shield.documents.formats import (
     MAX_SOURCE_PATH_CHARS,
@@ -39,6 +38,7 @@ from shield.jobs.requests import (
     UploadedFile,
     UploadIngest,
 )
+from shield.schemas import JobAccepted
 
 router = APIRouter(tags=["ingest"])
 MULTIPART_OVERHEAD_BYTES = 64 * 1024

@@ -16,12 +16,12 @@ from shield.api import examples
 from shield.api.deps import CallerDep, CollectionQuery, ServicesDep
 from shield.api.graphstate import with_graph_progress
 from shield.api.openapi import error_responses
-from shield.api.schemas import CancelJobs, JobAccepted, JobList, JobsCancelled
 from shield.api.services import STREAM_BLOCK_SECONDS
 from shield.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound
 from shield.jobs.models import FINAL_STATUSES, JobKind, JobState, JobStatus
 from shield.jobs.store import JobCursor, JobFilter, events_key, state_key
 from shield.logging import get_logger
+from shield.schemas import CancelJobs, JobAccepted, JobList, JobsCancelled
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/jobs", tags=["jobs"])

@@ -17,18 +17,20 @@ from shield.api.deps import (
 )
 from shield.api.graphstate import graph_put
 from shield.api.openapi import error_responses
-from shield.api.schemas import (
+from shield.documents.identity import canonical_source, document_id, text_source
+from shield.documents.index import Search, parse_filter
+from shield.documents.models import SourceDocument
+from shield.documents.writing import document_write, embedded, text_passages
+from shield.errors import InvalidInput, PayloadTooLarge
+from shield.schemas import (
     SearchHit,
     SearchRequest,
     SearchResponse,
     StoreBatchResponse,
+    StoreItem,
     StoreRequest,
     StoreResponse,
 )
-from shield.documents.identity import canonical_source, content_hash, document_id, text_source
-from shield.documents.index import Search, parse_filter
-from shield.documents.models import ChunkIn, DocumentWrite
-from shield.errors import PayloadTooLarge
 
 router = APIRouter(tags=["search"])
 _HIT_FIELDS = {"text", "document_id", "source"}
@@ -98,31 +100,28 @@ def store(
                 "(SHIELD_MAX_STORE_CHARS); use /ingest-async for long documents"
             )
     collection = write_target(services, caller, body.collection, body.create_collection)
-    pieces = [services.chunker.split(item.text) or [item.text] for item in items]
+    documents = [_document(item) for item in items]
+    pieces = [text_passages(services.chunker, item.text) for item in items]
+    for number, passages in enumerate(pieces, 1):
+        if not passages:
+            which = f"text {number} of {len(items)}" if body.texts else "the text"
+            raise InvalidInput(f"{which} has nothing but blanks: there is no text to store")
     # One call to the model for every chunk of every text: a batch costs little more than one.
-    vectors = iter(services.embedder.embed([text for texts in pieces for text in texts]))
+    vectors = services.embedder.embed([chunk.text for chunks in pieces for chunk in chunks])
     ensure_collection(services, collection)
     stored = []
-    for item, texts in zip(items, pieces, strict=True):
-        metadata = item.metadata or {}
-        source = canonical_source(item.source or str(metadata.get("source", ""))) or text_source(
-            item.text
-        )
-        doc_id = document_id(collection, source)
-        write = DocumentWrite(
-            source=source,
-            title=str(metadata.get("title", "")),
-            content_hash=content_hash(item.text),
-            embedding_model=services.embedder.model_name,
-            metadata=metadata,
-            chunks=[ChunkIn(text=text, vector=next(vectors).tolist()) for text in texts],
-        )
+    start = 0
+    for document, passages in zip(documents, pieces, strict=True):
+        chunks = embedded(passages, vectors[start : start + len(passages)])
+        start += len(passages)
+        doc_id = document_id(collection, document.source)
+        write = document_write(document, services.embedder.model_name, chunks)
         summary = graph_put(services, services.index.replace(collection, doc_id, write))
         stored.append(
             StoreResponse(
                 id=doc_id,
                 document_id=doc_id,
-                source=source,
+                source=document.source,
                 collection=collection,
                 chunks=summary.chunks,
             )
@@ -130,3 +129,16 @@ def store(
     if body.texts is None:
         return stored[0]
     return StoreBatchResponse(collection=collection, documents=stored)
+
+
+def _document(item: StoreItem) -> SourceDocument:
+    """A text to store as the pipeline reads one: its source (given, in its metadata, or made
+    from the text), its title (from its metadata), its metadata."""
+    metadata = item.metadata or {}
+    given = canonical_source(item.source or str(metadata.get("source", "")))
+    return SourceDocument(
+        source=given or text_source(item.text),
+        text=item.text,
+        title=str(metadata.get("title", "")),
+        metadata=metadata,
+    )

@@ -13,7 +13,8 @@ from shield.access.tokens import TokenRecord, utcnow
 from shield.api import examples
 from shield.api.deps import CallerDep, ServicesDep
 from shield.api.openapi import error_responses
-from shield.api.schemas import (
+from shield.errors import InvalidInput
+from shield.schemas import (
     TokenCreate,
     TokenCreated,
     TokenInfo,
@@ -21,7 +22,6 @@ from shield.api.schemas import (
     TokenProvision,
     WhoAmI,
 )
-from shield.errors import InvalidInput
 
 router = APIRouter(tags=["tokens"])
 TokenName = Annotated[str, Path(pattern=TOKEN_NAME_PATTERN)]

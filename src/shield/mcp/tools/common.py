@@ -97,7 +97,7 @@ def drop_none(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def job_path(job_id: str) -> str:
+def checked_job_id(job_id: str) -> str:
     if not job_id.isalnum():
         raise ToolError("job_id is the 32-character id an ingest tool returned")
-    return f"/jobs/{job_id}"
+    return job_id

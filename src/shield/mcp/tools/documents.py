@@ -6,25 +6,26 @@ from typing import Annotated
 
 from pydantic import Field
 
+from shield import apiclient
 from shield.mcp.api import ShieldApi
-from shield.mcp.results import Collections, DocumentDeleted, DocumentList
-from shield.mcp.tools.common import SHIELD, Collection, Tool, drop_none, reads, writes
+from shield.mcp.tools.common import SHIELD, Collection, Tool, reads, writes
+from shield.schemas import MAX_DOCUMENTS_LISTED, CollectionList, DocumentDeleted, DocumentPage
 
 
 async def list_documents(
     collection: Collection = None,
     limit: Annotated[
-        int, Field(ge=1, le=1000, description="Documents in this page, by source.")
+        int,
+        Field(ge=1, le=MAX_DOCUMENTS_LISTED, description="Documents in this page, by source."),
     ] = 50,
     offset: Annotated[
-        int, Field(ge=0, le=10_000, description="next_offset of the previous page.")
+        int, Field(ge=0, le=MAX_DOCUMENTS_LISTED, description="next_offset of the previous page.")
     ] = 0,
     shield: ShieldApi = SHIELD,
-) -> DocumentList:
+) -> DocumentPage:
     """The documents in a collection, with their sources, chunk counts and graph state, a
     page at a time (total says how many there are)."""
-    params = drop_none(collection=collection, limit=limit, offset=offset or None)
-    return DocumentList.model_validate(await shield.call("GET", "/documents", params=params))
+    return await shield.send(apiclient.list_documents(collection, limit, offset or None))
 
 
 async def delete_document(
@@ -33,15 +34,12 @@ async def delete_document(
     shield: ShieldApi = SHIELD,
 ) -> DocumentDeleted:
     """Delete a document and all its chunks."""
-    params = drop_none(collection=collection)
-    return DocumentDeleted.model_validate(
-        await shield.call("DELETE", f"/documents/{document_id}", params=params)
-    )
+    return await shield.send(apiclient.delete_document(document_id, collection))
 
 
-async def list_collections(shield: ShieldApi = SHIELD) -> Collections:
+async def list_collections(shield: ShieldApi = SHIELD) -> CollectionList:
     """Collections with their size and embedding model."""
-    return Collections.model_validate(await shield.call("GET", "/collections"))
+    return await shield.send(apiclient.list_collections())
 
 
 TOOLS = (

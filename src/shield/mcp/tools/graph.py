@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 from fastmcp.tools.base import ToolResult
 from pydantic import Field
 
-from shield.mcp.api import ShieldApi
-from shield.mcp.results import GraphAnswer, graph_text, typed
-from shield.mcp.tools.common import SHIELD, Collection, Tool, drop_none, reads
+from shield import apiclient
+from shield.mcp.api import ShieldApi, request
+from shield.mcp.results import graph_text, typed
+from shield.mcp.tools.common import SHIELD, Collection, Tool, reads
+from shield.schemas import GraphAnswer, GraphQuery
 
 
 async def lightrag_query(
@@ -26,8 +28,8 @@ async def lightrag_query(
 ) -> ToolResult:
     """Ask the knowledge graph. The answer says whether an LLM wrote it or it is the
     retrieved context (entities, relations, passages) for you to reason over."""
-    body = drop_none(query=query, mode=mode, collection=collection)
-    answer = GraphAnswer.model_validate(await shield.call("POST", "/lightrag/query", json=body))
+    body = request(GraphQuery, query=query, mode=mode, collection=collection)
+    answer = await shield.send(apiclient.graph_query(body))
     return typed(answer, graph_text(answer))
 
 

@@ -6,15 +6,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastmcp import Context
 from fastmcp.exceptions import ToolError
 from pydantic import Field
 
+from shield import apiclient, schemas
 from shield.config import McpSettings
 from shield.fields import CreateCollection
-from shield.mcp.api import ShieldApi
+from shield.jobs.requests import (
+    CRAWL_MAX_DEPTH,
+    CRAWL_MAX_DEPTH_LIMIT,
+    CRAWL_MAX_PAGES,
+    CRAWL_MAX_PAGES_LIMIT,
+    CrawlIngest,
+    DocumentIngest,
+)
+from shield.mcp.api import ShieldApi, request
 from shield.mcp.results import JobAccepted
 from shield.mcp.tools.common import (
     CURRENT_CONTEXT,
@@ -24,7 +33,6 @@ from shield.mcp.tools.common import (
     Metadata,
     Tool,
     drop_none,
-    job_path,
     writes,
 )
 from shield.mcp.waiting import follow, follow_as_task
@@ -40,37 +48,33 @@ Wait = Annotated[
 
 
 async def queued(
-    shield: ShieldApi, settings: McpSettings, ctx: Context, wait: bool, accepted: Any
+    shield: ShieldApi,
+    settings: McpSettings,
+    ctx: Context,
+    wait: bool,
+    call: apiclient.Call[schemas.JobAccepted],
 ) -> JobAccepted:
-    """The job shield-api accepted, followed to its end when the caller asked (or as a task)."""
-    answer = JobAccepted.model_validate(accepted)
-    path = job_path(answer.job_id)
+    """The job shield-api accepted for the call, followed to its end when the caller asked (or
+    as a task)."""
+    answer = JobAccepted.model_validate((await shield.send(call)).model_dump())
     if ctx.is_background_task:
-        job = await follow_as_task(shield, path, ctx, settings.mcp_task_seconds)
+        job = await follow_as_task(shield, answer.job_id, ctx, settings.mcp_task_seconds)
     elif wait:
-        job = await follow(shield, path, ctx, settings.mcp_wait_seconds)
+        job = await follow(shield, answer.job_id, ctx, settings.mcp_wait_seconds)
     else:
         return answer
     return answer.model_copy(update={"status": job.status.value, "job": job})
 
 
-async def submitted(
-    shield: ShieldApi, settings: McpSettings, ctx: Context, wait: bool, body: dict[str, Any]
-) -> JobAccepted:
-    """An ingest request sent to shield-api, its job followed as the caller asked."""
-    accepted = await shield.call("POST", "/ingest-async", json=body)
-    return await queued(shield, settings, ctx, wait, accepted)
-
-
-def decoded_file(file_base64: str, filename: str | None) -> dict[str, tuple[str, bytes]]:
-    """The multipart `file` field of an upload given to a tool in base64."""
+def decoded_file(file_base64: str, filename: str | None) -> tuple[str, bytes]:
+    """A file given to a tool in base64: its name and its bytes."""
     if not filename:
         raise ToolError("filename is required with file_base64 (e.g. report.pdf)")
     try:
         data = base64.b64decode(file_base64, validate=True)
     except (binascii.Error, ValueError):
         raise ToolError("file_base64 is not valid base64") from None
-    return {"file": (filename, data)}
+    return filename, data
 
 
 async def crawl_web(
@@ -83,11 +87,20 @@ async def crawl_web(
         ),
     ] = None,
     max_pages: Annotated[
-        int | None, Field(ge=1, le=1000, description="Pages fetched at most (default 50).")
+        int | None,
+        Field(
+            ge=1,
+            le=CRAWL_MAX_PAGES_LIMIT,
+            description=f"Pages fetched at most (default {CRAWL_MAX_PAGES}).",
+        ),
     ] = None,
     max_depth: Annotated[
         int | None,
-        Field(ge=0, le=10, description="Links followed from the start page (default 2)."),
+        Field(
+            ge=0,
+            le=CRAWL_MAX_DEPTH_LIMIT,
+            description=f"Links followed from the start page (default {CRAWL_MAX_DEPTH}).",
+        ),
     ] = None,
     engine: Annotated[
         Literal["http", "browser"] | None,
@@ -107,7 +120,8 @@ async def crawl_web(
     """Crawl a web site into the knowledge base: pages become clean Markdown, chunked,
     embedded and stored; returns the job at once (follow it with get_job_status). Private
     and loopback addresses are refused unless the operator allowlisted them."""
-    body = drop_none(
+    body = request(
+        CrawlIngest,
         kind="crawl",
         url=url,
         allowed_domains=allowed_domains,
@@ -118,7 +132,7 @@ async def crawl_web(
         collection=collection,
         create_collection=create_collection or None,
     )
-    return await submitted(shield, settings, ctx, wait, body)
+    return await queued(shield, settings, ctx, wait, apiclient.ingest(body))
 
 
 async def ingest_doc(
@@ -172,11 +186,11 @@ async def ingest_doc(
             title=title,
             metadata=json.dumps(metadata) if metadata else None,
         )
-        uploaded = await shield.call(
-            "POST", "/ingest-async/upload", files=decoded_file(file_base64, filename), data=form
-        )
-        return await queued(shield, settings, ctx, wait, uploaded)
-    body = drop_none(
+        name, data = decoded_file(file_base64, filename)
+        call = apiclient.ingest_upload(name, data, form)
+        return await queued(shield, settings, ctx, wait, call)
+    body = request(
+        DocumentIngest,
         kind="document",
         text=text,
         url=url,
@@ -187,7 +201,7 @@ async def ingest_doc(
         collection=collection,
         create_collection=create_collection or None,
     )
-    return await submitted(shield, settings, ctx, wait, body)
+    return await queued(shield, settings, ctx, wait, apiclient.ingest(body))
 
 
 TOOLS = (

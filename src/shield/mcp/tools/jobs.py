@@ -6,10 +6,11 @@ from typing import Annotated
 
 from pydantic import Field
 
+from shield import apiclient
 from shield.jobs.models import JobKind, JobState, JobStatus
 from shield.mcp.api import ShieldApi
-from shield.mcp.results import JobPage
-from shield.mcp.tools.common import SHIELD, Tool, drop_none, job_path, reads, writes
+from shield.mcp.tools.common import SHIELD, Tool, checked_job_id, reads, writes
+from shield.schemas import JobList
 
 
 async def get_job_status(
@@ -17,7 +18,7 @@ async def get_job_status(
     shield: ShieldApi = SHIELD,
 ) -> JobState:
     """A job's status, stage, progress and result."""
-    return JobState.model_validate(await shield.call("GET", job_path(job_id)))
+    return await shield.send(apiclient.get_job(checked_job_id(job_id)))
 
 
 async def list_jobs(
@@ -34,10 +35,9 @@ async def list_jobs(
         str | None, Field(description="next_cursor of the previous answer, for more.")
     ] = None,
     shield: ShieldApi = SHIELD,
-) -> JobPage:
+) -> JobList:
     """Jobs newest first, by state, kind and collection; next_cursor pages on."""
-    params = drop_none(status=status, kind=kind, collection=collection, limit=limit, cursor=cursor)
-    return JobPage.model_validate(await shield.call("GET", "/jobs", params=params))
+    return await shield.send(apiclient.list_jobs(status, kind, collection, limit, cursor))
 
 
 async def cancel_job(
@@ -45,7 +45,7 @@ async def cancel_job(
     shield: ShieldApi = SHIELD,
 ) -> JobState:
     """Cancel a queued or running job: it stores nothing more (what it stored stays)."""
-    return JobState.model_validate(await shield.call("DELETE", job_path(job_id)))
+    return await shield.send(apiclient.cancel_job(checked_job_id(job_id)))
 
 
 TOOLS = (

@@ -7,10 +7,19 @@ from typing import Annotated, Any, Literal
 from fastmcp.tools.base import ToolResult
 from pydantic import BaseModel, Field
 
+from shield import apiclient
 from shield.fields import CreateCollection
-from shield.mcp.api import ShieldApi
-from shield.mcp.results import SearchAnswer, Stored, passage, search_text, stored, typed
-from shield.mcp.tools.common import SHIELD, Collection, Metadata, Tool, drop_none, reads, writes
+from shield.mcp.api import ShieldApi, request
+from shield.mcp.results import SearchAnswer, passage, search_text, stored, typed
+from shield.mcp.tools.common import SHIELD, Collection, Metadata, Tool, reads, writes
+from shield.schemas import (
+    MAX_OFFSET,
+    MAX_SEARCH_LIMIT,
+    MAX_STORE_BATCH,
+    SearchRequest,
+    StoreBatchResponse,
+    StoreRequest,
+)
 
 
 class StoreText(BaseModel):
@@ -23,7 +32,10 @@ async def qdrant_find(
     query: Annotated[str, Field(description="What to look for, in plain words.")],
     collection: Collection = None,
     limit: Annotated[
-        int, Field(ge=1, le=100, description="Results, best first (documents when grouped).")
+        int,
+        Field(
+            ge=1, le=MAX_SEARCH_LIMIT, description="Results, best first (documents when grouped)."
+        ),
     ] = 10,
     mode: Annotated[
         Literal["hybrid", "dense", "lexical"] | None,
@@ -37,7 +49,7 @@ async def qdrant_find(
         Field(description='"document": only the best passage of each document.'),
     ] = None,
     offset: Annotated[
-        int, Field(ge=0, le=10_000, description="Results to skip, for the next page.")
+        int, Field(ge=0, le=MAX_OFFSET, description="Results to skip, for the next page.")
     ] = 0,
     score_threshold: Annotated[
         float | None, Field(ge=0, description="Leave out results scoring below it.")
@@ -54,7 +66,8 @@ async def qdrant_find(
 ) -> ToolResult:
     """Search the knowledge base by meaning and by exact words; returns passages with their
     source, title and heading path."""
-    body = drop_none(
+    body = request(
+        SearchRequest,
         query=query,
         collection=collection,
         limit=limit,
@@ -64,11 +77,11 @@ async def qdrant_find(
         score_threshold=score_threshold,
         filter=filter,
     )
-    found: dict[str, Any] = await shield.call("POST", "/search", json=body)
+    found = await shield.send(apiclient.search(body))
     answer = SearchAnswer(
-        collection=found["collection"],
-        mode=found["mode"],
-        results=[passage(hit, verbose) for hit in found["results"]],
+        collection=found.collection,
+        mode=found.mode,
+        results=[passage(hit, verbose) for hit in found.results],
     )
     return typed(answer, search_text(answer))
 
@@ -82,22 +95,23 @@ async def qdrant_store(
         list[StoreText] | None,
         Field(
             description="Several texts at once instead of `text`, each with its own source "
-            "and metadata (at most 100).",
-            max_length=100,
+            f"and metadata (at most {MAX_STORE_BATCH}).",
+            max_length=MAX_STORE_BATCH,
         ),
     ] = None,
     shield: ShieldApi = SHIELD,
-) -> Stored:
+) -> StoreBatchResponse:
     """Store a piece of text now (or several), so that qdrant_find can find it."""
     items = [item.model_dump(exclude_none=True) for item in texts] if texts else None
-    body = drop_none(
+    body = request(
+        StoreRequest,
         text=text,
         metadata=metadata,
         collection=collection,
         create_collection=create_collection or None,
         texts=items,
     )
-    return stored(await shield.call("POST", "/store", json=body))
+    return stored(await shield.send(apiclient.store(body)))
 
 
 TOOLS = (

@@ -1,5 +1,6 @@
-"""Request and response bodies of the public API. The ingest requests are the jobs' own models
-(`shield.jobs.requests`): the worker reads them back with the same types."""
+"""Request and answer bodies of shield-api: what the routes take and answer, and what its clients
+(the `shield` command, shield-mcp, the workers, through `shield.apiclient`) send and read back.
+The ingest requests are the jobs' own models (`shield.jobs.requests`); the limits are here once."""
 
 from __future__ import annotations
 
@@ -7,12 +8,27 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from shield.fields import CollectionName, CreateCollection, SearchMode, check_metadata
+from shield.documents.models import DocumentSummary
+from shield.fields import (
+    DEFAULT_FUSION,
+    CollectionName,
+    CreateCollection,
+    Fusion,
+    SearchMode,
+    check_metadata,
+)
 from shield.jobs.models import JobKind, JobState
-from shield.vectorstore.base import DEFAULT_FUSION, Fusion
 
+#: Results one search answers at most.
+MAX_SEARCH_LIMIT = 100
 #: Results a search may skip.
 MAX_OFFSET = 10_000
+#: Documents one page of `GET /documents` holds unless the caller asks for another size.
+DOCUMENTS_PAGE = 1000
+#: Documents a page may hold, and skip.
+MAX_DOCUMENTS_LISTED = 10_000
+#: Jobs one page of `GET /jobs` holds at most.
+MAX_JOBS_LISTED = 500
 #: Texts one /store call may carry.
 MAX_STORE_BATCH = 100
 
@@ -78,7 +94,9 @@ class SearchRequest(_Strict):
         "embedding model's alone; lexical: BM25's alone (exact words, codes, names). Default: "
         "hybrid, or dense for a collection built before the lexical index until it is reindexed.",
     )
-    limit: int = Field(default=10, ge=1, le=100, description="Results (documents when grouped).")
+    limit: int = Field(
+        default=10, ge=1, le=MAX_SEARCH_LIMIT, description="Results (documents when grouped)."
+    )
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description="Results skipped first.")
     score_threshold: float | None = Field(
         default=None,
@@ -237,3 +255,75 @@ class WhoAmI(BaseModel):
     name: str = Field(description="The token's name, `service` for SHIELD_API_TOKEN.")
     kind: str = Field(description="`token`, `jwt`, `service` or `local`.")
     scopes: list[str]
+
+
+class CollectionInfo(BaseModel):
+    name: str
+    points: int = Field(description="Passages stored.")
+    embedding_model: str
+    dimension: int
+    lexical: bool = Field(description="Whether hybrid and lexical searches work (else: reindex).")
+    fusion: Fusion
+
+
+class CollectionList(BaseModel):
+    collections: list[CollectionInfo]
+
+
+class CollectionDeleted(BaseModel):
+    deleted: str = Field(description="The collection's name.")
+    documents: int = Field(description="Documents deleted with it.")
+    graph: str = Field(description="What becomes of their part of the knowledge graph.")
+
+
+class DocumentPage(BaseModel):
+    collection: str
+    documents: list[DocumentSummary]
+    total: int = Field(description="Documents in the collection, in every page.")
+    next_offset: int | None = Field(
+        default=None, description="The offset of the next page; null on the last."
+    )
+
+
+class DocumentText(BaseModel):
+    document_id: str
+    collection: str
+    source: str
+    title: str
+    chunks: int = Field(description="Passages it is stored as.")
+    text: str = Field(description="The whole text, put back together from its passages.")
+    passages: list[str] | None = Field(
+        default=None, description="With passages: each passage as stored, in order."
+    )
+
+
+class DocumentDeleted(BaseModel):
+    deleted: str = Field(description="The document's id.")
+    collection: str
+    chunks: int = Field(description="Passages deleted.")
+    graph: str = Field(description="What becomes of its part of the knowledge graph.")
+
+
+class GraphAnswer(BaseModel):
+    """shield-lightrag's answer to a question, as shield-api forwards it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    mode: str = Field(description="The graph query mode that ran.")
+    llm_generated: bool = Field(
+        description="Whether an LLM wrote `answer`; otherwise it is the retrieved context."
+    )
+    answer: str
+    entities: list[dict[str, Any]] = Field(description="Entities the graph found near the query.")
+    relations: list[dict[str, Any]] = Field(description="Relations between them.")
+    chunks: list[dict[str, Any]] = Field(description="Passages the graph retrieved.")
+
+
+class GraphRelationAnswer(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    source: str
+    target: str
+    keywords: str
+    description: str
+    passages: list[dict[str, Any]] = Field(description="The chunks it was extracted from.")
