@@ -209,9 +209,13 @@ def test_what_cannot_be_sent_is_said_and_the_rest_goes(
 
     (tmp_path / "program.exe").write_bytes(b"MZ\x90\x00" + bytes(64))
     (tmp_path / "note.md").write_text("# Note\n\nA note.\n")
+    meant = f"{collection}-meant"
+    assert _shield(api, "collections", "create", meant).exit_code == 0
     typo = _shield(api, "ingest", "note.md", "--collection", collection)
     assert typo.exit_code == 1  # a collection that does not exist: nothing is sent
     assert f"collection '{collection}' does not exist" in typo.output
+    assert "the collections you may write to: " in typo.output
+    assert meant in typo.output  # the one the caller may have meant
     assert "--create-collection makes it" in typo.output
     mixed = _shield(api, "ingest", "program.exe", "note.md", "--collection", collection,
                     "--create-collection", "--json")  # fmt: skip

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from shield import apiclient
+from shield.access.scopes import Access, Kind, Principal
 from shield.client.api import REFUSED, Refused, ShieldApi, client_settings, request
 from shield.client.follow import Submitted, wait_for_jobs
 from shield.client.output import console, documents_table, error_console, plural, print_json
@@ -121,13 +122,28 @@ def stored_hashes(api: ShieldApi, collection: str | None, create: bool) -> dict[
             if refused.status == 404 and create:
                 return {}
             if refused.status == 404:
-                raise Refused(
-                    f"{refused.message}; --create-collection makes it", refused.status
-                ) from None
+                raise Refused(_missing(api, collection), refused.status) from None
             raise
         hashes.update({doc.source: doc.content_hash for doc in listed.documents})
         offset = listed.next_offset
     return hashes
+
+
+def _missing(api: ShieldApi, collection: str | None) -> str:
+    """What to say of a collection that is not there: the ones this token may write to, as
+    shield-api says it of a write."""
+    who = api.send(apiclient.whoami())
+    principal = Principal(who.name, Kind(who.kind), frozenset(who.scopes))
+    writable = principal.collections(Access.WRITE)
+    names = sorted(
+        c.name
+        for c in api.send(apiclient.list_collections()).collections
+        if writable is None or c.name in writable
+    )
+    return (
+        f"collection {collection!r} does not exist; the collections you may write to: "
+        f"{', '.join(names) or 'none yet'}. --create-collection makes it"
+    )
 
 
 @dataclass
