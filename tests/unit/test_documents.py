@@ -46,3 +46,21 @@ def test_chunks_follow_headings() -> None:
 
 def test_empty_text_has_no_chunks() -> None:
     assert Chunker().split("  \n\n ") == []
+
+
+def test_a_passage_is_stored_without_empty_structure_and_read_back_whatever_its_release() -> None:
+    from shield.documents.models import StoredPassage
+
+    passage = StoredPassage(
+        text="Rotate the journal.", document_id="d1", source="disk.md", content_hash="h",
+        ingested_at="2026-12-01T00:00:00+00:00", headings=["Disk full"],
+    )  # fmt: skip
+    payload = passage.payload()
+    assert payload["headings"] == ["Disk full"] and "pages" not in payload
+    assert StoredPassage.model_validate(payload) == passage
+    # Stored by an early release: no title, collection, job, headings; metadata null.
+    early = {"text": "t", "document_id": "d0", "source": "a.md", "content_hash": "h0",
+             "ingested_at": "2025-01-01T00:00:00+00:00", "chunk_index": 3, "metadata": None}  # fmt: skip
+    read = StoredPassage.model_validate(early)
+    assert (read.title, read.collection, read.headings, read.metadata) == ("", "", [], {})
+    assert read.chunk_index == 3

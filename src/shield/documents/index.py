@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from shield.documents.identity import canonical_source, document_id, point_id
-from shield.documents.models import DocumentSummary, DocumentWrite
+from shield.documents.models import DocumentSummary, DocumentWrite, StoredPassage
 from shield.embeddings import Embedder
 from shield.errors import Conflict, InvalidInput, NotFound
 from shield.fields import Fusion, SearchMode
@@ -180,7 +180,7 @@ class DocumentIndex:
         if not first:
             return None
         chunks = self.breaker.call(self.store.count, collection, [Match("document_id", (doc_id,))])
-        return _summary(first[0].payload, chunks)
+        return _summary(_passage(first[0]), chunks)
 
     def replace(self, collection: str, doc_id: str, write: DocumentWrite) -> DocumentSummary:
         """Make the document consist of exactly `write.chunks` (idempotent)."""
@@ -208,21 +208,21 @@ class DocumentIndex:
             PointRecord(
                 id=point_id(doc_id, index),
                 vector=chunk.vector,
-                payload={
-                    "text": chunk.text,
-                    "document_id": doc_id,
-                    "source": source,
-                    "title": write.title,
-                    "chunk_index": index,
-                    "chunk_count": len(write.chunks),
-                    "content_hash": write.content_hash,
-                    "ingested_at": ingested_at,
-                    "job_id": write.job_id,
-                    "collection": collection,
-                    "metadata": write.metadata,
-                    **({"headings": chunk.headings} if chunk.headings else {}),
-                    **({"pages": chunk.pages} if chunk.pages else {}),
-                },
+                payload=StoredPassage(
+                    text=chunk.text,
+                    document_id=doc_id,
+                    source=source,
+                    title=write.title,
+                    chunk_index=index,
+                    chunk_count=len(write.chunks),
+                    content_hash=write.content_hash,
+                    ingested_at=ingested_at,
+                    job_id=write.job_id,
+                    collection=collection,
+                    metadata=write.metadata,
+                    headings=chunk.headings,
+                    pages=chunk.pages,
+                ).payload(),
             )
             for index, chunk in enumerate(write.chunks)
         ]
@@ -233,7 +233,7 @@ class DocumentIndex:
         self.breaker.call(self.store.delete_points, collection, stale)
         self._index_written_fields(collection, write.metadata)
         INGESTED_CHUNKS.inc(len(points))
-        return _summary(points[0].payload, len(points))
+        return _summary(_passage(points[0]), len(points))
 
     def stored_chunks(self, collection: str, doc_id: str) -> StoredChunks | None:
         """A stored document's chunks in order, with their vectors and the model that made
@@ -246,10 +246,10 @@ class DocumentIndex:
         if count == 0:
             return None
         records = self.breaker.call(self.store.scroll, collection, where, count, True)
-        ordered = sorted(records, key=lambda r: int(r.payload.get("chunk_index", 0)))
+        ordered = sorted(records, key=lambda r: _passage(r).chunk_index)
         return StoredChunks(
             info.embedding_model,
-            [str(r.payload.get("text", "")) for r in ordered],
+            [_passage(r).text for r in ordered],
             [r.vector or [] for r in ordered],
         )
 
@@ -272,8 +272,9 @@ class DocumentIndex:
         firsts = self.breaker.call(
             self.store.scroll, collection, [Match("chunk_index", (0,))], MAX_DOCUMENTS_LISTED
         )
+        passages = [_passage(r) for r in firsts]
         return sorted(
-            (_summary(r.payload, counts.get(r.payload["document_id"], 0)) for r in firsts),
+            (_summary(p, counts.get(p.document_id, 0)) for p in passages),
             key=lambda d: d.source,
         )
 
@@ -286,11 +287,8 @@ class DocumentIndex:
         )
         if not records:
             raise NotFound(f"document {doc_id} is not in collection {collection!r}")
-        ordered = sorted(records, key=lambda r: int(r.payload.get("chunk_index", 0)))
-        return [
-            (str(r.payload.get("text", "")), [str(h) for h in r.payload.get("headings", [])])
-            for r in ordered
-        ]
+        passages = sorted((_passage(r) for r in records), key=lambda p: p.chunk_index)
+        return [(p.text, p.headings) for p in passages]
 
     def delete_collection(self, collection: str) -> list[str]:
         """Remove a collection and every point in it; returns the ids of its documents."""
@@ -415,15 +413,19 @@ def _described(info: CollectionInfo) -> dict[str, Any]:
     }
 
 
-def _summary(payload: dict[str, Any], chunks: int) -> DocumentSummary:
+def _passage(record: PointRecord | ScoredRecord) -> StoredPassage:
+    return StoredPassage.model_validate(record.payload)
+
+
+def _summary(passage: StoredPassage, chunks: int) -> DocumentSummary:
     return DocumentSummary(
-        document_id=payload["document_id"],
-        source=payload["source"],
-        title=payload.get("title", ""),
+        document_id=passage.document_id,
+        source=passage.source,
+        title=passage.title,
         chunks=chunks,
-        content_hash=payload["content_hash"],
-        ingested_at=payload["ingested_at"],
-        collection=payload.get("collection", ""),
-        job_id=payload.get("job_id"),
-        metadata=payload.get("metadata") or {},
+        content_hash=passage.content_hash,
+        ingested_at=passage.ingested_at,
+        collection=passage.collection,
+        job_id=passage.job_id,
+        metadata=passage.metadata,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from shield.documents.identity import content_hash
 
@@ -69,3 +69,32 @@ class DocumentSummary(BaseModel):
     graph_error: str | None = Field(
         default=None, description="Why the graph failed it last (also while it is retried)."
     )
+
+
+class StoredPassage(BaseModel):
+    """A passage as the vector store keeps it (a point's payload): written by the document
+    index, read back by it and by the search route. Fields a passage stored by an earlier
+    release may lack have defaults."""
+
+    text: str = ""
+    document_id: str
+    source: str
+    title: str = ""
+    chunk_index: int = 0
+    chunk_count: int = 0
+    content_hash: str = ""
+    ingested_at: str = ""
+    job_id: str | None = None
+    collection: str = ""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    headings: list[str] = Field(default_factory=list)
+    pages: list[int] = Field(default_factory=list)
+
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def _no_metadata(cls, value: Any) -> Any:
+        return value or {}
+
+    def payload(self) -> dict[str, Any]:
+        """What the store keeps: headings and pages only where there are some."""
+        return self.model_dump(exclude={n for n in ("headings", "pages") if not getattr(self, n)})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
@@ -19,7 +19,7 @@ from shield.api.graphstate import graph_put
 from shield.api.openapi import error_responses
 from shield.documents.identity import canonical_source, document_id, text_source
 from shield.documents.index import Search, parse_filter
-from shield.documents.models import SourceDocument
+from shield.documents.models import SourceDocument, StoredPassage
 from shield.documents.writing import document_write, embedded, text_passages
 from shield.errors import InvalidInput, PayloadTooLarge
 from shield.schemas import (
@@ -62,19 +62,22 @@ def search(
     return SearchResponse(
         collection=collection,
         mode=found.mode,
-        results=[
-            SearchHit(
-                id=hit.id,
-                score=hit.score,
-                text=hit.payload.get("text", ""),
-                document_id=hit.payload.get("document_id", ""),
-                source=hit.payload.get("source", ""),
-                title=hit.payload.get("title", ""),
-                headings=hit.payload.get("headings", []),
-                metadata={k: v for k, v in hit.payload.items() if k not in _HIT_FIELDS},
-            )
-            for hit in found.hits
-        ],
+        results=[_hit(hit.id, hit.score, hit.payload) for hit in found.hits],
+    )
+
+
+def _hit(point_id: str, score: float, payload: dict[str, Any]) -> SearchHit:
+    passage = StoredPassage.model_validate(payload)
+    return SearchHit(
+        id=point_id,
+        score=score,
+        text=passage.text,
+        document_id=passage.document_id,
+        source=passage.source,
+        title=passage.title,
+        headings=passage.headings,
+        # Everything else the store keeps, as stored (`verbose` answers show it).
+        metadata={k: v for k, v in payload.items() if k not in _HIT_FIELDS},
     )
 
 
