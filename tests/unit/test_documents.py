@@ -56,11 +56,12 @@ def test_a_passage_is_stored_without_empty_structure_and_read_back_whatever_its_
         ingested_at="2026-12-01T00:00:00+00:00", headings=["Disk full"],
     )  # fmt: skip
     payload = passage.payload()
-    assert payload["headings"] == ["Disk full"] and "pages" not in payload
+    assert payload["headings"] == ["Disk full"]
+    assert "pages" not in payload
     assert StoredPassage.model_validate(payload) == passage
     # Stored by an early release: no title, collection, job, headings; metadata null.
     early = {"text": "t", "document_id": "d0", "source": "a.md", "content_hash": "h0",
-             "ingested_at": "2025-01-01T00:00:00+00:00", "chunk_index": 3, "metadata": None}  # fmt: skip
+             "ingested_at": "2025-01-01", "chunk_index": 3, "metadata": None}  # fmt: skip
     read = StoredPassage.model_validate(early)
     assert (read.title, read.collection, read.headings, read.metadata) == ("", "", [], {})
     assert read.chunk_index == 3
