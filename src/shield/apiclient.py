@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from shield.config import ApiClientMixin
 from shield.documents.models import DocumentSummary, DocumentWrite
@@ -126,17 +127,19 @@ def request(model: type[Model], **fields: Any) -> Model:
     try:
         return model.model_validate(given)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'request'}: "
-            f"{str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
-        )
+        problems = "; ".join(_problem(error) for error in exc.errors())
         raise InvalidInput(problems) from None
 
 
 def _segment(value: str) -> str:
     """A name or an id as one segment of a path: `../tokens` stays a (wrong) name."""
     return quote(value, safe="")
+
+
+def _problem(error: ErrorDetails) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {message}" if where else message
 
 
 # The routes, by area, in the order of the API reference.

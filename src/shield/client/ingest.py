@@ -119,7 +119,8 @@ def stored_hashes(api: ShieldApi, collection: str | None, create: bool) -> dict[
                 apiclient.list_documents(collection or None, MAX_DOCUMENTS_LISTED, offset)
             )
         except Refused as refused:
-            if refused.status == 404 and create:
+            # The default collection (none named) is made by its first write, as asked.
+            if refused.status == 404 and (create or collection is None):
                 return {}
             if refused.status == 404:
                 raise Refused(_missing(api, collection), refused.status) from None
