@@ -47,6 +47,7 @@ from tokenizers import Tokenizer
 
 from shield.documents.chunking import CHARS_PER_TOKEN, tokenizer_file
 from shield.documents.conversion import ConvertedDocument, ConvertOptions, StructuredChunk
+from shield.documents.pdf_layout import PdfReading, TooManyPages, read_pdf
 
 _FORMATS = {
     "pdf": InputFormat.PDF,
@@ -177,6 +178,29 @@ def convert(data: bytes, name: str, fmt: str, options: ConvertOptions) -> Conver
         raise ConversionFailed(f"the {fmt!r} format has no converter")
     stem, _, ext = name.rpartition(".")
     docling_name = f"{stem or name}.{_EXTENSIONS.get(fmt, ext or fmt)}"
+    title = None
+    if fmt == "pdf" and not options.artifacts_path:
+        reading = _read_pdf(data, name, options)
+        document, title = reading.document, reading.title
+    else:
+        document = _docling(data, name, docling_name, fmt, options)
+    if fmt == "html":
+        _drop_permalinks(document)
+    return _chunked(document, name, title or _title(document, stem or name), fmt, options)
+
+
+def _read_pdf(data: bytes, name: str, options: ConvertOptions) -> PdfReading:
+    try:
+        return read_pdf(data, name, options.max_pages)
+    except TooManyPages as exc:
+        raise ConversionFailed(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a parser's crash on hostile input is a bad file
+        raise ConversionFailed(f"{name} could not be converted: {_short(str(exc))}") from None
+
+
+def _docling(
+    data: bytes, name: str, docling_name: str, fmt: str, options: ConvertOptions
+) -> DoclingDocument:
     converter = _converter(options.artifacts_path)
     try:
         result = converter.convert(
@@ -191,9 +215,12 @@ def convert(data: bytes, name: str, fmt: str, options: ConvertOptions) -> Conver
     if result.errors or result.status.name not in ("SUCCESS", "PARTIAL_SUCCESS"):
         details = "; ".join(e.error_message for e in result.errors) or result.status.name.lower()
         raise ConversionFailed(f"{name} could not be converted: {_short(details)}")
-    document = result.document
-    if fmt == "html":
-        _drop_permalinks(document)
+    return result.document
+
+
+def _chunked(
+    document: DoclingDocument, name: str, title: str, fmt: str, options: ConvertOptions
+) -> ConvertedDocument:
     chunker = _chunker(options.max_tokens)
     chunks: list[StructuredChunk] = []
     for chunk in chunker.chunk(document):
@@ -215,7 +242,7 @@ def convert(data: bytes, name: str, fmt: str, options: ConvertOptions) -> Conver
     if fmt == "pdf":
         pipeline = "layout" if options.artifacts_path else "native"
     return ConvertedDocument(
-        title=_title(document, stem or name),
+        title=title,
         format=fmt,
         pages=len(document.pages),
         pipeline=pipeline,

@@ -1,0 +1,437 @@
+"""A PDF's structure without layout models: its lines as the PDF lays them out (pdfplumber, on
+pdfminer), sorted into headings, paragraphs, list items and tables, then handed to Docling as a
+document of its own, so that chunks carry heading paths and tables stay tables.
+
+- Headings: the PDF's outline (bookmarks) where it has one, else lines set apart by their font:
+  larger than the body text (a level per size, largest first), or bold or italic throughout and
+  short, standing alone. Nested by level.
+- Paragraphs: lines joined across line breaks and hyphenation, until a gap, a change of font
+  or indentation, a heading or a list item.
+- Lists: lines that start with a bullet (any bullet glyph, a dash, a symbol font's mark) or a
+  number or letter and a dot or bracket; their indented continuation lines belong to them.
+- Running headers and footers (the same line, numbers aside, at the top or bottom of most pages)
+  and page numbers are dropped.
+- Tables: pdfplumber's table finder where ruling lines draw them, as Markdown tables; their words
+  are not read again as text.
+- The title: the PDF's own (its metadata) when it is not a file name, else its first heading.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+import pdfplumber
+import pypdfium2
+from docling_core.types.doc.base import BoundingBox, CoordOrigin, Size
+from docling_core.types.doc.common.reference import ProvenanceItem
+from docling_core.types.doc.document import DoclingDocument
+from docling_core.types.doc.items.table.table_data import TableCell, TableData
+from docling_core.types.doc.labels import DocItemLabel
+
+#: Words a line may have and still be a heading.
+HEADING_MAX_WORDS = 18
+#: How much larger than the body text a heading's font is, at least.
+HEADING_SIZE_RATIO = 1.08
+#: The share of the page at its top and bottom where running headers and footers stand.
+MARGIN_SHARE = 0.09
+
+# Bullets: the usual glyphs, dashes (hyphen, en and em), an asterisk, a symbol font's marks.
+_BULLET = re.compile(r"^([•●▪◦‣∙·○■□➢➤►▶✓✔*\-\u2013\u2014]|[\uf000-\uf8ff])\s*")
+_NUMBERED = re.compile(r"^(\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[ivxIVX]{1,4}[.)])\s+")
+_PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$", re.I)
+_SUBSET = re.compile(r"^[A-Z]{6}\+")
+_STYLE = re.compile(r"bold|black|heavy|semibold|demi|italic|oblique", re.I)
+_ENDS_SENTENCE = re.compile(r"[.,;:]$")
+_SECTION_NUMBER = re.compile(r"^\s*(chapter\s+|section\s+)?[\dA-Z]{0,2}(\.\d+)*\.?\s+", re.I)
+
+
+@dataclass
+class Line:
+    text: str
+    page: int  # from 1
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    font: str  # the font of most of its characters, without its subset prefix
+    styled: bool  # bold or italic throughout
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 1.0)
+
+
+@dataclass
+class Block:
+    """A heading, a paragraph, a list item or a table, in reading order."""
+
+    kind: str  # heading, text, item, table
+    lines: list[Line] = field(default_factory=list)
+    level: int = 0  # a heading's
+    rows: list[list[str]] = field(default_factory=list)  # a table's
+    bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    page: int = 0
+
+    @property
+    def text(self) -> str:
+        return _joined(line.text for line in self.lines)
+
+
+def _joined(texts: Iterable[str]) -> str:
+    """Lines as one paragraph: a word hyphenated across a break is made whole again."""
+    out = ""
+    for given in texts:
+        text = given.strip()
+        if not out:
+            out = text
+        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and text[:1].islower():
+            out = out[:-1] + text
+        else:
+            out += " " + text
+    return out
+
+
+def _font(name: str) -> str:
+    return _SUBSET.sub("", name)
+
+
+def _lines(page: Any, page_no: int, skip: list[tuple[float, float, float, float]]) -> list[Line]:
+    """The page's lines in the order its text flows (so columns stay apart), without the words
+    inside `skip` (tables)."""
+    words = page.extract_words(
+        use_text_flow=True, x_tolerance=1.5, extra_attrs=["fontname", "size"]
+    )
+    lines: list[Line] = []
+    current: list[dict[str, Any]] = []
+
+    def close() -> None:
+        if not current:
+            return
+        chars = Counter[str]()
+        sizes: list[float] = []
+        for word in current:
+            chars[_font(word["fontname"])] += len(word["text"])
+            sizes += [float(word["size"])] * len(word["text"])
+        font = chars.most_common(1)[0][0]
+        lines.append(
+            Line(
+                text=" ".join(w["text"] for w in current),
+                page=page_no,
+                x0=min(w["x0"] for w in current),
+                x1=max(w["x1"] for w in current),
+                top=min(w["top"] for w in current),
+                bottom=max(w["bottom"] for w in current),
+                size=round(median(sizes), 1),
+                font=font,
+                styled=all(_STYLE.search(w["fontname"]) for w in current),
+            )
+        )
+        current.clear()
+
+    for word in words:
+        middle = ((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
+        if any(
+            x0 <= middle[0] <= x1 and top <= middle[1] <= bottom for x0, top, x1, bottom in skip
+        ):
+            continue
+        if current:
+            last = current[-1]
+            same_row = abs(word["top"] - last["top"]) < 0.5 * float(last["size"])
+            onwards = word["x0"] >= last["x1"] - 1.0
+            if not (same_row and onwards):
+                close()
+        current.append(word)
+    close()
+    return lines
+
+
+def _tables(page: Any) -> list[tuple[tuple[float, float, float, float], list[list[str]]]]:
+    """The page's ruled tables: their box and their rows of cells (two columns at least)."""
+    found = []
+    for table in page.find_tables():
+        rows = [
+            [" ".join((cell or "").split()) for cell in row]
+            for row in table.extract()
+            if any((cell or "").strip() for cell in row)
+        ]
+        if rows and max(len(row) for row in rows) >= 2 and len(rows) >= 2:
+            found.append((tuple(table.bbox), rows))
+    return found
+
+
+def _is_margin_line(line: Line, height: float) -> bool:
+    return line.top < height * MARGIN_SHARE or line.bottom > height * (1 - MARGIN_SHARE)
+
+
+def _furniture(pages: list[list[Line]], heights: list[float]) -> set[int]:
+    """The ids of running headers, footers and page numbers: lines in a page's margin that are a
+    page number, or whose text (numbers aside) recurs in the margins of half the pages or more
+    (three at least)."""
+
+    def key(line: Line) -> str:
+        return re.sub(r"\d+", "#", line.text.lower()).strip()
+
+    counts: Counter[str] = Counter()
+    for lines, height in zip(pages, heights, strict=True):
+        counts.update({key(line) for line in lines if _is_margin_line(line, height)})
+    recurring = {text for text, n in counts.items() if n >= 3 and n >= 0.5 * len(pages)}
+    dropped = set()
+    for lines, height in zip(pages, heights, strict=True):
+        furniture = {
+            id(line)
+            for line in lines
+            if _is_margin_line(line, height)
+            and (key(line) in recurring or _PAGE_NUMBER.match(line.text.strip()))
+        }
+        if len(furniture) < len(lines):  # a page of nothing else: its text, not its frame
+            dropped |= furniture
+    return dropped
+
+
+def _outline(data: bytes) -> list[tuple[int, int, str]]:
+    """The PDF's bookmarks: (level from 1, page from 1, or 0 if unknown, title)."""
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError:
+        return []
+    try:
+        found = []
+        for bookmark in document.get_toc(max_depth=6):
+            title = " ".join(bookmark.get_title().split())
+            destination = bookmark.get_dest()
+            index = destination.get_index() if destination is not None else None
+            if title:
+                found.append((bookmark.level + 1, (index + 1) if index is not None else 0, title))
+        return found
+    finally:
+        document.close()
+
+
+def _normal(text: str) -> str:
+    """A heading's words, without its number (an outline may number it, or not)."""
+    return " ".join(re.findall(r"\w+", _SECTION_NUMBER.sub("", text.lower())))
+
+
+class _Headings:
+    """Which lines are headings, and at which level."""
+
+    def __init__(self, lines: list[Line], outline: list[tuple[int, int, str]]) -> None:
+        weights: Counter[float] = Counter()
+        fonts: Counter[str] = Counter()
+        for line in lines:
+            weights[line.size] += len(line.text)
+            fonts[line.font] += len(line.text)
+        self.body = weights.most_common(1)[0][0] if weights else 10.0
+        self.body_font = fonts.most_common(1)[0][0] if fonts else ""
+        self.outline = {(page, _normal(title)): level for level, page, title in outline}
+        self.outline_titles = {_normal(title): level for level, _, title in outline}
+        larger = sorted({line.size for line in lines if self._larger(line)}, reverse=True)
+        self.levels = {size: number for number, size in enumerate(larger[:5], 1)}
+        self.styled_level = len(self.levels) + 1
+
+    def _larger(self, line: Line) -> bool:
+        """Set larger than the body text, short, with letters: a heading by its size."""
+        words = line.text.split()
+        return (
+            line.size >= self.body * HEADING_SIZE_RATIO
+            and 0 < len(words) <= HEADING_MAX_WORDS
+            and any(c.isalpha() for c in line.text)
+            and not _BULLET.match(line.text)
+        )
+
+    def _styled(self, line: Line, alone: bool) -> bool:
+        """Bold or italic throughout at the body's size, alone, short, not ending like part
+        of a sentence: a heading by its weight."""
+        words = line.text.split()
+        return (
+            alone
+            and line.styled
+            and line.font != self.body_font
+            and 0 < len(words) <= HEADING_MAX_WORDS
+            and any(c.isalpha() for c in line.text)
+            and not _ENDS_SENTENCE.search(line.text)
+            and not _BULLET.match(line.text)
+        )
+
+    def level(self, line: Line, alone: bool) -> int:
+        """The line's heading level; 0 if it is not a heading."""
+        if self.outline:  # the author's own headings: where the outline says, else anywhere
+            text = _normal(line.text)
+            return self.outline.get((line.page, text)) or self.outline_titles.get(text, 0)
+        if self._larger(line):
+            return self.levels.get(line.size, self.styled_level)
+        return self.styled_level if self._styled(line, alone) else 0
+
+
+Table = tuple[tuple[float, float, float, float], list[list[str]]]
+
+
+def _blocks(
+    pages: list[list[Line]], tables: list[list[Table]], headings: _Headings
+) -> Iterator[Block]:
+    """Lines (and tables) into blocks, page by page in reading order."""
+    for page_no, (lines, page_tables) in enumerate(zip(pages, tables, strict=True), 1):
+        pending = sorted(page_tables, key=lambda table: table[0][1])
+        builder = _Builder(page_no, headings)
+        for line in lines:
+            while pending and pending[0][0][1] <= line.top:  # a table above this line
+                yield from builder.close()
+                box, rows = pending.pop(0)
+                yield Block("table", rows=rows, bbox=box, page=page_no)
+            yield from builder.take(line)
+        yield from builder.close()
+        for box, rows in pending:
+            yield Block("table", rows=rows, bbox=box, page=page_no)
+
+
+class _Builder:
+    """The block a page's lines are going into, and when one ends."""
+
+    def __init__(self, page: int, headings: _Headings) -> None:
+        self.page = page
+        self.headings = headings
+        self.block: Block | None = None
+        self.previous: Line | None = None
+
+    def close(self) -> Iterator[Block]:
+        if self.block:
+            yield self.block
+        self.block = None
+
+    def _start(self, kind: str, line: Line, level: int = 0) -> Iterator[Block]:
+        yield from self.close()
+        self.block = Block(kind, [line], level=level, page=self.page)
+
+    def take(self, line: Line) -> Iterator[Block]:
+        previous, block = self.previous, self.block
+        self.previous = line
+        gap = line.top - previous.bottom if previous else 1e9
+        broke = previous is None or gap > 0.9 * line.height or gap < -line.height
+        # A line of its own: after a gap, or after a sentence's end.
+        alone = broke or (previous is not None and previous.text.rstrip()[-1:] in ".!?:")
+        level = self.headings.level(line, alone=alone)
+        if level:
+            if block and block.kind == "heading" and block.level == level and not broke:
+                block.lines.append(line)  # a heading set on two lines
+            else:
+                yield from self._start("heading", line, level)
+        elif _BULLET.match(line.text) or _NUMBERED.match(line.text):
+            yield from self._start("item", line)
+        elif block and not broke and _continues(block, line):
+            block.lines.append(line)
+        else:
+            yield from self._start("text", line)
+
+
+def _continues(block: Block, line: Line) -> bool:
+    """Whether the line goes on with the paragraph or list item above it: the same size, and
+    indented under a list item's marker."""
+    last = block.lines[-1]
+    if block.kind == "heading" or abs(line.size - last.size) >= 0.6:
+        return False
+    return block.kind == "text" or line.x0 > block.lines[0].x0
+
+
+def _prov(block: Block, height: float) -> ProvenanceItem:
+    if block.lines:
+        left = min(line.x0 for line in block.lines)
+        right = max(line.x1 for line in block.lines)
+        top = min(line.top for line in block.lines)
+        bottom = max(line.bottom for line in block.lines)
+    else:
+        left, top, right, bottom = block.bbox
+    box = BoundingBox(l=left, t=top, r=right, b=bottom, coord_origin=CoordOrigin.TOPLEFT)
+    return ProvenanceItem(page_no=block.page, bbox=box, charspan=(0, len(block.text)))
+
+
+def _table(rows: list[list[str]]) -> TableData:
+    width = max(len(row) for row in rows)
+    cells = [
+        TableCell(
+            text=text,
+            start_row_offset_idx=r,
+            end_row_offset_idx=r + 1,
+            start_col_offset_idx=c,
+            end_col_offset_idx=c + 1,
+            column_header=r == 0,
+        )
+        for r, row in enumerate(rows)
+        for c, text in enumerate(row + [""] * (width - len(row)))
+    ]
+    return TableData(num_rows=len(rows), num_cols=width, table_cells=cells)
+
+
+def _title(metadata: dict[str, Any], name: str) -> str | None:
+    """The PDF's own title, unless it is a file's name or a program's placeholder."""
+    title = " ".join(str(metadata.get("Title") or "").split())
+    stem = name.rsplit(".", 1)[0].lower()
+    if not title or title.lower() in (stem, "untitled") or re.search(r"\.\w{2,4}$", title):
+        return None
+    if title.lower().startswith(("microsoft word", "microsoft powerpoint")):
+        return None
+    return title[:512]
+
+
+class TooManyPages(Exception):
+    """A PDF longer than a document may be."""
+
+
+@dataclass(frozen=True)
+class PdfReading:
+    document: DoclingDocument
+    title: str | None  # the PDF's own, from its metadata
+
+
+def read_pdf(data: bytes, name: str, max_pages: int) -> PdfReading:
+    """The PDF as a Docling document of headings, paragraphs, lists and tables, and its own
+    title; TooManyPages if it has more than `max_pages`."""
+    outline = _outline(data)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        if len(pdf.pages) > max_pages:
+            raise TooManyPages(
+                f"{name} has {len(pdf.pages)} pages, exceeding the max_num_pages limit of "
+                f"{max_pages} (SHIELD_MAX_DOCUMENT_PAGES)"
+            )
+        chosen = pdf.pages
+        sizes = [(float(page.width), float(page.height)) for page in chosen]
+        tables = [_tables(page) for page in chosen]
+        pages = [
+            _lines(page, number, [box for box, _ in found])
+            for number, (page, found) in enumerate(zip(chosen, tables, strict=True), 1)
+        ]
+        title = _title(pdf.metadata or {}, name)
+    dropped = _furniture(pages, [height for _, height in sizes])
+    pages = [[line for line in lines if id(line) not in dropped] for lines in pages]
+    headings = _Headings([line for lines in pages for line in lines], outline)
+    document = DoclingDocument(name=name.rsplit(".", 1)[0] or name)
+    for number, (width, height) in enumerate(sizes, 1):
+        document.add_page(page_no=number, size=Size(width=width, height=height))
+    items = None
+    for block in _blocks(pages, tables, headings):
+        prov = _prov(block, sizes[block.page - 1][1])
+        if block.kind != "item":
+            items = None
+        if block.kind == "heading":
+            document.add_heading(text=block.text, level=block.level, prov=prov)
+        elif block.kind == "table":
+            document.add_table(data=_table(block.rows), prov=prov)
+        elif block.kind == "item":
+            if items is None:
+                items = document.add_list_group()
+            text = block.text
+            numbered = _NUMBERED.match(text)
+            marker = numbered.group(1) if numbered else "-"
+            text = (_NUMBERED if numbered else _BULLET).sub("", text, count=1)
+            document.add_list_item(
+                text=text, enumerated=bool(numbered), marker=marker, prov=prov, parent=items
+            )
+        else:
+            document.add_text(label=DocItemLabel.TEXT, text=block.text, prov=prov)
+    return PdfReading(document, title)
