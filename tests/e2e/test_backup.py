@@ -113,7 +113,11 @@ def backed_up(
     result = _shield(api, "backup", str(archive), "--json")
     assert result.exit_code == 0, result.output
     manifest = json.loads(result.stdout)
-    assert manifest["collections"] == [{"name": "harbour", "points": 3}]
+    # The default collection exists from the start, empty here.
+    assert manifest["collections"] == [
+        {"name": "harbour", "points": 3},
+        {"name": "shield", "points": 0},
+    ]
     assert manifest["graph"] is True
     assert manifest["redis_keys"] > 0
     assert manifest["tokens"] == 2
@@ -196,13 +200,17 @@ def test_a_restored_platform_answers_as_the_one_backed_up(
         assert refused.exit_code == 1, (name, refused.output)
         assert says in refused.output, (name, refused.output)
         with api.client() as client:
-            assert client.get("/collections").json()["collections"] == [], name
+            left = [c["name"] for c in client.get("/collections").json()["collections"]]
+            assert left == ["shield"], name  # the new platform's empty default, as it was
             assert client.get("/jobs").json()["jobs"] == [], name
 
     restored = _shield(api, "restore", str(archive), "--json")
     assert restored.exit_code == 0, restored.output
     answer = json.loads(restored.stdout)
-    assert answer["collections"] == [{"name": "harbour", "points": 3}]
+    assert answer["collections"] == [
+        {"name": "harbour", "points": 3},
+        {"name": "shield", "points": 0},
+    ]
     assert answer["tokens"] == {"added": ["harbour-reader"], "kept": ["vault-bot"]}
 
     def who(token: str) -> int | str:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import Depends, FastAPI
 
 from shield import __version__
-from shield.api.deps import authenticate
+from shield.api.deps import authenticate, ensure_default_collection
 from shield.api.graphfeed import run_graph_feeder
 from shield.api.indexer import run_indexer
 from shield.api.middleware import BearerGate, RequestMiddleware
@@ -51,6 +51,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await asyncio.to_thread(Services.build, settings, store, embedder)
+        await asyncio.to_thread(ensure_default_collection, services)
         initialise_job_metrics()
         app.state.services = services
         interval = max(1.0, settings.job_heartbeat_seconds / 3)

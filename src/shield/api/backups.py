@@ -134,7 +134,13 @@ def _check_fits(services: Services, manifest: Manifest, staging: Path) -> None:
 
 
 def _check_empty(services: Services) -> None:
-    existing = [info.name for info in services.store.list_collections()]
+    """Nothing stored: no collection but the default one, made empty at the start."""
+    default = services.settings.default_collection
+    existing = [
+        info.name
+        for info in services.store.list_collections()
+        if info.name != default or info.points > 0
+    ]
     if existing:
         raise Conflict(
             f"a restore needs an empty platform; this one has {len(existing)} collection(s): "
@@ -157,6 +163,8 @@ def restore_backup(services: Services, archive: Path, scratch: Path) -> dict[str
     try:
         with services.graph_feed_lock:
             for collection in manifest.collections:
+                if services.store.get_collection(collection.name) is not None:  # the empty default
+                    services.store.delete_collection(collection.name)
                 points = services.store.restore_collection(
                     collection.name, staging / "vectors" / collection.name
                 )

@@ -12,8 +12,11 @@ from shield.access.scopes import ACT_AS_HEADER, Access
 from shield.api.caller import Caller
 from shield.api.middleware import PRINCIPAL_STATE
 from shield.api.services import Services
-from shield.errors import Conflict, NotFound
+from shield.errors import Conflict, DependencyUnavailable, NotFound
 from shield.fields import COLLECTION_NAME_PATTERN, DEFAULT_FUSION
+from shield.logging import get_logger
+
+log = get_logger(__name__)
 
 
 def get_services(request: Request) -> Services:
@@ -70,6 +73,19 @@ def write_target(
         f"the write, or create it first (POST /collections, 'shield collections create {name}')",
         collection=name,
     )
+
+
+def ensure_default_collection(services: Services) -> None:
+    """The default collection exists from the start, so that a search or a listing before the
+    first write answers an empty page rather than a 404. A store that cannot be reached now
+    leaves it to the first write, which makes it (a write to the default always may)."""
+    name = services.settings.default_collection
+    try:
+        if not services.index.exists(name):
+            with contextlib.suppress(Conflict):  # made by another shield-api meanwhile
+                services.index.create_collection(name, DEFAULT_FUSION)
+    except DependencyUnavailable as exc:
+        log.warning("default_collection_not_made", collection=name, error=exc.message)
 
 
 def ensure_collection(services: Services, name: str) -> None:

@@ -66,7 +66,7 @@ def list_collections(as_json: bool) -> None:
 )
 @_JSON
 def create_collection(name: str, fusion: str | None, as_json: bool) -> None:
-    """Create an empty collection (the first document stored also makes one)."""
+    """Create an empty collection (a write with --create-collection also makes one)."""
     body = request(CollectionCreate, name=name, fusion=fusion)
     with ShieldApi(client_settings()) as api:
         made = api.send(apiclient.create_collection(body))
