@@ -194,6 +194,10 @@ def test_a_restored_platform_answers_as_the_one_backed_up(
     with api.client() as client:
         provisioned = client.put("/tokens/vault-bot", json={"token": deployed, "scopes": ["admin"]})
         assert provisioned.status_code == 200, provisioned.text
+        # Its default collection is there from the start: a search answers, with nothing.
+        fresh = client.post("/search", json={"query": "harbour"})
+        assert fresh.status_code == 200, fresh.text
+        assert fresh.json()["results"] == []
 
     for name, (hostile, says) in _hostile(archive, tmp_path).items():
         refused = _shield(api, "restore", str(hostile))
