@@ -26,8 +26,10 @@ if [[ ${1:-} == --deploy ]]; then
 fi
 
 # chromium: the crawler's browser engine (and its tests). Prometheus (promtool), Alertmanager
-# (amtool) and the node exporter: the monitoring tests run Debian's own.
-apt_packages=(redis-server chromium prometheus prometheus-alertmanager prometheus-node-exporter)
+# (amtool) and the node exporter: the monitoring tests run Debian's own. Tesseract, its English
+# and its orientation data: OCR of scans and photos.
+apt_packages=(redis-server chromium prometheus prometheus-alertmanager prometheus-node-exporter
+    tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd)
 # `bootstrap.sh --bench` adds what the benchmarks use: wrk, a load generator written in C, and
 # poppler-utils (pdftotext, the baseline of the PDF structure benchmark).
 [[ ${1:-} == --bench ]] && apt_packages+=(wrk poppler-utils)

@@ -407,6 +407,17 @@ class WorkerSettings(
         default=None,
         description="Folder of Docling's models; set, PDFs get layout analysis; unset, native.",
     )
+    ocr_languages: str = Field(
+        default="eng",
+        pattern=r"^([a-z]{3}(_[a-z]+)?(\+[a-z]{3}(_[a-z]+)?)*)?$",
+        description=(
+            "Tesseract's languages for pages without text (scans, photos), e.g. eng+deu; "
+            "each needs its package (tesseract-ocr-deu). Empty: no OCR."
+        ),
+    )
+    ocr_page_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="Seconds OCR may take to read one page."
+    )
     crawl_allowlist: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="Hosts or CIDRs that fetches may reach although private (comma-separated).",

@@ -12,6 +12,8 @@ class ConvertOptions(BaseModel):
     max_pages: int = 500
     max_tokens: int = 200
     max_chunks: int = 5000  # a document's chunk budget: past it, it fails here, not later
+    ocr_languages: str = "eng"  # Tesseract's, for pages without text; empty: no OCR
+    ocr_page_seconds: float = 60.0
 
 
 class StructuredChunk(BaseModel):
@@ -26,6 +28,7 @@ class ConvertedDocument(BaseModel):
     pages: int
     pipeline: str
     chunks: list[StructuredChunk]
+    ocr_pages: int = 0  # pages read by OCR (scans, photos)
 
 
 class ConversionResult(BaseModel):

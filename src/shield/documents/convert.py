@@ -47,7 +47,8 @@ from tokenizers import Tokenizer
 
 from shield.documents.chunking import CHARS_PER_TOKEN, tokenizer_file
 from shield.documents.conversion import ConvertedDocument, ConvertOptions, StructuredChunk
-from shield.documents.pdf_layout import PdfReading, TooManyPages, read_pdf
+from shield.documents.ocr import OcrFailed, OcrOptions
+from shield.documents.pdf_layout import PdfReading, TooManyPages, read_image, read_pdf
 
 _FORMATS = {
     "pdf": InputFormat.PDF,
@@ -60,6 +61,8 @@ _FORMATS = {
     "asciidoc": InputFormat.ASCIIDOC,
     "csv": InputFormat.CSV,
 }
+# Pictures of pages, read by OCR (`shield.documents.ocr`) rather than by Docling.
+_PICTURES = ("png", "jpeg", "tiff")
 # Docling picks a backend by file extension; formats it knows under another name get renamed.
 _EXTENSIONS = {"txt": "md", "asciidoc": "adoc"}
 
@@ -174,25 +177,44 @@ def _drop_permalinks(document: DoclingDocument) -> None:
 
 def convert(data: bytes, name: str, fmt: str, options: ConvertOptions) -> ConvertedDocument:
     """Convert one file and chunk it. Raises ConversionFailed with a message for people."""
-    if fmt not in _FORMATS:
+    if fmt not in _FORMATS and fmt not in _PICTURES:
         raise ConversionFailed(f"the {fmt!r} format has no converter")
     stem, _, ext = name.rpartition(".")
     docling_name = f"{stem or name}.{_EXTENSIONS.get(fmt, ext or fmt)}"
-    title = None
-    if fmt == "pdf" and not options.artifacts_path:
-        reading = _read_pdf(data, name, options)
-        document, title = reading.document, reading.title
+    reading = None
+    if fmt in _PICTURES or (fmt == "pdf" and not options.artifacts_path):
+        reading = _read(data, name, fmt, options)
+        document = reading.document
     else:
         document = _docling(data, name, docling_name, fmt, options)
     if fmt == "html":
         _drop_permalinks(document)
-    return _chunked(document, name, title or _title(document, stem or name), fmt, options)
+    title = (reading.title if reading else None) or _title(document, stem or name)
+    converted = _chunked(document, name, title, fmt, options)
+    if reading is not None and reading.ocr_pages:
+        converted.ocr_pages = reading.ocr_pages
+        converted.pipeline = "ocr" if fmt in _PICTURES else "native+ocr"
+    return converted
 
 
-def _read_pdf(data: bytes, name: str, options: ConvertOptions) -> PdfReading:
+def _ocr(options: ConvertOptions) -> OcrOptions | None:
+    if not options.ocr_languages:
+        return None
+    return OcrOptions(languages=options.ocr_languages, page_seconds=options.ocr_page_seconds)
+
+
+def _read(data: bytes, name: str, fmt: str, options: ConvertOptions) -> PdfReading:
+    """A PDF read by Shield's own reader (OCR for its pages without text), or a picture of
+    pages read by OCR."""
+    ocr = _ocr(options)
+    if fmt in _PICTURES and ocr is None:
+        raise ConversionFailed(f"{name} is a picture, and OCR is off (SHIELD_OCR_LANGUAGES)")
     try:
-        return read_pdf(data, name, options.max_pages)
-    except TooManyPages as exc:
+        if fmt in _PICTURES:
+            assert ocr is not None
+            return read_image(data, name, options.max_pages, ocr)
+        return read_pdf(data, name, options.max_pages, ocr)
+    except (TooManyPages, OcrFailed) as exc:
         raise ConversionFailed(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - a parser's crash on hostile input is a bad file
         raise ConversionFailed(f"{name} could not be converted: {_short(str(exc))}") from None

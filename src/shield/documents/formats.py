@@ -59,13 +59,20 @@ FORMATS: tuple[Format, ...] = (
     Format("asciidoc", ("adoc", "asciidoc", "asc"), ("text/asciidoc", "text/x-asciidoc"), True),
     Format("txt", ("txt", "text", "log"), ("text/plain",), text=True),
     Format("csv", ("csv",), ("text/csv",), text=True),
+    # Pictures of pages (scans, photos), read by OCR.
+    Format("png", ("png",), ("image/png",), text=False),
+    Format("jpeg", ("jpg", "jpeg"), ("image/jpeg",), text=False),
+    Format("tiff", ("tif", "tiff"), ("image/tiff",), text=False),
 )
 BY_EXTENSION = {ext: fmt for fmt in FORMATS for ext in fmt.extensions}
 BY_MEDIA_TYPE = {media: fmt for fmt in FORMATS for media in fmt.media_types}
 SUPPORTED = ", ".join(sorted(BY_EXTENSION))
 
 # What the bytes of each binary format look like to `filetype`.
-_SIGNATURE_EXTENSIONS = {"pdf": "pdf", "docx": "docx", "pptx": "pptx", "xlsx": "xlsx"}
+_SIGNATURE_EXTENSIONS = {
+    "pdf": "pdf", "docx": "docx", "pptx": "pptx", "xlsx": "xlsx",
+    "png": "png", "jpeg": "jpg", "tiff": "tif",
+}  # fmt: skip
 _OOXML_PART = {"docx": "word/", "pptx": "ppt/", "xlsx": "xl/"}
 
 

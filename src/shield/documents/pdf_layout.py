@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -33,11 +34,17 @@ from docling_core.types.doc.common.reference import ProvenanceItem
 from docling_core.types.doc.document import DoclingDocument
 from docling_core.types.doc.items.table.table_data import TableCell, TableData
 from docling_core.types.doc.labels import DocItemLabel
+from PIL import Image
+
+from shield.documents.ocr import OCR_DPI, OcrFailed, OcrLine, OcrOptions, read_page
 
 #: Words a line may have and still be a heading.
 HEADING_MAX_WORDS = 18
 #: How much larger than the body text a heading's font is, at least.
 HEADING_SIZE_RATIO = 1.08
+#: The largest picture of a page read at all (larger ones are scaled down to
+#: `OcrOptions.max_pixels` before OCR): a page at about 1,200 dpi.
+MAX_PICTURE_PIXELS = 150_000_000
 #: The share of the page at its top and bottom where running headers and footers stand.
 MARGIN_SHARE = 0.09
 
@@ -387,26 +394,105 @@ class TooManyPages(Exception):
 class PdfReading:
     document: DoclingDocument
     title: str | None  # the PDF's own, from its metadata
+    ocr_pages: int = 0  # pages read by OCR
 
 
-def read_pdf(data: bytes, name: str, max_pages: int) -> PdfReading:
+def _too_many(name: str, pages: int, max_pages: int) -> TooManyPages:
+    return TooManyPages(
+        f"{name} has {pages} pages, exceeding the max_num_pages limit of {max_pages} "
+        "(SHIELD_MAX_DOCUMENT_PAGES)"
+    )
+
+
+def _from_ocr(found: list[OcrLine], page_no: int) -> list[Line]:
+    """OCR'd lines as lines of a page: a line much taller than the page's usual one is set
+    larger (a heading, likely); the others all at one size, since a scan's line heights vary
+    with the letters in them."""
+    usual = median([line.bottom - line.top for line in found]) if found else 1.0
+    lines = []
+    for line in found:
+        tall = (line.bottom - line.top) / max(usual, 0.1)
+        size = round(10.0 * tall) if tall >= 1.4 else 10.0
+        lines.append(Line(line.text, page_no, line.x0, line.x1, line.top, line.bottom,
+                          float(size), "ocr", styled=False))  # fmt: skip
+    return lines
+
+
+def read_pdf(data: bytes, name: str, max_pages: int, ocr: OcrOptions | None = None) -> PdfReading:
     """The PDF as a Docling document of headings, paragraphs, lists and tables, and its own
-    title; TooManyPages if it has more than `max_pages`."""
+    title; TooManyPages if it has more than `max_pages`. A page with no text layer (a scan) is
+    read by OCR when `ocr` is given."""
     outline = _outline(data)
+    scanned = 0
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         if len(pdf.pages) > max_pages:
-            raise TooManyPages(
-                f"{name} has {len(pdf.pages)} pages, exceeding the max_num_pages limit of "
-                f"{max_pages} (SHIELD_MAX_DOCUMENT_PAGES)"
-            )
-        chosen = pdf.pages
-        sizes = [(float(page.width), float(page.height)) for page in chosen]
-        tables = [_tables(page) for page in chosen]
-        pages = [
-            _lines(page, number, [box for box, _ in found])
-            for number, (page, found) in enumerate(zip(chosen, tables, strict=True), 1)
-        ]
+            raise _too_many(name, len(pdf.pages), max_pages)
+        sizes = [(float(page.width), float(page.height)) for page in pdf.pages]
+        tables = [_tables(page) for page in pdf.pages]
+        pages = []
+        for number, (page, found) in enumerate(zip(pdf.pages, tables, strict=True), 1):
+            lines = _lines(page, number, [box for box, _ in found])
+            if not lines and ocr is not None and page.images:
+                picture, dpi = _drawn(data, number - 1, ocr.max_pixels)
+                read = read_page(picture, dpi, ocr)
+                lines = _from_ocr(read.lines, number)
+                sizes[number - 1] = (read.width, read.height)  # as it reads, turned upright
+                scanned += 1
+            pages.append(lines)
         title = _title(pdf.metadata or {}, name)
+    document = _assemble(name, pages, tables, sizes, outline)
+    return PdfReading(document, title, scanned)
+
+
+def _drawn(data: bytes, index: int, max_pixels: int) -> tuple[Image.Image, float]:
+    """A page of the PDF drawn as a picture for OCR, and its resolution: OCR_DPI, or less for
+    a page so large that it would pass `max_pixels`."""
+    document = pypdfium2.PdfDocument(data)
+    try:
+        page = document[index]
+        width, height = page.get_size()
+        dpi = min(float(OCR_DPI), 72 * (max_pixels / max(width * height, 1.0)) ** 0.5)
+        image: Image.Image = page.render(scale=dpi / 72).to_pil()
+        return image, dpi
+    finally:
+        document.close()
+
+
+def read_image(data: bytes, name: str, max_pages: int, ocr: OcrOptions) -> PdfReading:
+    """A picture of pages (PNG, JPEG, a TIFF of one or more) read by OCR."""
+    try:
+        with warnings.catch_warnings():  # its size is checked below, against Shield's limit
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            picture = Image.open(io.BytesIO(data))
+    except (OSError, Image.DecompressionBombError) as exc:
+        raise OcrFailed(f"{name} could not be read as an image: {exc}") from None
+    if picture.width * picture.height > MAX_PICTURE_PIXELS:
+        raise OcrFailed(
+            f"{name} is a picture of {picture.width}x{picture.height} pixels; Shield reads "
+            f"pictures of at most {MAX_PICTURE_PIXELS // 1_000_000} million pixels"
+        )
+    frames = getattr(picture, "n_frames", 1)
+    if frames > max_pages:
+        raise _too_many(name, frames, max_pages)
+    pages, sizes = [], []
+    dpi = float((picture.info.get("dpi") or (OCR_DPI, OCR_DPI))[0]) or OCR_DPI
+    for index in range(frames):
+        picture.seek(index)
+        frame = picture.copy()
+        read = read_page(frame, dpi, ocr)
+        sizes.append((read.width, read.height))
+        pages.append(_from_ocr(read.lines, index + 1))
+    document = _assemble(name, pages, [[] for _ in pages], sizes, [])
+    return PdfReading(document, None, frames)
+
+
+def _assemble(
+    name: str,
+    pages: list[list[Line]],
+    tables: list[list[Table]],
+    sizes: list[tuple[float, float]],
+    outline: list[tuple[int, int, str]],
+) -> DoclingDocument:
     dropped = _furniture(pages, [height for _, height in sizes])
     pages = [[line for line in lines if id(line) not in dropped] for lines in pages]
     headings = _Headings([line for lines in pages for line in lines], outline)
@@ -434,4 +520,4 @@ def read_pdf(data: bytes, name: str, max_pages: int) -> PdfReading:
             )
         else:
             document.add_text(label=DocItemLabel.TEXT, text=block.text, prov=prov)
-    return PdfReading(document, title)
+    return document

@@ -53,6 +53,7 @@ class ItemResult(BaseModel):
     title: str | None = None
     format: str | None = None
     pages: int | None = None
+    ocr_pages: int | None = None  # of its pages, those read by OCR (a scan, a photo)
     chunks: int = 0
     error: str | None = None
     cause: FailureCause | None = None  # set with `error` when the document failed

@@ -297,6 +297,7 @@ class IngestPipeline:
         )
         self._check_cancel(job)
         item.pages = converted.pages or None
+        item.ocr_pages = converted.ocr_pages or None
         item.title = document.title or converted.title
         document.title = item.title
         job.stage("chunking", item)

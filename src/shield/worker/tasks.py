@@ -60,6 +60,8 @@ class WorkerContext:
                 max_pages=settings.max_document_pages,
                 max_tokens=settings.chunk_tokens,
                 max_chunks=settings.max_document_chunks,
+                ocr_languages=settings.ocr_languages,
+                ocr_page_seconds=settings.ocr_page_seconds,
             ),
             timeout=settings.convert_timeout,
             log_level=settings.log_level,

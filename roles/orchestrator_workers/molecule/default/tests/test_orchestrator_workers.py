@@ -1,6 +1,7 @@
 """The orchestrator_workers role, checked inside its container next to Redis and shield-api:
-two template-unit instances as `shield`, their metrics, and a real crawl with the browser engine
-(Chromium under the hardened unit) whose page is then found by search."""
+two template-unit instances as `shield`, their metrics, a real crawl with the browser engine
+(Chromium under the hardened unit) whose page is then found by search, and a photo of a page
+read by OCR (Tesseract, installed by the role)."""
 
 from __future__ import annotations
 
@@ -121,6 +122,38 @@ def test_a_browser_crawl_renders_javascript_and_its_page_is_found(host: Host) ->
         assert "lighthouse island" in found["results"][0]["text"], found
     finally:
         host.run("systemctl stop shield-test-site")
+
+
+PHOTO_SCRIPT = """
+from PIL import Image, ImageDraw, ImageFont
+page = Image.new("L", (1400, 500), 255)
+font = ImageFont.load_default(size=44)
+draw = ImageDraw.Draw(page)
+draw.text((60, 80), "Harbour notice", font=font, fill=0)
+draw.text((60, 200), "The pilot boat leaves the quay at six.", font=font, fill=0)
+page.rotate(90, expand=True).save("/tmp/notice.png")
+"""
+
+
+def test_a_photo_of_a_page_put_in_sideways_is_read_by_ocr_and_found(host: Host) -> None:
+    """Tesseract and its English, installed by the role, read a picture upload."""
+    assert "eng" in host.check_output("tesseract --list-langs")
+    host.run_expect([0], f"/opt/shield/bin/python -c {shlex.quote(PHOTO_SCRIPT)}")
+    uploaded = host.check_output(
+        f"curl -sf -H 'Authorization: Bearer {TOKEN}' -F file=@/tmp/notice.png "
+        "http://127.0.0.1:8080/ingest-async/upload"
+    )
+    job_id = json.loads(uploaded)["job_id"]
+    state: dict[str, Any] = {}
+    for _ in range(240):
+        state = api(host, "GET", f"/jobs/{job_id}")
+        if state["status"] in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.5)
+    assert state["status"] == "succeeded", json.dumps(state, indent=1)
+    assert state["result"]["documents"][0]["ocr_pages"] == 1
+    found = api(host, "POST", "/search", {"query": "when does the pilot boat leave?"})
+    assert "pilot boat" in found["results"][0]["text"], found
 
 
 def test_the_secrets_stay_out_of_the_unit_and_the_journal(host: Host) -> None:
