@@ -439,9 +439,24 @@ def read_pdf(data: bytes, name: str, max_pages: int, ocr: OcrOptions | None = No
                 sizes[number - 1] = (read.width, read.height)  # as it reads, turned upright
                 scanned += 1
             pages.append(lines)
-        title = _title(pdf.metadata or {}, name)
+        title = _title(pdf.metadata or {}, name) or _display_title(pages)
     document = _assemble(name, pages, tables, sizes, outline)
     return PdfReading(document, title, scanned)
+
+
+def _display_title(pages: list[list[Line]]) -> str | None:
+    """The line set largest on the first page with text, if it stands out from the rest
+    (half again as large as the body, short): a title page's or a paper's title."""
+    lines = [line for page in pages for line in page]
+    first = next((page for page in pages if page), [])
+    if not first:
+        return None
+    body = Counter(line.size for line in lines for _ in line.text).most_common(1)[0][0]
+    largest = max(first, key=lambda line: line.size)
+    words = largest.text.split()
+    if largest.size >= 1.5 * body and 0 < len(words) <= HEADING_MAX_WORDS:
+        return " ".join(words)[:512]
+    return None
 
 
 def _drawn(data: bytes, index: int, max_pixels: int) -> tuple[Image.Image, float]:
