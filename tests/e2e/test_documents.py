@@ -5,6 +5,7 @@ URLs through the egress guard; the inbox; and hostile files refused with the rig
 from __future__ import annotations
 
 import http.server
+import io
 import threading
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -119,6 +120,33 @@ def test_every_format_is_converted_and_found_by_search(
         assert 1 in pdf_hits[0]["metadata"]["pages"]
         pdf_state = client.get(f"/jobs/{jobs['pdf']}").json()
         assert pdf_state["result"]["documents"][0]["pages"] == 2
+
+
+def test_a_photo_of_a_page_is_read_by_ocr_and_found(api: ApiServer, worker: WorkerProcess) -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    lines = [
+        "Harbour notice for the winter months.",
+        "The pilot boat leaves the quay at six.",
+        "Ferries keep to the marked channel in fog,",
+        "and every vessel reports to the harbour",
+        "master before it enters the inner basin.",
+    ]
+    page = Image.new("L", (1400, 120 + 80 * len(lines)), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=44)
+    for number, line in enumerate(lines):
+        draw.text((60, 60 + 80 * number), line, font=font, fill=0)
+    photo = io.BytesIO()
+    page.rotate(180).save(photo, format="JPEG")  # upside down, as a phone may take it
+    with api.client() as client:
+        state = wait_job(client, accepted_job(upload(client, "notice.jpg", photo.getvalue())))
+        assert state["status"] == "succeeded", (state, worker.log()[-3000:])
+        [item] = state["result"]["documents"]
+        assert (item["format"], item["ocr_pages"]) == ("jpeg", 1)
+        hits = search(client, "when does the pilot boat leave?")
+        assert hits[0]["source"] == "notice.jpg"
+        assert "pilot boat leaves the quay" in hits[0]["text"]
 
 
 def test_progress_shows_each_document_stage(api: ApiServer, worker: WorkerProcess) -> None:
