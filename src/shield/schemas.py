@@ -27,6 +27,9 @@ MAX_OFFSET = 10_000
 DOCUMENTS_PAGE = 1000
 #: Documents a page may hold, and skip.
 MAX_DOCUMENTS_LISTED = 10_000
+#: Passages a graph answer holds by default, and its size (characters of JSON) at most.
+GRAPH_PASSAGES = 10
+GRAPH_MAX_CHARS = 8000
 #: Jobs one page of `GET /jobs` holds at most.
 MAX_JOBS_LISTED = 500
 #: Texts one /store call may carry.
@@ -46,6 +49,16 @@ class GraphQuery(_Strict):
     )
     collection: CollectionName | None = None
     top_k: int = Field(default=20, ge=1, le=200, description="Entities or relations retrieved.")
+    limit: int = Field(
+        default=GRAPH_PASSAGES, ge=1, le=50, description="Passages in the answer, at most."
+    )
+    max_chars: int = Field(
+        default=GRAPH_MAX_CHARS,
+        ge=1000,
+        le=200_000,
+        description="The answer's size in characters (as JSON), at most: the least supported "
+        "relations, entities, then passages are left out to keep within it.",
+    )
 
 
 class GraphRelation(_Strict):
@@ -304,8 +317,27 @@ class DocumentDeleted(BaseModel):
     graph: str = Field(description="What becomes of its part of the knowledge graph.")
 
 
+class CitedDocument(BaseModel):
+    """A document something in a graph answer comes from."""
+
+    document_id: str
+    source: str = Field(description="Where it came from: a URL, a file, a name.")
+    title: str = ""
+
+
+class GraphPassage(BaseModel):
+    chunk_id: str
+    document_id: str | None = Field(
+        default=None, description="The document the passage belongs to."
+    )
+    source: str = ""
+    title: str = ""
+    content: str
+
+
 class GraphAnswer(BaseModel):
-    """shield-lightrag's answer to a question, as shield-api forwards it."""
+    """What the knowledge graph answers: its passages, and the entities and relations near the
+    question, each naming the documents it comes from."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -314,9 +346,18 @@ class GraphAnswer(BaseModel):
         description="Whether an LLM wrote `answer`; otherwise it is the retrieved context."
     )
     answer: str
-    entities: list[dict[str, Any]] = Field(description="Entities the graph found near the query.")
-    relations: list[dict[str, Any]] = Field(description="Relations between them.")
-    chunks: list[dict[str, Any]] = Field(description="Passages the graph retrieved.")
+    entities: list[dict[str, Any]] = Field(
+        description="Entities the graph found near the query: `entity_name`, `entity_type`, "
+        "`description`, `documents` (each with `document_id`, `source`, `title`)."
+    )
+    relations: list[dict[str, Any]] = Field(
+        description="Relations between them: `src_id`, `tgt_id`, `keywords`, `description`, "
+        "`documents`."
+    )
+    chunks: list[GraphPassage] = Field(description="Passages the graph retrieved, best first.")
+    truncated: bool = Field(
+        default=False, description="Whether parts were left out to keep within max_chars."
+    )
 
 
 class GraphRelationAnswer(BaseModel):

@@ -295,11 +295,57 @@ def test_lightrag_query_through_mcp(api: ApiServer, worker: WorkerProcess, tmp_p
         )
 
     try:
-        answer = structured(with_session(server.url, MCP_TOKEN, body))
+        result = with_session(server.url, MCP_TOKEN, body)
+        answer = structured(result)
     finally:
         server.stop()
     assert answer["llm_generated"] is False
     assert "Kestrel" in answer["answer"]
+    # The text numbers the passages under their sources with their document ids, as
+    # qdrant_find does, and the entities cite them.
+    text = result.content[0].text
+    kestrel = next(c for c in answer["chunks"] if "Kestrel" in c["content"])
+    assert f"] ferries.md, document {kestrel['document_id']}" in text
+    assert "Kestrel" in text.split("Entities:")[1]
+    assert "<SEP>" not in text
+    assert "unknown_source" not in text
+
+
+def test_every_part_of_a_graph_answer_names_its_documents_within_its_size(
+    api: ApiServer, worker: WorkerProcess
+) -> None:
+    with api.client() as client:
+        item = ingested(
+            client,
+            "locks.md",
+            "Bram Oakes keeps the lock at Fenwater. The lock at Fenwater was built by Ulla Marr.",
+        )
+        for mode in ("naive", "local", "global", "hybrid", "mix"):
+            response = client.post(
+                "/lightrag/query",
+                json={"query": "Who keeps the lock at Fenwater?", "mode": mode,
+                      "collection": COLLECTION, "max_chars": 3000},
+            )  # fmt: skip
+            assert response.status_code == 200, response.text
+            assert len(response.text) <= 3000, (mode, len(response.text))
+            assert "<SEP>" not in response.text
+            assert "unknown_source" not in response.text
+            answer = response.json()
+            for chunk in answer["chunks"]:
+                assert chunk["document_id"], (mode, chunk)
+                assert chunk["source"], (mode, chunk)
+            for part in [*answer["entities"], *answer["relations"]]:
+                assert part["documents"], (mode, part)
+                assert all(d["document_id"] and d["source"] for d in part["documents"])
+        local = client.post(
+            "/lightrag/query",
+            json={"query": "Bram Oakes", "mode": "local", "collection": COLLECTION},
+        ).json()
+        bram = next(e for e in local["entities"] if e["entity_name"] == "Bram Oakes")
+        assert bram["documents"] == [
+            {"document_id": item["document_id"], "source": "locks.md", "title": ""}
+        ]
+        assert len(local["chunks"]) <= 10  # the default: ten passages at most
 
 
 def test_a_graph_that_is_down_delays_only_the_graph(

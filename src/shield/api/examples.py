@@ -261,13 +261,41 @@ GRAPH_QUERY = examples(
     ),
 )
 
+_BOILER_DOC = {
+    "document_id": "3d9c1f2a-7b64-5e08-9a1c-4f2b8d6e0a93",
+    "source": "runbooks/boiler.md",
+    "title": "Boiler",
+}
 GRAPH_ANSWER = {
     "mode": "hybrid",
     "llm_generated": False,
-    "answer": "No LLM is configured: the context the knowledge graph retrieved follows.",
-    "entities": [{"entity": "Dana Reyes", "type": "person", "description": "Services the boiler."}],
-    "relations": [{"source": "Dana Reyes", "target": "boiler", "description": "services"}],
-    "chunks": [{"content": "The boiler is serviced by Dana Reyes every March."}],
+    "answer": "- Dana Reyes: Services the boiler.\n- Dana Reyes <-> boiler: services\n"
+    "(1 passages in chunks, each with its document.)",
+    "entities": [
+        {
+            "entity_name": "Dana Reyes",
+            "entity_type": "name",
+            "description": "Services the boiler.",
+            "documents": [_BOILER_DOC],
+        }
+    ],
+    "relations": [
+        {
+            "src_id": "Dana Reyes",
+            "tgt_id": "boiler",
+            "keywords": "services",
+            "description": "Dana Reyes services the boiler every March.",
+            "documents": [_BOILER_DOC],
+        }
+    ],
+    "chunks": [
+        {
+            "chunk_id": "chunk-5f0c3e9a1b7d4c2e8a6f1d3b9c7e5a2f",
+            **_BOILER_DOC,
+            "content": "The boiler is serviced by Dana Reyes every March.",
+        }
+    ],
+    "truncated": False,
     "ms": 41.3,
 }
 

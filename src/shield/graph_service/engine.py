@@ -37,6 +37,7 @@ from lightrag.utils import EmbeddingFunc, Tokenizer, sanitize_text_for_encoding
 from shield.backup.archive import tar_folder, untar_plain
 from shield.embeddings import Embedder
 from shield.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound, ShieldError
+from shield.graph.answers import context_text
 from shield.graph_service.commit import BatchCommit, CommitError, recover
 from shield.graph_service.extractor import Extraction, OfflineExtractor
 from shield.graph_service.tokenizer import PackedCharTokenizer
@@ -48,6 +49,8 @@ EXTRACTION_INPUT = re.compile(r"---Input Text---\s*```\n(.*?)\n```", re.S)
 SUMMARY_INPUT = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
 MAX_SUMMARY_CHARS = 2000
 MODES = ("naive", "local", "global", "hybrid", "mix")
+#: Passages a graph answer holds unless the caller asks for more.
+ANSWER_PASSAGES = 10
 MAX_GRAPH_TEXT_CHARS = 96
 GRAPH_CACHE_SIZE = 20_000  # vectors of graph texts kept (about 30 MB at 384 dimensions)
 # LightRAG embeds in calls of EMBEDDING_BATCH texts, EMBEDDING_CALLS at once: fewer and bigger
@@ -388,7 +391,12 @@ class GraphEngine:
             "passages": passages,
         }
 
-    async def query(self, collection: str, query: str, mode: str, top_k: int) -> GraphAnswer:
+    async def query(
+        self, collection: str, query: str, mode: str, top_k: int, limit: int = ANSWER_PASSAGES
+    ) -> GraphAnswer:
+        """What the graph knows near the question: at most `limit` passages, and the entities
+        and relations found in them (those found in none, only while there is room), each
+        naming the documents it comes from; without an LLM, the answer is that context."""
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}")
         try:  # LightRAG's own rule (at least 3 letters or so): a 422, not a crash inside it
@@ -412,9 +420,13 @@ class GraphEngine:
         )
         data = await rag.aquery_data(query, param=param)
         found = data.get("data", {}) if isinstance(data, dict) else {}
-        entities = found.get("entities", [])
-        relations = found.get("relationships", [])
-        chunks = found.get("chunks", [])
+        entities, relations, chunks = await _cited(
+            rag,
+            found.get("entities", []),
+            found.get("relationships", []),
+            found.get("chunks", [])[:limit],
+            limit,
+        )
         if self.llm is None:
             answer = _context_text(entities, relations, chunks)
             return GraphAnswer(mode, False, answer, entities, relations, chunks)
@@ -501,11 +513,72 @@ def _cause(exc: BaseException, kind: type[DependencyUnavailable]) -> DependencyU
 def _context_text(
     entities: list[dict[str, Any]], relations: list[dict[str, Any]], chunks: list[dict[str, Any]]
 ) -> str:
-    """The retrieved context as readable text, for an assistant to reason over."""
-    lines = [f"- {e.get('entity_name')}: {e.get('description', '')}" for e in entities[:20]]
-    lines += [
-        f"- {r.get('src_id')} <-> {r.get('tgt_id')}: {r.get('description', '')}"
-        for r in relations[:20]
+    """The retrieved context as readable text, for an assistant to reason over: the entities
+    and relations (the passages are in `chunks`, not repeated here)."""
+    return context_text(entities, relations, len(chunks))
+
+
+#: LightRAG's bookkeeping, never shown to callers: its chunk ids joined by <SEP>, its file path
+#: ("unknown_source": Shield gives none), its empty reference ids and its clock.
+_INTERNAL_FIELDS = ("source_id", "file_path", "reference_id", "created_at")
+
+
+def _chunk_ids(item: dict[str, Any]) -> list[str]:
+    return [i for i in str(item.get("source_id", "")).split(GRAPH_FIELD_SEP) if i]
+
+
+def _description(text: Any) -> str:
+    """LightRAG's merged descriptions (joined by <SEP>) as one text, each part once."""
+    parts = [p.strip() for p in str(text or "").split(GRAPH_FIELD_SEP) if p.strip()]
+    return " ".join(dict.fromkeys(parts))
+
+
+async def _cited(
+    rag: LightRAG,
+    entities: list[dict[str, Any]],
+    relations: list[dict[str, Any]],
+    chunks: list[dict[str, Any]],
+    limit: int,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The answer's parts as callers see them: each passage with its document's id, each entity
+    and relation with the ids of the documents it was found in, LightRAG's bookkeeping gone.
+    Entities and relations come in the order of the best passage they are found in (those in
+    none last), twice `limit` of each at most."""
+    place = {str(c.get("chunk_id")): number for number, c in enumerate(chunks)}
+    kept = set(place)
+    wanted = sorted(kept | {i for item in [*entities, *relations] for i in _chunk_ids(item)})
+    records = await rag.text_chunks.get_by_ids(wanted) if wanted else []
+    document_of = {
+        chunk_id: str(record.get("full_doc_id"))
+        for chunk_id, record in zip(wanted, records, strict=True)
+        if record and record.get("full_doc_id")
+    }
+
+    def clean(item: dict[str, Any]) -> dict[str, Any]:
+        shown = {k: v for k, v in item.items() if k not in _INTERNAL_FIELDS}
+        if "description" in shown:
+            shown["description"] = _description(shown["description"])
+        return shown
+
+    def rank(item: dict[str, Any]) -> int:
+        """The place of the best passage that holds it; past them all if none does."""
+        return min((place[c] for c in _chunk_ids(item) if c in place), default=len(place))
+
+    def ranked(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                **clean(item),
+                "documents": sorted({document_of[c] for c in _chunk_ids(item) if c in document_of}),
+            }
+            for item in sorted(items, key=rank)[: 2 * limit]  # a stable sort: LightRAG's order
+        ]
+
+    passages = [
+        {
+            "chunk_id": str(chunk.get("chunk_id")),
+            "document_id": document_of.get(str(chunk.get("chunk_id"))),
+            "content": str(chunk.get("content", "")),
+        }
+        for chunk in chunks
     ]
-    lines += [f"> {c.get('content', '')}" for c in chunks[:5]]
-    return "\n".join(lines)
+    return ranked(entities), ranked(relations), passages

@@ -26,7 +26,7 @@ from shield.embeddings import Embedder, build_embedder
 from shield.errors import InvalidInput, NotFound, ShieldError
 from shield.fields import CollectionName
 from shield.graph.vectors import decode_vector
-from shield.graph_service.engine import GraphEngine
+from shield.graph_service.engine import ANSWER_PASSAGES, GraphEngine
 from shield.graph_service.llm import ChatLLM, register_cache_metrics
 from shield.graph_service.state import router as state_router
 from shield.logging import get_logger
@@ -108,6 +108,7 @@ class GraphQueryBody(BaseModel):
     mode: Literal["naive", "local", "global", "hybrid", "mix"] = "hybrid"
     collection: CollectionName = "shield"
     top_k: int = Field(default=20, ge=1, le=200)
+    limit: int = Field(default=ANSWER_PASSAGES, ge=1, le=50)
 
 
 class GraphRelationBody(BaseModel):
@@ -259,7 +260,8 @@ def create_app(settings: LightragSettings, embedder: Embedder | None = None) -> 
     async def query(body: GraphQueryBody, graph: Engine) -> dict[str, Any]:
         started = time.perf_counter()
         answer = await counted(
-            "query", graph.query(body.collection, body.query, body.mode, body.top_k)
+            "query",
+            graph.query(body.collection, body.query, body.mode, body.top_k, body.limit),
         )
         return {**asdict(answer), "ms": _ms(started)}
 

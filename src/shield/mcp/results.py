@@ -100,13 +100,53 @@ def typed(model: BaseModel, text: str) -> ToolResult:
     )
 
 
+def _documents(item: dict[str, Any], numbers: dict[str, int]) -> str:
+    """Where an entity or relation was found: the numbers of the passages above from its
+    documents, else the documents' sources."""
+    found = [d for d in item.get("documents", []) if isinstance(d, dict)]
+    cited = sorted({numbers[d["document_id"]] for d in found if d.get("document_id") in numbers})
+    if cited:
+        return " [" + ", ".join(str(n) for n in cited) + "]"
+    sources = [str(d.get("source") or d.get("document_id")) for d in found[:3]]
+    return f" (in {', '.join(sources)})" if sources else ""
+
+
 def graph_text(answer: GraphAnswer) -> str:
-    if answer.llm_generated:
-        return answer.answer
-    return (
-        "No LLM is configured: what the knowledge graph retrieved follows, to reason over.\n\n"
-        + answer.answer
-    )
+    """The graph's answer as a model reads it best: the passages numbered under their sources
+    with their document ids, as qdrant_find gives them; then the entities and relations, each
+    citing the passages of the documents it was found in; with an LLM, its answer first."""
+    numbers: dict[str, int] = {}
+    blocks = []
+    for number, chunk in enumerate(answer.chunks, 1):
+        where = chunk.source or "an unknown source"
+        if chunk.title and chunk.title != chunk.source:
+            where += f" ({chunk.title})"
+        blocks.append(f"[{number}] {where}, document {chunk.document_id}\n{chunk.content.strip()}")
+        if chunk.document_id:
+            numbers.setdefault(chunk.document_id, number)
+    entities = [
+        f"- {e.get('entity_name')}: {e.get('description', '')}{_documents(e, numbers)}"
+        for e in answer.entities
+    ]
+    relations = [
+        f"- {r.get('src_id')} <-> {r.get('tgt_id')}: {r.get('description', '')}"
+        f"{_documents(r, numbers)}"
+        for r in answer.relations
+    ]
+    parts = [answer.answer.strip()] if answer.llm_generated else [
+        f"The knowledge graph's context for the question ({answer.mode} mode; no LLM is "
+        "configured to answer it): passages, then the entities and relations near it, each "
+        "with the passages it was found in."
+    ]  # fmt: skip
+    if blocks:
+        parts.append("Passages:\n\n" + "\n\n".join(blocks))
+    if entities:
+        parts.append("Entities:\n" + "\n".join(entities))
+    if relations:
+        parts.append("Relations:\n" + "\n".join(relations))
+    if answer.truncated:
+        parts.append("(Cut to keep within max_chars: ask with a larger max_chars for the rest.)")
+    return "\n\n".join(parts)
 
 
 def stored(answer: StoreResponse | StoreBatchResponse) -> StoreBatchResponse:

@@ -150,7 +150,10 @@ def build_server(settings: McpSettings, api: ShieldApi | None = None) -> FastMCP
         "shield",
         version=__version__,  # serverInfo.version: Shield's, not FastMCP's
         instructions="Search and grow a self-hosted knowledge base: find passages with "
-        "qdrant_find, add text with qdrant_store or ingest_doc, follow jobs with get_job_status.",
+        "qdrant_find (questions a passage answers on its own); ask lightrag_query how named "
+        "things relate across documents (who built the place someone keeps); add text with "
+        "qdrant_store or ingest_doc, follow jobs with get_job_status. Cite the sources and "
+        "document ids the answers give.",
         auth=verifier,
     )
     mcp.add_extension(ShieldTasks(settings.mcp_task_concurrency))

@@ -13,7 +13,14 @@ from shield.api.caller import Caller
 from shield.api.deps import CallerDep, ServicesDep, collection_or_default
 from shield.api.openapi import error_responses
 from shield.api.services import Services
-from shield.schemas import GraphAnswer, GraphQuery, GraphRelation, GraphRelationAnswer
+from shield.graph.answers import context_text
+from shield.schemas import (
+    CitedDocument,
+    GraphAnswer,
+    GraphQuery,
+    GraphRelation,
+    GraphRelationAnswer,
+)
 
 router = APIRouter(tags=["graph"])
 
@@ -29,8 +36,12 @@ def lightrag_query(
     services: ServicesDep,
     caller: CallerDep,
 ) -> GraphAnswer:
-    """Each collection has a graph of its own: a question is answered from its collection's."""
-    return GraphAnswer.model_validate(_forward("/query", body, services, caller))
+    """Each collection has a graph of its own: a question is answered from its collection's.
+    Every passage, entity and relation names the documents it comes from (`document_id`,
+    `source`, `title`); the answer keeps within `max_chars`."""
+    found = _forward("/query", body, services, caller, leave_out={"max_chars"})
+    collection = collection_or_default(services, body.collection)
+    return within(cited(found, services, collection), body.max_chars)
 
 
 @router.post(
@@ -49,12 +60,65 @@ def lightrag_relation(
 
 
 def _forward(
-    path: str, body: GraphQuery | GraphRelation, services: Services, caller: Caller
+    path: str,
+    body: GraphQuery | GraphRelation,
+    services: Services,
+    caller: Caller,
+    leave_out: set[str] | None = None,
 ) -> dict[str, Any]:
     """The body to shield-lightrag for its collection (the default one if none), which the
     caller must be allowed to read."""
-    payload = body.model_dump()
+    payload = body.model_dump(exclude=leave_out)
     payload["collection"] = collection_or_default(services, body.collection)
     caller.require(Access.READ, payload["collection"])
     result: dict[str, Any] = services.lightrag.call("POST", path, payload)
     return result
+
+
+def cited(found: dict[str, Any], services: Services, collection: str) -> dict[str, Any]:
+    """The graph's answer with each document id it names made a citation: the document's
+    source and title, as the vector store keeps them (a document deleted meanwhile keeps its id
+    alone)."""
+    known: dict[str, CitedDocument] = {}
+
+    def cite(document_id: str) -> CitedDocument:
+        if document_id not in known:
+            summary = services.index.get(collection, document_id)
+            known[document_id] = CitedDocument(
+                document_id=document_id,
+                source=summary.source if summary else "",
+                title=summary.title if summary else "",
+            )
+        return known[document_id]
+
+    for chunk in found.get("chunks", []):
+        if chunk.get("document_id"):
+            cited_as = cite(chunk["document_id"])
+            chunk.update(source=cited_as.source, title=cited_as.title)
+    for item in [*found.get("entities", []), *found.get("relations", [])]:
+        item["documents"] = [cite(d).model_dump() for d in item.get("documents", [])]
+    return found
+
+
+def within(found: dict[str, Any], max_chars: int) -> GraphAnswer:
+    """The answer cut to `max_chars` characters of JSON: relations and entities in turn, the
+    least supported first (the end of each list), then passages. Without an LLM, the answer
+    text (the context) is written again from what is kept."""
+    answer = GraphAnswer.model_validate(found)
+    if len(answer.model_dump_json()) <= max_chars:
+        return answer
+    answer.truncated = True
+
+    def fits() -> bool:
+        if not answer.llm_generated:
+            answer.answer = context_text(answer.entities, answer.relations, len(answer.chunks))
+        return len(answer.model_dump_json()) <= max_chars
+
+    while (answer.relations or answer.entities) and not fits():
+        relations, entities = answer.relations, answer.entities
+        (relations if len(relations) >= len(entities) else entities).pop()
+    while answer.chunks and not fits():
+        answer.chunks.pop()
+    if not fits():  # an LLM's answer longer than the budget itself
+        answer.answer = answer.answer[: max(0, max_chars - 600)] + " [cut]"
+    return answer

@@ -11,7 +11,7 @@ from shield import apiclient
 from shield.mcp.api import ShieldApi, request
 from shield.mcp.results import graph_text, typed
 from shield.mcp.tools.common import SHIELD, Collection, Tool, reads
-from shield.schemas import GraphAnswer, GraphQuery
+from shield.schemas import GRAPH_MAX_CHARS, GRAPH_PASSAGES, GraphAnswer, GraphQuery
 
 
 async def lightrag_query(
@@ -24,11 +24,32 @@ async def lightrag_query(
         ),
     ] = "hybrid",
     collection: Collection = None,
+    limit: Annotated[
+        int, Field(ge=1, le=50, description="Passages in the answer, at most (default 10).")
+    ] = GRAPH_PASSAGES,
+    max_chars: Annotated[
+        int,
+        Field(
+            ge=1000,
+            le=200_000,
+            description="The answer's size at most; parts are left out to keep within it.",
+        ),
+    ] = GRAPH_MAX_CHARS,
     shield: ShieldApi = SHIELD,
 ) -> ToolResult:
-    """Ask the knowledge graph. The answer says whether an LLM wrote it or it is the
-    retrieved context (entities, relations, passages) for you to reason over."""
-    body = request(GraphQuery, query=query, mode=mode, collection=collection)
+    """Ask the knowledge graph: for questions about how named things relate (who built the
+    place someone keeps, what links two people); qdrant_find serves questions a passage answers
+    on its own. The answer gives numbered passages under their sources and document ids, and
+    the entities and relations near the question citing them; it says whether an LLM wrote
+    it or it is the retrieved context for you to reason over."""
+    body = request(
+        GraphQuery,
+        query=query,
+        mode=mode,
+        collection=collection,
+        limit=limit,
+        max_chars=max_chars,
+    )
     answer = await shield.send(apiclient.graph_query(body))
     return typed(answer, graph_text(answer))
 

@@ -65,7 +65,8 @@ async def qdrant_find(
     shield: ShieldApi = SHIELD,
 ) -> ToolResult:
     """Search the knowledge base by meaning and by exact words; returns passages with their
-    source, title and heading path."""
+    source, title and heading path. For questions a passage answers on its own; how named
+    things relate across documents is lightrag_query's."""
     body = request(
         SearchRequest,
         query=query,
