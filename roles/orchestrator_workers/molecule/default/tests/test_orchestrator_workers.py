@@ -138,7 +138,7 @@ page.rotate(90, expand=True).save("/tmp/notice.png")
 def test_a_photo_of_a_page_put_in_sideways_is_read_by_ocr_and_found(host: Host) -> None:
     """Tesseract and its English, installed by the role, read a picture upload."""
     assert "eng" in host.check_output("tesseract --list-langs")
-    host.run_expect([0], f"/opt/shield/bin/python -c {shlex.quote(PHOTO_SCRIPT)}")
+    host.run_expect([0], f"/opt/shield/venv/bin/python -c {shlex.quote(PHOTO_SCRIPT)}")
     uploaded = host.check_output(
         f"curl -sf -H 'Authorization: Bearer {TOKEN}' -F file=@/tmp/notice.png "
         "http://127.0.0.1:8080/ingest-async/upload"
