@@ -153,3 +153,16 @@ def test_vectors_travel_as_base64_of_float32_and_bad_ones_are_refused() -> None:
         decode_vector("%%%", 3)
     with pytest.raises(ValueError, match="finite"):
         decode_vector(encode_vector([0.0, float("nan"), 1.0]), 3)
+
+
+def test_words_that_name_nothing_never_become_entities() -> None:
+    text = (
+        "Perhaps the pump fails. NOTE: the note is kept in /usr/share/ref by the keeper. "
+        "Wouldn't it MUST be checked? Ana Voss's granary stands at Tarn Ford. "
+        "Granaries hold grain. Ana Voss opens it every morning at https://tarn.example/open."
+    )
+    names = {e.name for e in OfflineExtractor().extract(text).entities}
+    assert {"Ana Voss", "Tarn Ford"} <= names  # a possessive merged with its name
+    junk = {"Perhaps", "NOTE", "MUST", "Wouldn't", "usr", "ref", "Ana Voss's", "Granaries"}
+    assert not names & junk, names & junk
+    assert not [n for n in names if "/" in n or "." in n], names

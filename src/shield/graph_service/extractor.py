@@ -2,10 +2,11 @@
 
 Entities are the names a text uses (runs of capitalised words, not counting the first word of a
 sentence unless it recurs capitalised elsewhere) and its key phrases (YAKE, a statistical
-keyword extractor). Entities that appear in the same sentence are related, in a chain in the
-order first seen, and that sentence describes the relation. Questions are read the same way, so
-a question's names and phrases are the keywords a graph query looks for, with no LLM to extract
-them.
+keyword extractor), kept only when they name something (`is_thing`: no function words, modal
+verbs, shouted common words, path or URL fragments, letters; possessives merged). Entities that
+appear in the same sentence are related, in a chain in the order first seen, and that sentence
+describes the relation. Questions are read the same way, so a question's names and phrases are
+the keywords a graph query looks for, with no LLM to extract them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 
 import yake
 
@@ -83,16 +86,50 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
-def _names(sentence: str) -> list[str]:
+@cache
+def stopwords() -> frozenset[str]:
+    """English function words, modal verbs and the like: YAKE's own list (574 words)."""
+    listed = resources.files("yake.core") / "StopwordsList" / "stopwords_en.txt"
+    return frozenset(w.strip().lower() for w in listed.read_text("utf-8").split() if w.strip())
+
+
+_POSSESSIVE = re.compile(rf"[{_APOSTROPHES}]s$")
+_FRAGMENT = re.compile(r"[/\\=<>{}@#|_]|://|\.\w")  # a path, a URL, code: not a thing's name
+
+
+def _names(sentence: str) -> list[tuple[str, bool]]:
+    """The names of a sentence, each with whether it opens the sentence."""
     found = []
     for match in _NAME.finditer(sentence):
         words = match.group(0).split()
+        initial = match.start() == 0
         while words and words[0] in _STOP_NAMES:  # "The Albatross" -> "Albatross"
             words = words[1:]
-        name = " ".join(words).strip(f" {_APOSTROPHES}-")
+            initial = False
+        name = _POSSESSIVE.sub("", " ".join(words)).strip(f" {_APOSTROPHES}-")
         if len(name) > 1 and name not in _STOP_NAMES:
-            found.append(name)
+            found.append((name, initial))
     return found
+
+
+def is_thing(name: str, text: str, only_opening: bool = False) -> bool:
+    """Whether a name or phrase found in `text` names something: not a function word or a
+    modal verb, not a common word shouted in capitals ("NOTE" where "note" is written too),
+    not a fragment of a path, URL or code, not a letter, and not a single word seen only at
+    the start of sentences (where every word is capitalised)."""
+    words = name.split()
+    stop = stopwords()
+    if len(name) < 2 or not any(c.isalpha() for c in name) or _FRAGMENT.search(name):
+        return False
+    if all(w.lower().strip(_APOSTROPHES) in stop for w in words):
+        return False
+    if len(words) == 1:
+        word = words[0]
+        if only_opening or (len(word) < 3 and not word.isupper()):
+            return False
+        if word.isupper() and re.search(rf"\b{re.escape(word.lower())}\b", text):
+            return False
+    return True
 
 
 def _overlaps(phrase: str, name_words: set[str]) -> bool:
@@ -112,16 +149,20 @@ class OfflineExtractor:
         parts = sentences(text)
         names: dict[str, str] = {}  # lower-case key -> the spelling first seen
         mentions: dict[str, list[int]] = {}
+        opening_only: dict[str, bool] = {}
         for index, sentence in enumerate(parts):
-            for name in _names(sentence):
+            for name, opening in _names(sentence):
                 key = name.lower()
                 names.setdefault(key, name)
                 mentions.setdefault(key, []).append(index)
+                opening_only[key] = opening_only.get(key, True) and opening
+        for key in [k for k in names if not is_thing(names[k], text, opening_only[k])]:
+            del names[key], mentions[key]
         name_words = {w for n in names.values() for w in n.split()}
         for phrase in self.phrases(text):
             key = phrase.lower()
-            if key in names or _overlaps(phrase, name_words):
-                continue  # a name already covers it, or it cuts one in half
+            if key in names or _overlaps(phrase, name_words) or not is_thing(phrase, text):
+                continue  # a name already covers it, it cuts one in half, or names nothing
             indexes = [i for i, s in enumerate(parts) if key in s.lower()]
             if indexes:
                 names[key] = phrase
@@ -145,7 +186,7 @@ class OfflineExtractor:
 
     def query_keywords(self, query: str) -> tuple[list[str], list[str]]:
         """(high-level, low-level) keywords of a question: its phrases, and its names."""
-        low = list(dict.fromkeys(_names(query)))
+        low = list(dict.fromkeys(name for name, _ in _names(query) if is_thing(name, query)))
         name_words = {w for n in low for w in n.split()}
         high = [p for p in self.phrases(query) if not _overlaps(p, name_words)]
         if not low:
