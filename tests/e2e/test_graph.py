@@ -416,3 +416,18 @@ def test_ingesting_again_unchanged_repairs_what_the_graph_lacks(
         assert wait_graph(client, COLLECTION, item["document_id"])["graph"] == "stored"
         [still] = ingest(client, "clock.md", text)["result"]["documents"]
         assert (still["status"], still["graph"]) == ("unchanged", "stored"), still
+
+
+def test_a_question_nothing_matches_is_answered_with_why(api: ApiServer) -> None:
+    with api.client() as client:
+        made = client.post("/collections", json={"name": "graph-empty"})
+        assert made.status_code == 201, made.text
+        for mode in ("global", "local"):
+            answer = client.post(
+                "/lightrag/query",
+                json={"query": "Who built the granary at Tarn Ford?", "mode": mode,
+                      "collection": "graph-empty"},
+            ).json()  # fmt: skip
+            assert (answer["chunks"], answer["entities"], answer["relations"]) == ([], [], [])
+            assert "Nothing in the knowledge graph of graph-empty matched" in answer["answer"]
+            assert "Tarn Ford" in answer["answer"]  # what it looked for

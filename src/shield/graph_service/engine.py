@@ -49,6 +49,13 @@ EXTRACTION_INPUT = re.compile(r"---Input Text---\s*```\n(.*?)\n```", re.S)
 SUMMARY_INPUT = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
 MAX_SUMMARY_CHARS = 2000
 MODES = ("naive", "local", "global", "hybrid", "mix")
+#: What to try when a mode found nothing.
+_NOTHING_FOUND = {
+    "global": "Global mode looks for relations across the graph by the question's themes; "
+    "local or mix mode starts from the entities it names.",
+    "local": "Local mode starts from the entities a question names: name one the documents "
+    "use, or try mix mode.",
+}
 #: Passages a graph answer holds unless the caller asks for more.
 ANSWER_PASSAGES = 10
 MAX_GRAPH_TEXT_CHARS = 96
@@ -427,6 +434,14 @@ class GraphEngine:
             found.get("chunks", [])[:limit],
             limit,
         )
+        if not (entities or relations or chunks):
+            looked_for = ", ".join(dict.fromkeys([*low, *high])) or query
+            answer = (
+                f"Nothing in the knowledge graph of {collection} matched the question "
+                f"(looked for: {looked_for}) in {mode} mode. "
+                + _NOTHING_FOUND.get(mode, "Try mix mode, or qdrant_find for the passages.")
+            )
+            return GraphAnswer(mode, False, answer, [], [], [])
         if self.llm is None:
             answer = _context_text(entities, relations, chunks)
             return GraphAnswer(mode, False, answer, entities, relations, chunks)
