@@ -49,22 +49,21 @@ def main() -> None:
     things = sum(1 for thing, _ in kept if thing)
     kept_things = sum(1 for thing, k in kept if thing and k)
     kept_all = sum(1 for _, k in kept if k)
-    figures = {
-        "labelled": len(labels),
-        "things": things,
-        "before": {"precision": round(things / len(labels), 3), "recall": 1.0},
-        "now": {
-            "kept": kept_all,
-            "precision": round(kept_things / kept_all, 3) if kept_all else None,
-            "recall": round(kept_things / things, 3) if things else None,
-        },
-    }
+    before = things / len(labels)
+    precision = kept_things / kept_all if kept_all else 0.0
+    recall = kept_things / things if things else 0.0
     print(f"{'extractor':24} {'kept':>5} {'precision':>10} {'recall':>7}")
-    before = figures["before"]
-    print(f"{'before its filter':24} {len(labels):5d} {before['precision']:10.3f} {1.0:7.3f}")
-    now = figures["now"]
-    print(f"{'now':24} {kept_all:5d} {now['precision']:10.3f} {now['recall']:7.3f}")
-    save("entities", figures)
+    print(f"{'before its filter':24} {len(labels):5d} {before:10.3f} {1.0:7.3f}")
+    print(f"{'now':24} {kept_all:5d} {precision:10.3f} {recall:7.3f}")
+    save(
+        "entities",
+        {
+            "labelled": len(labels),
+            "things": things,
+            "before": {"precision": round(before, 3), "recall": 1.0},
+            "now": {"kept": kept_all, "precision": round(precision, 3), "recall": round(recall, 3)},
+        },
+    )
 
 
 if __name__ == "__main__":
