@@ -166,3 +166,11 @@ def test_words_that_name_nothing_never_become_entities() -> None:
     junk = {"Perhaps", "NOTE", "MUST", "Wouldn't", "usr", "ref", "Ana Voss's", "Granaries"}
     assert not names & junk, names & junk
     assert not [n for n in names if "/" in n or "." in n], names
+
+
+def test_a_heading_does_not_run_into_the_sentence_after_it() -> None:
+    names = {
+        e.name for e in OfflineExtractor().extract("# Ferries\nThe ferry Kestrel sails.").entities
+    }
+    assert "Ferries The" not in names
+    assert {"Ferries", "Kestrel"} <= names

@@ -106,6 +106,8 @@ def _names(sentence: str) -> list[tuple[str, bool]]:
         while words and words[0] in _STOP_NAMES:  # "The Albatross" -> "Albatross"
             words = words[1:]
             initial = False
+        while words and words[-1] in _STOP_NAMES:  # "Ferries The" -> "Ferries"
+            words = words[:-1]
         name = _POSSESSIVE.sub("", " ".join(words)).strip(f" {_APOSTROPHES}-")
         if len(name) > 1 and name not in _STOP_NAMES:
             found.append((name, initial))
