@@ -247,3 +247,12 @@ def test_the_image_runs_unprivileged_and_holds_no_repository_or_secrets() -> Non
     assert lines[0] == "10001"
     assert lines[1:-1] == []
     assert "No such file" in lines[-1]  # the build stage's wheels stayed there
+
+
+def test_the_image_reads_scans_by_ocr() -> None:
+    """Tesseract and its English, for the workers' OCR of scans and photos."""
+    done = subprocess.run(
+        ["podman", "run", "--rm", "--entrypoint", "tesseract", IMAGE, "--list-langs"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert {"eng", "osd"} <= set(done.stdout.split())
