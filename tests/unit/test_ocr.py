@@ -38,13 +38,17 @@ def _pictures(turned: int | None = None) -> list[Image.Image]:
     return pictures
 
 
-def _scanned_pdf(turned: int | None = None) -> bytes:
-    """The PDF as a scanner makes it: a picture a page, no text layer."""
+def _scanned_pdf(turned: int | None = None, stamp: bool = False) -> bytes:
+    """The PDF as a scanner makes it: a picture a page, no text layer (or, with `stamp`, a
+    scanning service's stamp as text on each page)."""
     out = FPDF(unit="pt")
     for picture in _pictures(turned):
         width, height = picture.width * 72 / 150, picture.height * 72 / 150
         out.add_page(format=(width, height))
         out.image(picture, x=0, y=0, w=width, h=height)
+        if stamp:
+            out.set_font("Helvetica", size=6)
+            out.text(x=10, y=height - 10, text="Scanned 2026-12-01")
     return bytes(out.output())
 
 
@@ -85,3 +89,9 @@ def test_a_language_that_is_not_installed_is_named() -> None:
         ConversionFailed, match=r"language\(s\) xyz are not installed \(tesseract-ocr-xyz\)"
     ):
         convert(_png(_pictures()[0]), "page.png", "png", ConvertOptions(ocr_languages="xyz"))
+
+
+def test_a_scan_with_a_stamp_of_text_on_each_page_is_still_read_by_ocr() -> None:
+    converted = convert(_scanned_pdf(stamp=True), "stamped.pdf", "pdf", ConvertOptions())
+    assert converted.ocr_pages == 2
+    assert "keep to the marked channel" in " ".join(c.text for c in converted.chunks)

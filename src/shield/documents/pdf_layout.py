@@ -45,6 +45,8 @@ HEADING_SIZE_RATIO = 1.08
 #: The largest picture of a page read at all (larger ones are scaled down to
 #: `OcrOptions.max_pixels` before OCR): a page at about 1,200 dpi.
 MAX_PICTURE_PIXELS = 150_000_000
+#: Characters of text a scanned page may carry besides its picture (a stamp, a page number).
+SCAN_TEXT_CHARS = 40
 #: The share of the page at its top and bottom where running headers and footers stand.
 MARGIN_SHARE = 0.09
 
@@ -432,7 +434,7 @@ def read_pdf(data: bytes, name: str, max_pages: int, ocr: OcrOptions | None = No
         pages = []
         for number, (page, found) in enumerate(zip(pdf.pages, tables, strict=True), 1):
             lines = _lines(page, number, [box for box, _ in found])
-            if not lines and ocr is not None and page.images:
+            if ocr is not None and _scanned(page, lines):
                 picture, dpi = _drawn(data, number - 1, ocr.max_pixels)
                 read = read_page(picture, dpi, ocr)
                 lines = _from_ocr(read.lines, number)
@@ -442,6 +444,19 @@ def read_pdf(data: bytes, name: str, max_pages: int, ocr: OcrOptions | None = No
         title = _title(pdf.metadata or {}, name) or _display_title(pages)
     document = _assemble(name, pages, tables, sizes, outline)
     return PdfReading(document, title, scanned)
+
+
+def _scanned(page: Any, lines: list[Line]) -> bool:
+    """A page that is a picture: pictures cover most of it, and its text layer, if any, is a
+    stamp or a page number at most (the picture holds that too, and OCR reads it)."""
+    if sum(len(line.text) for line in lines) >= SCAN_TEXT_CHARS:
+        return False
+    area = float(page.width) * float(page.height) or 1.0
+    covered = sum(
+        max(0.0, float(i["x1"]) - float(i["x0"])) * max(0.0, float(i["bottom"]) - float(i["top"]))
+        for i in page.images
+    )
+    return covered >= 0.5 * area
 
 
 def _display_title(pages: list[list[Line]]) -> str | None:
