@@ -115,6 +115,8 @@ def graph_text(answer: GraphAnswer) -> str:
     """The graph's answer as a model reads it best: the passages numbered under their sources
     with their document ids, as qdrant_find gives them; then the entities and relations, each
     citing the passages of the documents it was found in; with an LLM, its answer first."""
+    if not (answer.chunks or answer.entities or answer.relations):
+        return answer.answer  # what was looked for, and what to try
     numbers: dict[str, int] = {}
     blocks = []
     for number, chunk in enumerate(answer.chunks, 1):
