@@ -42,10 +42,11 @@ class _Strict(BaseModel):
 
 class GraphQuery(_Strict):
     query: str = Field(min_length=1, max_length=4096, description="A question, in plain words.")
-    mode: Literal["naive", "local", "global", "hybrid", "mix"] = Field(
+    mode: Literal["naive", "local", "global", "hybrid", "mix", "hops"] = Field(
         default="hybrid",
         description="naive: chunks only; local: entities near the question; global: relations "
-        "across the graph; hybrid: both; mix: graph and chunks.",
+        "across the graph; hybrid: both; mix: graph and chunks; hops: from the entities the "
+        "question names along their relations, one and two hops (mix if it names none).",
     )
     collection: CollectionName | None = None
     top_k: int = Field(default=20, ge=1, le=200, description="Entities or relations retrieved.")
@@ -333,6 +334,10 @@ class GraphPassage(BaseModel):
     source: str = ""
     title: str = ""
     content: str
+    path: list[list[str]] = Field(
+        default_factory=list,
+        description="In hops mode: the relations (pairs of entities) that led to it.",
+    )
 
 
 class GraphAnswer(BaseModel):

@@ -431,3 +431,38 @@ def test_a_question_nothing_matches_is_answered_with_why(api: ApiServer) -> None
             assert (answer["chunks"], answer["entities"], answer["relations"]) == ([], [], [])
             assert "Nothing in the knowledge graph of graph-empty matched" in answer["answer"]
             assert "Tarn Ford" in answer["answer"]  # what it looked for
+
+
+def test_hops_follow_the_graph_to_the_passage_a_two_hop_question_needs(
+    api: ApiServer, worker: WorkerProcess
+) -> None:
+    """Who built the mill that a keeper keeps? The keeper's document names the town, the
+    builder's names the builder; every mill's builder document shares the question's words."""
+    towns = ["Ashford", "Bellmere", "Corrow", "Dunhelm", "Eastwick", "Fallow"]
+    keepers = ["Nora Quist", "Pavel Ruud", "Quin Sorel", "Rhea Tamm", "Sten Ulver", "Tove Wray"]
+    builders = ["Alba Crane", "Bo Dunne", "Cai Elder", "Dag Frey", "Eir Gale", "Finn Holt"]
+    with api.client() as client:
+        sources = {}
+        for town, keeper, builder in zip(towns, keepers, builders, strict=True):
+            ingested(client, f"keeper-{town}.md", f"{keeper} keeps the mill at {town}.")
+            built = ingested(
+                client, f"builder-{town}.md", f"The mill at {town} was built by {builder}."
+            )
+            sources[keeper] = built["document_id"]
+        for keeper, document in sources.items():
+            answer = client.post(
+                "/lightrag/query",
+                json={"query": f"Who built the mill that {keeper} keeps?", "mode": "hops",
+                      "collection": COLLECTION, "limit": 3},
+            ).json()  # fmt: skip
+            assert answer["mode"] == "hops"
+            found = {c["document_id"]: c for c in answer["chunks"]}
+            assert document in found, (keeper, answer["chunks"])
+            # The path that led there goes through the keeper's town.
+            path = {name for pair in found[document]["path"] for name in pair}
+            assert path & set(towns), found[document]
+        unnamed = client.post(
+            "/lightrag/query",
+            json={"query": "what is kept in mills?", "mode": "hops", "collection": COLLECTION},
+        ).json()
+        assert unnamed["mode"] == "mix"  # it names no entity: passages near it instead

@@ -342,7 +342,10 @@ def test_lightrag_query_is_listed_and_says_when_the_graph_is_missing(
 
     out = with_session(mcp_server.url, MCP_TOKEN, body)
     schema = out["tools"]["lightrag_query"].input_schema
-    assert schema["properties"]["mode"]["enum"] == ["naive", "local", "global", "hybrid", "mix"]
+    assert schema["properties"]["mode"]["enum"] == [
+        "naive", "local", "global", "hybrid", "mix", "hops"
+    ]  # fmt: skip
+    assert schema["properties"]["mode"]["default"] == "hops"
     assert out["answer"].is_error
     assert "knowledge graph is not available" in out["answer"].content[0].text
     assert out["bad"].is_error

@@ -40,6 +40,7 @@ from shield.errors import Conflict, DependencyUnavailable, InvalidInput, NotFoun
 from shield.graph.answers import context_text
 from shield.graph_service.commit import BatchCommit, CommitError, recover
 from shield.graph_service.extractor import Extraction, OfflineExtractor
+from shield.graph_service.hops import follow, seeds
 from shield.graph_service.tokenizer import PackedCharTokenizer
 from shield.logging import get_logger
 
@@ -48,7 +49,7 @@ LLMFunc = Callable[..., Awaitable[str]]
 EXTRACTION_INPUT = re.compile(r"---Input Text---\s*```\n(.*?)\n```", re.S)
 SUMMARY_INPUT = re.compile(r"Description List:\s*```\n(.*?)\n```", re.S)
 MAX_SUMMARY_CHARS = 2000
-MODES = ("naive", "local", "global", "hybrid", "mix")
+MODES = ("naive", "local", "global", "hybrid", "mix", "hops")
 #: What to try when a mode found nothing.
 _NOTHING_FOUND = {
     "global": "Global mode looks for relations across the graph by the question's themes; "
@@ -413,6 +414,16 @@ class GraphEngine:
         rag = await self.rag(collection)
         high: list[str] = []
         low: list[str] = []
+        if mode == "hops":
+            found_by_hops = await self._hops(rag, query, limit)
+            if found_by_hops is not None:
+                entities, relations, chunks = await _cited(
+                    rag, found_by_hops["entities"], found_by_hops["relations"],
+                    found_by_hops["chunks"], limit,
+                )  # fmt: skip
+                answer = _context_text(entities, relations, chunks)
+                return GraphAnswer(mode, False, answer, entities, relations, chunks)
+            mode = "mix"  # the question names no entity of the graph: passages near it
         if self.llm is None:  # with an LLM, LightRAG asks it for the keywords instead
             high, low = await asyncio.to_thread(self.extractor.query_keywords, query)
             if not high and not low:  # LightRAG would ask the LLM there is not: search as asked
@@ -448,6 +459,48 @@ class GraphEngine:
         param.only_need_context = False
         text = await rag.aquery(query, param=param)
         return GraphAnswer(mode, True, str(text or ""), entities, relations, chunks)
+
+    async def _hops(self, rag: LightRAG, query: str, limit: int) -> dict[str, Any] | None:
+        """The passages reached from the question's entities along the graph's relations (one
+        and two hops), best first, each with the relations that led to it; and the entities
+        and relations on those paths. None if the question names no entity of the graph."""
+        _, names = await asyncio.to_thread(self.extractor.query_keywords, query)
+        graph = rag.chunk_entity_relation_graph
+        start = await seeds(graph, names)
+        paths = await follow(graph, start) if start else {}
+        if not paths:
+            return None
+        best = sorted(paths, key=lambda chunk_id: -paths[chunk_id].score)[:limit]
+        records = await rag.text_chunks.get_by_ids(best)
+        chunks = [
+            {
+                "chunk_id": chunk_id,
+                "content": record.get("content", ""),
+                "path": [list(pair) for pair in paths[chunk_id].relations[:4]],
+            }
+            for chunk_id, record in zip(best, records, strict=True)
+            if record
+        ]
+        pairs = list(dict.fromkeys(pair for c in best for pair in paths[c].relations))
+        relations = []
+        for source, target in pairs:
+            edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
+            if edge:
+                relations.append({"src_id": source, "tgt_id": target, **edge})
+        names_on_paths = list(dict.fromkeys(n for pair in pairs for n in pair))
+        entities = []
+        for name in names_on_paths:
+            node = await graph.get_node(name)
+            if node:
+                entities.append(
+                    {
+                        "entity_name": name,
+                        "entity_type": node.get("entity_type", ""),
+                        "description": node.get("description", ""),
+                        "source_id": node.get("source_id", ""),
+                    }
+                )
+        return {"entities": entities, "relations": relations, "chunks": chunks}
 
     async def snapshot(self, target: Path) -> None:
         """LightRAG's working files as a tar at `target`, with no write in flight: no workspace
@@ -593,6 +646,7 @@ async def _cited(
             "chunk_id": str(chunk.get("chunk_id")),
             "document_id": document_of.get(str(chunk.get("chunk_id"))),
             "content": str(chunk.get("content", "")),
+            **({"path": chunk["path"]} if chunk.get("path") else {}),
         }
         for chunk in chunks
     ]

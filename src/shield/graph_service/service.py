@@ -105,7 +105,7 @@ class GraphQueryBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(min_length=1, max_length=4096)
-    mode: Literal["naive", "local", "global", "hybrid", "mix"] = "hybrid"
+    mode: Literal["naive", "local", "global", "hybrid", "mix", "hops"] = "hybrid"
     collection: CollectionName = "shield"
     top_k: int = Field(default=20, ge=1, le=200)
     limit: int = Field(default=ANSWER_PASSAGES, ge=1, le=50)

@@ -1,0 +1,80 @@
+"""Retrieval that follows the graph: from the entities a question names, along their relations
+one and two hops, to the passages that hold what was reached.
+
+A passage scores for each relation on those paths that was found in it, more for a relation
+nearer the question's entities, less for one that leaves an entity joined to many others (a
+word like "granary" joins every granary of the collection: it says little about which one).
+So "Who built the granary that Ana Voss keeps?" reaches, from Ana Voss, the granary and Tarn
+Ford (the passage that says she keeps it), then from Tarn Ford its builder: the passage that
+holds both Tarn Ford's granary and its builder scores twice, another town's granary once.
+Built on LightRAG's own graph storage (nodes, edges, each edge's chunk ids), not a second graph.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from lightrag.constants import GRAPH_FIELD_SEP
+
+#: Relations followed from one entity, at most (an entity joined to more is a hub).
+MAX_EDGES = 200
+
+
+@dataclass
+class Path:
+    """What led to a passage: the relations on the way, each as (source, target)."""
+
+    score: float = 0.0
+    relations: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def _edges(graph: Any, node: str) -> list[tuple[str, str]]:
+    return list(await graph.get_node_edges(node) or [])[:MAX_EDGES]
+
+
+def _chunk_ids(record: dict[str, Any] | None) -> list[str]:
+    return [i for i in str((record or {}).get("source_id", "")).split(GRAPH_FIELD_SEP) if i]
+
+
+async def seeds(graph: Any, names: list[str]) -> list[str]:
+    """The question's names that are entities of the graph, as the graph spells them."""
+    found = []
+    for name in names:
+        for spelling in dict.fromkeys([name, name.title(), name.lower()]):
+            if await graph.has_node(spelling):
+                found.append(spelling)
+                break
+    return found
+
+
+async def follow(graph: Any, start: list[str], hops: int = 2) -> dict[str, Path]:
+    """Chunk id -> how it was reached, from the `start` entities along `hops` relations."""
+    reached: dict[str, int] = {name: 0 for name in start}
+    frontier = list(start)
+    paths: dict[str, Path] = defaultdict(Path)
+    seen: set[frozenset[str]] = set()
+    for hop in range(1, hops + 1):
+        following = []
+        for node in frontier:
+            edges = await _edges(graph, node)
+            spread = 1.0 + math.log(1 + len(edges))  # a hub's relations say less each
+            for source, target in edges:
+                key = frozenset((source, target))
+                if key in seen:
+                    continue
+                seen.add(key)
+                other = target if source == node else source
+                edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
+                weight = 1.0 / (hop * spread)
+                for chunk_id in _chunk_ids(edge):
+                    path = paths[chunk_id]
+                    path.score += weight
+                    path.relations.append((source, target))
+                if other not in reached:
+                    reached[other] = hop
+                    following.append(other)
+        frontier = following
+    return dict(paths)
