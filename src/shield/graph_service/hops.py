@@ -21,6 +21,9 @@ from lightrag.constants import GRAPH_FIELD_SEP
 
 #: Relations followed from one entity, at most (an entity joined to more is a hub).
 MAX_EDGES = 200
+#: Relations followed in all, at most: a question's cost stays bounded on any graph. The
+#: entities joined to fewest others are followed first: they say most about the question.
+MAX_FOLLOWED = 2000
 
 
 @dataclass
@@ -56,10 +59,15 @@ async def follow(graph: Any, start: list[str], hops: int = 2) -> dict[str, Path]
     frontier = list(start)
     paths: dict[str, Path] = defaultdict(Path)
     seen: set[frozenset[str]] = set()
+    followed = 0
     for hop in range(1, hops + 1):
         following = []
-        for node in frontier:
+        by_degree = [(len(await _edges(graph, node)), node) for node in frontier]
+        for _, node in sorted(by_degree):
+            if followed >= MAX_FOLLOWED:
+                break
             edges = await _edges(graph, node)
+            followed += len(edges)
             spread = 1.0 + math.log(1 + len(edges))  # a hub's relations say less each
             for source, target in edges:
                 key = frozenset((source, target))
