@@ -12,6 +12,7 @@ Both clients send a call through the service client (`shield.net.service_client`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import IO, Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import quote
 
@@ -101,13 +102,10 @@ class Call(Generic[Answer]):
         return self.answer.validate_json(response.content)
 
 
-_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
-
-
+@cache
 def _adapter(kind: Any) -> TypeAdapter[Any]:
-    if kind not in _ADAPTERS:
-        _ADAPTERS[kind] = TypeAdapter(kind)
-    return _ADAPTERS[kind]
+    """Each answer type's validator, built once."""
+    return TypeAdapter(kind)
 
 
 def _call(method: str, path: str, answer: Any, json: Any = None, **params: Any) -> Call[Any]:

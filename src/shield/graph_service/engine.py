@@ -421,7 +421,7 @@ class GraphEngine:
                     rag, found_by_hops["entities"], found_by_hops["relations"],
                     found_by_hops["chunks"], limit,
                 )  # fmt: skip
-                answer = _context_text(entities, relations, chunks)
+                answer = context_text(entities, relations, len(chunks))
                 return GraphAnswer(mode, False, answer, entities, relations, chunks)
             mode = "mix"  # the question names no entity of the graph: passages near it
         if self.llm is None:  # with an LLM, LightRAG asks it for the keywords instead
@@ -454,7 +454,7 @@ class GraphEngine:
             )
             return GraphAnswer(mode, False, answer, [], [], [])
         if self.llm is None:
-            answer = _context_text(entities, relations, chunks)
+            answer = context_text(entities, relations, len(chunks))
             return GraphAnswer(mode, False, answer, entities, relations, chunks)
         param.only_need_context = False
         text = await rag.aquery(query, param=param)
@@ -576,14 +576,6 @@ def _cause(exc: BaseException, kind: type[DependencyUnavailable]) -> DependencyU
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
-
-
-def _context_text(
-    entities: list[dict[str, Any]], relations: list[dict[str, Any]], chunks: list[dict[str, Any]]
-) -> str:
-    """The retrieved context as readable text, for an assistant to reason over: the entities
-    and relations (the passages are in `chunks`, not repeated here)."""
-    return context_text(entities, relations, len(chunks))
 
 
 #: LightRAG's bookkeeping, never shown to callers: its chunk ids joined by <SEP>, its file path

@@ -38,6 +38,18 @@ def api(host: Host, method: str, path: str, body: dict[str, Any] | None = None) 
     return call_json(host, method, f"http://127.0.0.1:8080{path}", TOKEN, body)
 
 
+def finished(host: Host, job_id: str) -> Any:
+    """The job once it has ended, which must be as succeeded (two minutes at most)."""
+    state: dict[str, Any] = {}
+    for _ in range(240):
+        state = api(host, "GET", f"/jobs/{job_id}")
+        if state["status"] in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.5)
+    assert state["status"] == "succeeded", json.dumps(state, indent=1)
+    return state
+
+
 @pytest.mark.parametrize("instance", [1, 2])
 def test_each_worker_runs_as_the_unprivileged_user(host: Host, instance: int) -> None:
     assert_runs_as(host, f"shield-worker@{instance}", "shield")
@@ -110,14 +122,7 @@ def test_a_browser_crawl_renders_javascript_and_its_page_is_found(host: Host) ->
             "/ingest-async",
             {"kind": "crawl", "url": f"http://127.0.0.1:{SITE_PORT}/", "engine": "browser"},
         )
-        job_id = accepted["job_id"]
-        state: dict[str, Any] = {}
-        for _ in range(240):
-            state = api(host, "GET", f"/jobs/{job_id}")
-            if state["status"] in ("succeeded", "failed", "cancelled"):
-                break
-            time.sleep(0.5)
-        assert state["status"] == "succeeded", json.dumps(state, indent=1)
+        finished(host, accepted["job_id"])
         found = api(host, "POST", "/search", {"query": "when does the night ferry leave?"})
         assert "lighthouse island" in found["results"][0]["text"], found
     finally:
@@ -143,14 +148,7 @@ def test_a_photo_of_a_page_put_in_sideways_is_read_by_ocr_and_found(host: Host) 
         f"curl -sf -H 'Authorization: Bearer {TOKEN}' -F file=@/tmp/notice.png "
         "http://127.0.0.1:8080/ingest-async/upload"
     )
-    job_id = json.loads(uploaded)["job_id"]
-    state: dict[str, Any] = {}
-    for _ in range(240):
-        state = api(host, "GET", f"/jobs/{job_id}")
-        if state["status"] in ("succeeded", "failed", "cancelled"):
-            break
-        time.sleep(0.5)
-    assert state["status"] == "succeeded", json.dumps(state, indent=1)
+    state = finished(host, json.loads(uploaded)["job_id"])
     assert state["result"]["documents"][0]["ocr_pages"] == 1
     found = api(host, "POST", "/search", {"query": "when does the pilot boat leave?"})
     assert "pilot boat" in found["results"][0]["text"], found
