@@ -24,13 +24,14 @@ FORMATS = [fmt for fmt in WRITERS if fmt != "csv"]  # a table, not a document of
 
 
 def document(texts: list[str], count: int, offset: int) -> Document:
-    """`count` sections of three corpus paragraphs and a small table each."""
+    """`count` sections of three corpus paragraphs and a small table each, every other table
+    without ruling lines (in a PDF)."""
     sections = []
     for i in range(count):
         paras = tuple(texts[offset + i * 3 : offset + i * 3 + 3])
         rows = [(f"key {i}.{r}", " ".join(paras[r].split()[:4])) for r in range(3)]
         heading = f"Section {i + 1}: {' '.join(paras[0].split()[:5])}"
-        sections.append(Section(heading, paras, (("Key", "Value"), *rows)))
+        sections.append(Section(heading, paras, (("Key", "Value"), *rows), ruled=i % 2 == 0))
     return Document(f"Benchmark document at {offset}", tuple(sections))
 
 

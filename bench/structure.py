@@ -5,8 +5,9 @@ same run, and the seconds per page each takes.
 
 Two sets: a folder of PDFs beside their ground truth (`src/*.pdf`, `groundtruth/*.md`: Docling's
 test PDFs, say), and PDFs written here by fpdf2 from known documents (headings by font size and
-weight, paragraphs, ruled tables; their Markdown is the truth), one of them also as a scan (its
-pages rendered to images, one turned 90 degrees), so that no figure rests on five files alone.
+weight, paragraphs, tables with and without ruling lines; their Markdown is the truth), one of
+them also as a scan (its pages rendered to images, one turned 90 degrees), so that no figure
+rests on five files alone.
 
     python -m bench.structure [DATASET_DIR] [--generated 4] [--rounds 3]
 """

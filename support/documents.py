@@ -93,6 +93,7 @@ class Section:
     paragraphs: tuple[str, ...] = ()
     rows: tuple[tuple[str, str], ...] = ()  # a two-column table, its first row the header
     new_page: bool = False  # in a PDF, the section starts a page
+    ruled: bool = True  # in a PDF, the table's lines are drawn (else its columns only align)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _pdf(document: Document) -> bytes:
             pdf.multi_cell(0, 6, text=text, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
         if section.rows:
-            with pdf.table() as table:
+            with pdf.table(borders_layout="ALL" if section.ruled else "NONE") as table:
                 for row in section.rows:
                     cells = table.row()
                     for value in row:

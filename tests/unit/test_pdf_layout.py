@@ -94,6 +94,25 @@ def test_a_ruled_table_stays_a_table_of_rows() -> None:
     assert text.count("Lens polish") == 3  # once a page: its words are not read twice
 
 
+def test_a_heading_with_nothing_under_it_keeps_its_words() -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    for text, size in (("Lamp room", 16), ("Empty section", 14), ("Watch rota", 14)):
+        pdf.set_font("Helvetica", "B", size)
+        pdf.cell(0, 9, text, new_x="LMARGIN", new_y="NEXT")
+        if text != "Empty section":
+            pdf.set_font("Helvetica", size=11)
+            pdf.multi_cell(0, 6, BODY, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(5)
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.cell(0, 9, "Closing heading", new_x="LMARGIN", new_y="NEXT")
+    converted = _read(bytes(pdf.output()))
+    text = "\n".join(c.text for c in converted.chunks)
+    assert "Empty section" in text
+    assert "Closing heading" in text
+    assert ["Lamp room", "Watch rota"] in [c.headings for c in converted.chunks]
+
+
 def test_paragraphs_are_whole_and_lists_are_lists() -> None:
     text = "\n".join(c.text for c in _read(_report()).chunks)
     assert "polishes the lens until the beam is clean" in text  # across a line break

@@ -11,8 +11,9 @@ document of its own, so that chunks carry heading paths and tables stay tables.
   number or letter and a dot or bracket; their indented continuation lines belong to them.
 - Running headers and footers (the same line, numbers aside, at the top or bottom of most pages)
   and page numbers are dropped.
-- Tables: pdfplumber's table finder where ruling lines draw them, as Markdown tables; their words
-  are not read again as text.
+- Tables: pdfplumber's table finder where ruling lines draw them, and runs of lines whose cells
+  stand in aligned columns where none do (`pdf_tables`), as Markdown tables; their words are not
+  read again as text.
 - The title: the PDF's own (its metadata) when it is not a file name, else its first heading.
 """
 
@@ -22,8 +23,8 @@ import io
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
@@ -37,6 +38,8 @@ from docling_core.types.doc.labels import DocItemLabel
 from PIL import Image
 
 from shield.documents.ocr import OCR_DPI, OcrFailed, OcrLine, OcrOptions, read_page
+from shield.documents.pdf_lines import BULLET, NUMBERED, Block, Line, page_lines
+from shield.documents.pdf_tables import Table, aligned_tables, placed, ruled_tables
 
 #: Words a line may have and still be a heading.
 HEADING_MAX_WORDS = 18
@@ -50,129 +53,9 @@ SCAN_TEXT_CHARS = 40
 #: The share of the page at its top and bottom where running headers and footers stand.
 MARGIN_SHARE = 0.09
 
-# Bullets: the usual glyphs, dashes (hyphen, en and em), an asterisk, a symbol font's marks.
-_BULLET = re.compile(r"^([•●▪◦‣∙·○■□➢➤►▶✓✔*\-\u2013\u2014]|[\uf000-\uf8ff])\s*")
-_NUMBERED = re.compile(r"^(\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[ivxIVX]{1,4}[.)])\s+")
 _PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[ivxlc]{1,6}$", re.I)
-_SUBSET = re.compile(r"^[A-Z]{6}\+")
-_STYLE = re.compile(r"bold|black|heavy|semibold|demi|italic|oblique", re.I)
 _ENDS_SENTENCE = re.compile(r"[.,;:]$")
 _SECTION_NUMBER = re.compile(r"^\s*(chapter\s+|section\s+)?[\dA-Z]{0,2}(\.\d+)*\.?\s+", re.I)
-
-
-@dataclass
-class Line:
-    text: str
-    page: int  # from 1
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
-    font: str  # the font of most of its characters, without its subset prefix
-    styled: bool  # bold or italic throughout
-
-    @property
-    def height(self) -> float:
-        return max(self.bottom - self.top, 1.0)
-
-
-@dataclass
-class Block:
-    """A heading, a paragraph, a list item or a table, in reading order."""
-
-    kind: str  # heading, text, item, table
-    lines: list[Line] = field(default_factory=list)
-    level: int = 0  # a heading's
-    rows: list[list[str]] = field(default_factory=list)  # a table's
-    bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-    page: int = 0
-
-    @property
-    def text(self) -> str:
-        return _joined(line.text for line in self.lines)
-
-
-def _joined(texts: Iterable[str]) -> str:
-    """Lines as one paragraph: a word hyphenated across a break is made whole again."""
-    out = ""
-    for given in texts:
-        text = given.strip()
-        if not out:
-            out = text
-        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and text[:1].islower():
-            out = out[:-1] + text
-        else:
-            out += " " + text
-    return out
-
-
-def _font(name: str) -> str:
-    return _SUBSET.sub("", name)
-
-
-def _lines(page: Any, page_no: int, skip: list[tuple[float, float, float, float]]) -> list[Line]:
-    """The page's lines in the order its text flows (so columns stay apart), without the words
-    inside `skip` (tables)."""
-    words = page.extract_words(
-        use_text_flow=True, x_tolerance=1.5, extra_attrs=["fontname", "size"]
-    )
-    lines: list[Line] = []
-    current: list[dict[str, Any]] = []
-
-    def close() -> None:
-        if not current:
-            return
-        chars = Counter[str]()
-        sizes: list[float] = []
-        for word in current:
-            chars[_font(word["fontname"])] += len(word["text"])
-            sizes += [float(word["size"])] * len(word["text"])
-        font = chars.most_common(1)[0][0]
-        lines.append(
-            Line(
-                text=" ".join(w["text"] for w in current),
-                page=page_no,
-                x0=min(w["x0"] for w in current),
-                x1=max(w["x1"] for w in current),
-                top=min(w["top"] for w in current),
-                bottom=max(w["bottom"] for w in current),
-                size=round(median(sizes), 1),
-                font=font,
-                styled=all(_STYLE.search(w["fontname"]) for w in current),
-            )
-        )
-        current.clear()
-
-    for word in words:
-        middle = ((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
-        if any(
-            x0 <= middle[0] <= x1 and top <= middle[1] <= bottom for x0, top, x1, bottom in skip
-        ):
-            continue
-        if current:
-            last = current[-1]
-            same_row = abs(word["top"] - last["top"]) < 0.5 * float(last["size"])
-            onwards = word["x0"] >= last["x1"] - 1.0
-            if not (same_row and onwards):
-                close()
-        current.append(word)
-    close()
-    return lines
-
-
-def _tables(page: Any) -> list[tuple[tuple[float, float, float, float], list[list[str]]]]:
-    """The page's ruled tables: their box and their rows of cells (two columns at least)."""
-    found = []
-    for table in page.find_tables():
-        rows = [
-            [" ".join((cell or "").split()) for cell in row]
-            for row in table.extract()
-            if any((cell or "").strip() for cell in row)
-        ]
-        if rows and max(len(row) for row in rows) >= 2 and len(rows) >= 2:
-            found.append((tuple(table.bbox), rows))
-    return found
 
 
 def _is_margin_line(line: Line, height: float) -> bool:
@@ -252,7 +135,7 @@ class _Headings:
             line.size >= self.body * HEADING_SIZE_RATIO
             and 0 < len(words) <= HEADING_MAX_WORDS
             and any(c.isalpha() for c in line.text)
-            and not _BULLET.match(line.text)
+            and not BULLET.match(line.text)
         )
 
     def _styled(self, line: Line, alone: bool) -> bool:
@@ -266,7 +149,7 @@ class _Headings:
             and 0 < len(words) <= HEADING_MAX_WORDS
             and any(c.isalpha() for c in line.text)
             and not _ENDS_SENTENCE.search(line.text)
-            and not _BULLET.match(line.text)
+            and not BULLET.match(line.text)
         )
 
     def level(self, line: Line, alone: bool) -> int:
@@ -279,25 +162,18 @@ class _Headings:
         return self.styled_level if self._styled(line, alone) else 0
 
 
-Table = tuple[tuple[float, float, float, float], list[list[str]]]
-
-
-def _blocks(
-    pages: list[list[Line]], tables: list[list[Table]], headings: _Headings
-) -> Iterator[Block]:
-    """Lines (and tables) into blocks, page by page in reading order."""
-    for page_no, (lines, page_tables) in enumerate(zip(pages, tables, strict=True), 1):
-        pending = sorted(page_tables, key=lambda table: table[0][1])
+def _blocks(pages: list[list[Line | Block]], headings: _Headings) -> Iterator[Block]:
+    """Lines into blocks (tables are blocks already), page by page in reading order."""
+    for page_no, items in enumerate(pages, 1):
         builder = _Builder(page_no, headings)
-        for line in lines:
-            while pending and pending[0][0][1] <= line.top:  # a table above this line
+        for item in items:
+            if isinstance(item, Block):
                 yield from builder.close()
-                box, rows = pending.pop(0)
-                yield Block("table", rows=rows, bbox=box, page=page_no)
-            yield from builder.take(line)
+                builder.previous = None
+                yield item
+            else:
+                yield from builder.take(item)
         yield from builder.close()
-        for box, rows in pending:
-            yield Block("table", rows=rows, bbox=box, page=page_no)
 
 
 class _Builder:
@@ -331,12 +207,24 @@ class _Builder:
                 block.lines.append(line)  # a heading set on two lines
             else:
                 yield from self._start("heading", line, level)
-        elif _BULLET.match(line.text) or _NUMBERED.match(line.text):
+        elif BULLET.match(line.text) or NUMBERED.match(line.text):
             yield from self._start("item", line)
         elif block and not broke and _continues(block, line):
             block.lines.append(line)
         else:
             yield from self._start("text", line)
+
+
+def _with_sections(blocks: list[Block]) -> list[Block]:
+    """The blocks, a heading with nothing under it (the next block a heading of its level or
+    above, or none) made text: passages carry a heading only in the path of what is under it,
+    so its words would be lost."""
+    for block, after in zip(blocks, [*blocks[1:], None], strict=True):
+        if block.kind == "heading" and (
+            after is None or (after.kind == "heading" and after.level <= block.level)
+        ):
+            block.kind = "text"
+    return blocks
 
 
 def _continues(block: Block, line: Line) -> bool:
@@ -430,10 +318,10 @@ def read_pdf(data: bytes, name: str, max_pages: int, ocr: OcrOptions | None = No
         if len(pdf.pages) > max_pages:
             raise _too_many(name, len(pdf.pages), max_pages)
         sizes = [(float(page.width), float(page.height)) for page in pdf.pages]
-        tables = [_tables(page) for page in pdf.pages]
+        tables = [ruled_tables(page) for page in pdf.pages]
         pages = []
         for number, (page, found) in enumerate(zip(pdf.pages, tables, strict=True), 1):
-            lines = _lines(page, number, [box for box, _ in found])
+            lines = page_lines(page, number, [box for box, _ in found])
             if ocr is not None and _scanned(page, lines):
                 picture, dpi = _drawn(data, number - 1, ocr.max_pixels)
                 read = read_page(picture, dpi, ocr)
@@ -519,18 +407,22 @@ def read_image(data: bytes, name: str, max_pages: int, ocr: OcrOptions) -> PdfRe
 def _assemble(
     name: str,
     pages: list[list[Line]],
-    tables: list[list[Table]],
+    ruled: list[list[Table]],
     sizes: list[tuple[float, float]],
     outline: list[tuple[int, int, str]],
 ) -> DoclingDocument:
     dropped = _furniture(pages, [height for _, height in sizes])
     pages = [[line for line in lines if id(line) not in dropped] for lines in pages]
-    headings = _Headings([line for lines in pages for line in lines], outline)
+    read = [
+        placed(aligned_tables(lines), tables, number)
+        for number, (lines, tables) in enumerate(zip(pages, ruled, strict=True), 1)
+    ]
+    headings = _Headings([i for items in read for i in items if isinstance(i, Line)], outline)
     document = DoclingDocument(name=name.rsplit(".", 1)[0] or name)
     for number, (width, height) in enumerate(sizes, 1):
         document.add_page(page_no=number, size=Size(width=width, height=height))
     items = None
-    for block in _blocks(pages, tables, headings):
+    for block in _with_sections(list(_blocks(read, headings))):
         prov = _prov(block, sizes[block.page - 1][1])
         if block.kind != "item":
             items = None
@@ -542,9 +434,9 @@ def _assemble(
             if items is None:
                 items = document.add_list_group()
             text = block.text
-            numbered = _NUMBERED.match(text)
+            numbered = NUMBERED.match(text)
             marker = numbered.group(1) if numbered else "-"
-            text = (_NUMBERED if numbered else _BULLET).sub("", text, count=1)
+            text = (NUMBERED if numbered else BULLET).sub("", text, count=1)
             document.add_list_item(
                 text=text, enumerated=bool(numbered), marker=marker, prov=prov, parent=items
             )
