@@ -57,6 +57,14 @@ from shield.schemas import (
     TokenList,
     WhoAmI,
 )
+from shield.sources.models import (
+    Source,
+    SourceCreate,
+    SourceDeleted,
+    SourceList,
+    SourceUpdate,
+    SyncRequest,
+)
 
 Answer = TypeVar("Answer")
 Model = TypeVar("Model", bound=BaseModel)
@@ -214,6 +222,34 @@ def list_documents(
     return _call(
         "GET", "/documents", DocumentPage, collection=collection, limit=limit, offset=offset
     )
+
+
+def _source(source_id: str) -> str:
+    return f"/sources/{_segment(source_id)}"
+
+
+def list_sources(collection: str | None = None) -> Call[SourceList]:
+    return _call("GET", "/sources", SourceList, collection=collection)
+
+
+def create_source(body: SourceCreate) -> Call[Source]:
+    return _call("POST", "/sources", Source, _body(body))
+
+
+def get_source(source_id: str) -> Call[Source]:
+    return _call("GET", _source(source_id), Source)
+
+
+def update_source(source_id: str, body: SourceUpdate) -> Call[Source]:
+    return _call("PATCH", _source(source_id), Source, _body(body))
+
+
+def delete_source(source_id: str, documents: str | None = None) -> Call[SourceDeleted]:
+    return _call("DELETE", _source(source_id), SourceDeleted, documents=documents)
+
+
+def sync_source(source_id: str, body: SyncRequest | None = None) -> Call[JobAccepted]:
+    return _call("POST", _source(source_id) + "/sync", JobAccepted, _body(body) if body else None)
 
 
 def _document(document_id: str) -> str:

@@ -375,6 +375,15 @@ class WorkerSettings(
         default=None, description="Folder whose files `path` ingests may read; unset: none."
     )
     inbox_max_files: int = Field(default=1000, ge=1, description="Files one folder ingest reads.")
+    source_max_remove_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description=(
+            "The largest share of a source's documents one sync may remove: a sync that would "
+            "remove more (a site half gone, most likely broken) removes nothing and fails."
+        ),
+    )
     convert_timeout: float = Field(default=300.0, gt=0, description="Seconds per conversion.")
     dependency_patience_seconds: float = Field(
         default=900.0,

@@ -26,6 +26,7 @@ from shield.schemas import (
     StoreRequest,
     TokenCreate,
 )
+from shield.sources.models import SourceCreate, SourceUpdate, SyncRequest
 
 OPENAPI = create_app(ApiSettings()).openapi()
 # The workers' routes are left out of the published API: their router says what they are.
@@ -58,6 +59,14 @@ CALLS: dict[str, apiclient.Call[Any]] = {
     "list_tokens": apiclient.list_tokens(),
     "revoke_token": apiclient.revoke_token("bot"),
     "whoami": apiclient.whoami(),
+    "list_sources": apiclient.list_sources("ops"),
+    "create_source": apiclient.create_source(
+        SourceCreate(kind="folder", path="runbooks", every="1h")
+    ),
+    "get_source": apiclient.get_source("s1"),
+    "update_source": apiclient.update_source("s1", SourceUpdate(every=None)),
+    "delete_source": apiclient.delete_source("s1", "delete"),
+    "sync_source": apiclient.sync_source("s1", SyncRequest(force=True)),
     "restore": apiclient.restore(b""),
     "internal_document": apiclient.internal_document("ops", "d1"),
     "put_document": apiclient.put_document(

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import Depends, FastAPI
 
 from shield import __version__
-from shield.api.deps import authenticate, ensure_default_collection
+from shield.api.deps import authenticate, ensure_default_collection, restore_schedules
 from shield.api.graphfeed import run_graph_feeder
 from shield.api.indexer import run_indexer
 from shield.api.middleware import BearerGate, RequestMiddleware
@@ -24,6 +24,7 @@ from shield.api.routes import (
     internal,
     jobs,
     search,
+    sources,
     tokens,
 )
 from shield.api.routes.ingest import MULTIPART_OVERHEAD_BYTES
@@ -52,6 +53,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = await asyncio.to_thread(Services.build, settings, store, embedder)
         await asyncio.to_thread(ensure_default_collection, services)
+        await asyncio.to_thread(restore_schedules, services)
         initialise_job_metrics()
         app.state.services = services
         interval = max(1.0, settings.job_heartbeat_seconds / 3)
@@ -83,7 +85,7 @@ def create_app(
     protected = [Depends(authenticate), known_query]  # a 401 before anything else
     app.include_router(health.router, dependencies=[known_query], responses=error_responses(422))
     app.include_router(console.router, dependencies=[known_query])  # the page holds no data
-    routers = (ingest, jobs, search, documents, graph, admin, tokens, internal)
+    routers = (ingest, jobs, search, documents, sources, graph, admin, tokens, internal)
     for router in (module.router for module in routers):
         app.include_router(
             router, dependencies=protected, responses=error_responses(401, 403, 422, 503)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Annotated
 
+import redis
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -15,6 +16,7 @@ from shield.api.services import Services
 from shield.errors import Conflict, DependencyUnavailable, NotFound
 from shield.fields import COLLECTION_NAME_PATTERN, DEFAULT_FUSION
 from shield.logging import get_logger
+from shield.sources.schedule import ensure_schedules
 
 log = get_logger(__name__)
 
@@ -95,3 +97,12 @@ def ensure_collection(services: Services, name: str) -> None:
         return
     with contextlib.suppress(Conflict):  # made by a concurrent write meanwhile: as wanted
         services.index.create_collection(name, DEFAULT_FUSION)
+
+
+def restore_schedules(services: Services) -> None:
+    """Sources' schedules that went missing (a restore, a Redis that lost its data) are put
+    back when shield-api starts; a Redis away now leaves them to the next start."""
+    try:
+        ensure_schedules(services.queue.queue, services.sources)
+    except redis.RedisError as exc:
+        log.warning("source_schedules_not_checked", error=str(exc))

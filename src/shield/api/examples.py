@@ -352,3 +352,80 @@ TOKEN_INFO = {
 }
 TOKEN_CREATED = {**TOKEN_INFO, "token": "shd_4Jq0vXh3mZCw9yR2tLkP1sNaB8eD6fGuVxYz7oQiWc"}
 WHOAMI = {"name": "oncall-assistant", "kind": "token", "scopes": ["read:ops"]}
+
+SOURCE_CREATE = examples(
+    web=(
+        "A docs site, synced every six hours",
+        {
+            "kind": "web",
+            "url": "https://docs.example.org/",
+            "collection": "handbook",
+            "every": "6h",
+            "max_pages": 500,
+            "max_depth": 3,
+        },
+    ),
+    sitemap=(
+        "A site's sitemap, daily",
+        {"kind": "sitemap", "url": "https://example.org/sitemap.xml", "every": "1d"},
+    ),
+    folder=(
+        "A folder of the workers' inbox, its Markdown only",
+        {
+            "kind": "folder",
+            "path": "runbooks",
+            "include": ["**/*.md"],
+            "exclude": ["drafts/**"],
+            "every": "30m",
+        },
+    ),
+)
+
+_SOURCE_ID = "5e0c1f7a9b2d4e61"
+SOURCE = {
+    "source_id": _SOURCE_ID,
+    "kind": "web",
+    "url": "https://docs.example.org/",
+    "path": None,
+    "collection": "handbook",
+    "every": "6h",
+    "prune": True,
+    "name": "Product docs",
+    "max_pages": 500,
+    "max_depth": 3,
+    "allowed_domains": None,
+    "include": None,
+    "exclude": None,
+    "branch": None,
+    "created_at": "2026-12-01T09:00:00.000+00:00",
+    "updated_at": "2026-12-01T09:00:00.000+00:00",
+    "documents": 412,
+    "last_sync": {
+        "job_id": JOB_ID,
+        "started_at": "2026-12-07T06:00:01.204+00:00",
+        "ended_at": "2026-12-07T06:00:41.877+00:00",
+        "status": "succeeded",
+        "added": 3,
+        "changed": 5,
+        "unchanged": 404,
+        "removed": 1,
+        "failed": 0,
+        "error": None,
+    },
+    "last_success_at": "2026-12-07T06:00:41.877+00:00",
+    "next_sync_at": "2026-12-07T12:00:01+00:00",
+    "syncing": None,
+}
+SOURCES = {"sources": [SOURCE]}
+SOURCE_UPDATE = examples(
+    every=("Sync every hour from now", {"every": "1h"}),
+    stop=("Sync only when asked", {"every": None}),
+)
+SOURCE_DELETED = {"deleted": _SOURCE_ID, "documents_deleted": 0}
+SYNC = examples(
+    plain=("Sync now", {}),
+    force=(
+        "Sync, removing what is gone even past the share one sync may remove",
+        {"force": True},
+    ),
+)

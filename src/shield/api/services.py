@@ -23,6 +23,7 @@ from shield.graph.client import LightragClient
 from shield.jobs.queue import JobQueue
 from shield.jobs.store import JobStore
 from shield.resilience import Breaker
+from shield.sources.store import SourceStore
 from shield.vectorstore import VectorStore, open_vector_store
 
 STREAM_BLOCK_SECONDS = 10
@@ -46,6 +47,7 @@ class Services:
     graph_backlog: GraphBacklog
     tokens: TokenStore
     authenticator: Authenticator
+    sources: SourceStore
     # Collections being reindexed by this process, and by which job.
     reindexing: dict[str, str] = field(default_factory=dict)
     reindexing_guard: threading.Lock = field(default_factory=threading.Lock)
@@ -91,6 +93,7 @@ class Services:
             graph_backlog=GraphBacklog(sync_redis),
             tokens=tokens,
             authenticator=Authenticator(settings.api_token, TokenTable(tokens)),
+            sources=SourceStore(sync_redis),
         )
 
     def call_redis(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -22,7 +22,7 @@ from crawl4ai.async_configs import BrowserConfig
 from crawl4ai.content_filter_strategy_lxml import PruningContentFilterLXML
 from crawl4ai.markdown_generation_strategy import DefaultMarkdownGenerator
 
-from shield.crawl.fetch import FetchLimits, GuardedHTTPStrategy, PageRefused
+from shield.crawl.fetch import FetchLimits, GuardedHTTPStrategy, PageRefused, Validators
 from shield.crawl.frontier import Frontier, allowed_origins, origin
 from shield.crawl.robots import RobotsRules, sitemap_urls
 from shield.errors import ShieldError
@@ -51,17 +51,30 @@ class CrawlOptions:
     limits: FetchLimits = field(default_factory=FetchLimits)
     engine: str = "http"  # or "browser": the system's Chromium renders each page
     browser_path: str = "chromium"
+    # A source's sync: the pages it read last time (asked for only if they changed; an
+    # unchanged page's links are followed as they were), and the pages to start from instead
+    # of `url` (a sitemap's).
+    known: dict[str, KnownPage] = field(default_factory=dict)
+    seeds: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    validators: Validators
+    links: tuple[str, ...] = ()
 
 
 @dataclass
 class Page:
     url: str
     depth: int
-    status: str  # fetched | skipped | failed
+    status: str  # fetched | unchanged (a 304 to a conditional request) | skipped | failed
     reason: str = ""
     title: str = ""
     markdown: str = ""
     status_code: int | None = None
+    validators: Validators = field(default_factory=Validators)
+    links: tuple[str, ...] = ()  # the links it holds, as the crawl could follow them
 
 
 @dataclass
@@ -70,6 +83,7 @@ class CrawlSummary:
     discovered: int = 0
     skip_counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    truncated: bool = False  # pages left unread at the page limit (or by a cancel)
 
 
 def _host_failure(_type: type[BaseException], exc: BaseException) -> bool:
@@ -96,6 +110,7 @@ class SiteCrawler:
         self.policy = policy
         self.options = options
         self.strategy = GuardedHTTPStrategy(policy, options.limits, options.concurrency)
+        self.strategy.validators = {url: page.validators for url, page in options.known.items()}
         # One page at a time in the browser: measured the reliable setting with Chromium.
         self.concurrency = 1 if options.engine == "browser" else options.concurrency
         self.robots = RobotsRules(self.strategy)
@@ -132,7 +147,8 @@ class SiteCrawler:
         started = time.monotonic()
         summary = CrawlSummary()
         self.policy.check_url(self.options.url, addresses=False)
-        self.frontier.add(self.options.url, 0)
+        for url in [self.options.url] if self.options.seeds is None else self.options.seeds:
+            self.frontier.add(url, 0)
         chromium = None
         page_strategy: Any = self.strategy
         if self.options.engine == "browser":
@@ -167,6 +183,7 @@ class SiteCrawler:
             if chromium is not None:
                 chromium.stop()
         summary.discovered = len(self.frontier.seen)
+        summary.truncated = self.frontier.truncated or cancelled()
         summary.skip_counts = dict(self.frontier.skip_counts)
         for skipped in self.frontier.skipped:
             summary.pages.append(Page(skipped.url, -1, "skipped", skipped.reason))
@@ -194,8 +211,10 @@ class SiteCrawler:
             try:
                 result: Any = await host.breaker.call_async(self._arun, crawler, url)
             except PageRefused as exc:
+                if exc.kind == "not_modified":
+                    return self._unchanged(url, depth)
                 status = "skipped" if exc.kind in SKIP_KINDS else "failed"
-                return Page(url, depth, status, exc.message)
+                return Page(url, depth, status, exc.message, status_code=exc.http_status)
             except EgressRefused as exc:
                 return Page(url, depth, "skipped", f"blocked: {exc.message}")
         record = self.strategy.records.pop(url, None)
@@ -203,12 +222,24 @@ class SiteCrawler:
         redirect_problem = self._redirect_problem(url, final)
         if redirect_problem:
             return Page(url, depth, "skipped", redirect_problem)
-        for link in _links(result):
+        links = _links(result)
+        for link in links:
             self.frontier.add(link, depth + 1)
         markdown = result.markdown.fit_markdown or result.markdown.raw_markdown or ""
         title = str((result.metadata or {}).get("title") or "")
         status_code = record.status_code if record else None
-        return Page(final, depth, "fetched", "", title, markdown, status_code)
+        validators = Validators(record.etag, record.last_modified) if record else Validators()
+        return Page(
+            final, depth, "fetched", "", title, markdown, status_code, validators, tuple(links)
+        )
+
+    def _unchanged(self, url: str, depth: int) -> Page:
+        """A page that answered 304: its links are followed as they were last time."""
+        self.strategy.records.pop(url, None)
+        known = self.options.known[url]
+        for link in known.links:
+            self.frontier.add(link, depth + 1)
+        return Page(url, depth, "unchanged", "", validators=known.validators, links=known.links)
 
     async def _refusal(self, url: str, host: _Host) -> str | None:
         """Why a page is not to be fetched at all, if it is not."""
@@ -238,7 +269,8 @@ class SiteCrawler:
             raise record.error
         if record is not None and record.status_code and record.status_code >= 400:
             kind = "server_error" if record.status_code >= 500 else "http_error"
-            raise PageRefused(kind, f"{url} answered HTTP {record.status_code}")
+            code = record.status_code
+            raise PageRefused(kind, f"{url} answered HTTP {code}", code)
         # Crawl4AI's anti-bot check marks small pages "blocked"; the fetch says what happened.
         if not result.success and not (record and record.status_code and record.status_code < 300):
             raise PageRefused("fetch_failed", result.error_message or f"{url} failed")

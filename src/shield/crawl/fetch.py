@@ -33,6 +33,7 @@ from shield.net.egress import EgressPolicy
 USER_AGENT = f"ShieldBot/{__version__} (+self-hosted knowledge platform)"
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain", "text/markdown"})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+NOT_MODIFIED = 304
 
 
 class PageRefused(ShieldError):
@@ -41,9 +42,10 @@ class PageRefused(ShieldError):
     status_code = 422
     code = "page_refused"
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, http_status: int | None = None) -> None:
         super().__init__(message, kind=kind)
         self.kind = kind
+        self.http_status = http_status  # what the site answered, when it answered
 
 
 class GuardedResolver(AbstractResolver):
@@ -92,6 +94,24 @@ class FetchRecord:
     redirects: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: ShieldError | None = None  # why it was not read (Crawl4AI keeps only the text)
+    etag: str | None = None  # the page's validators, for a later conditional request
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a page answered last time, sent back so that an unchanged page answers 304."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
 
 
 class GuardedHTTPStrategy(AsyncHTTPCrawlerStrategy):  # type: ignore[misc]
@@ -104,6 +124,8 @@ class GuardedHTTPStrategy(AsyncHTTPCrawlerStrategy):  # type: ignore[misc]
         self.policy = policy
         self.limits = limits
         self.records: dict[str, FetchRecord] = {}
+        # Pages read before (a source's last sync): asked for only if they changed.
+        self.validators: dict[str, Validators] = {}
 
     async def start(self) -> None:
         if self._session is None:
@@ -142,11 +164,19 @@ class GuardedHTTPStrategy(AsyncHTTPCrawlerStrategy):  # type: ignore[misc]
         await self.start()
         assert self._session is not None
         current = url
+        known = self.validators.get(url)
         for _hop in range(self.limits.max_redirects + 1):
             self.policy.check_url(current)
+            headers = known.headers() if known and current == url else {}
             try:
-                async with self._session.get(current, allow_redirects=False) as response:
+                async with self._session.get(
+                    current, allow_redirects=False, headers=headers
+                ) as response:
                     record.status_code = response.status
+                    if response.status == NOT_MODIFIED and headers:
+                        raise PageRefused("not_modified", f"{url} has not changed")
+                    record.etag = response.headers.get("ETag")
+                    record.last_modified = response.headers.get("Last-Modified")
                     if response.status in REDIRECTS and "Location" in response.headers:
                         record.redirects.append(current)
                         current = urljoin(current, response.headers["Location"])
@@ -214,9 +244,13 @@ class GuardedHTTPStrategy(AsyncHTTPCrawlerStrategy):  # type: ignore[misc]
         self, response: aiohttp.ClientResponse, url: str, record: FetchRecord
     ) -> AsyncCrawlResponse:
         if response.status >= 500:
-            raise PageRefused("server_error", f"{url} answered HTTP {response.status}")
+            raise PageRefused(
+                "server_error", f"{url} answered HTTP {response.status}", response.status
+            )
         if response.status >= 400:
-            raise PageRefused("http_error", f"{url} answered HTTP {response.status}")
+            raise PageRefused(
+                "http_error", f"{url} answered HTTP {response.status}", response.status
+            )
         content_type = (response.content_type or "").lower()
         record.content_type = content_type
         if content_type not in PAGE_TYPES:

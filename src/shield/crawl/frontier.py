@@ -79,6 +79,11 @@ class Frontier:
         self.queue.append((canonical, depth))
         return True
 
+    @property
+    def truncated(self) -> bool:
+        """Pages were left unread: the crawl reached `max_pages` first."""
+        return bool(self.queue) and self.handed_out >= self.max_pages
+
     def next(self) -> tuple[str, int] | None:
         if not self.queue or self.handed_out >= self.max_pages:
             return None

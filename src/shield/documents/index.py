@@ -31,9 +31,9 @@ from shield.vectorstore.base import (
 )
 
 #: Filter keys a caller may use; anything under `metadata.` is the caller's own.
-FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash")
+FILTER_KEYS = ("document_id", "source", "title", "job_id", "content_hash", "source_id")
 #: Indexed by the first write to a collection (the others have indexes from its creation).
-WRITTEN_INDEXES = ("title", "content_hash")
+WRITTEN_INDEXES = ("title", "content_hash", "source_id")
 MAX_FIELD_CHARS = 64
 _FIELD = rf"[A-Za-z0-9_][A-Za-z0-9_-]{{0,{MAX_FIELD_CHARS - 1}}}"
 #: `metadata.<field>`, or a field nested in it (`metadata.owner.team`, at most 4 deep): what the
@@ -220,6 +220,7 @@ class DocumentIndex:
                     job_id=write.job_id,
                     collection=collection,
                     metadata=write.metadata,
+                    source_id=write.source_id,
                     headings=chunk.headings,
                     pages=chunk.pages,
                 ).payload(),
@@ -428,4 +429,5 @@ def _summary(passage: StoredPassage, chunks: int) -> DocumentSummary:
         collection=passage.collection,
         job_id=passage.job_id,
         metadata=passage.metadata,
+        source_id=passage.source_id,
     )

@@ -20,6 +20,7 @@ class SourceDocument(BaseModel):
     format: str = ""  # a file's confirmed format (see shield.documents.formats)
     title: str = ""
     metadata: dict[str, Any] = Field(default_factory=dict)
+    source_id: str | None = None  # the source that keeps it in sync, if one does
 
     @property
     def content_hash(self) -> str:
@@ -47,6 +48,9 @@ class DocumentWrite(BaseModel):
     embedding_model: str
     job_id: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    source_id: str | None = Field(
+        default=None, description="The source that keeps it in sync (`/sources`), if one does."
+    )
     chunks: list[ChunkIn]
 
 
@@ -60,6 +64,9 @@ class DocumentSummary(BaseModel):
     collection: str
     job_id: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    source_id: str | None = Field(
+        default=None, description="The source that keeps it in sync (`/sources`), if one does."
+    )
     graph: Literal["pending", "stored", "failed"] | None = Field(
         default=None,
         description="Where the knowledge graph stands with this document: `pending` (searchable "
@@ -87,6 +94,7 @@ class StoredPassage(BaseModel):
     job_id: str | None = None
     collection: str = ""
     metadata: dict[str, Any] = Field(default_factory=dict)
+    source_id: str | None = None
     headings: list[str] = Field(default_factory=list)
     pages: list[int] = Field(default_factory=list)
 
@@ -97,4 +105,5 @@ class StoredPassage(BaseModel):
 
     def payload(self) -> dict[str, Any]:
         """What the store keeps: headings and pages only where there are some."""
-        return self.model_dump(exclude={n for n in ("headings", "pages") if not getattr(self, n)})
+        empty = {n for n in ("headings", "pages", "source_id") if not getattr(self, n)}
+        return self.model_dump(exclude=empty)

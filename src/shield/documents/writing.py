@@ -40,5 +40,6 @@ def document_write(
         embedding_model=embedding_model,
         job_id=job_id,
         metadata=document.metadata,
+        source_id=document.source_id,
         chunks=chunks,
     )

@@ -21,8 +21,8 @@ class JobStatus(StrEnum):
 
 FINAL_STATUSES = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
 UNFINISHED_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
-# Uploads are `document` jobs; `reindex` jobs run inside shield-api.
-JobKind = Literal["document", "crawl", "reindex"]
+# Uploads are `document` jobs; `reindex` jobs run inside shield-api; `sync` jobs keep a source.
+JobKind = Literal["document", "crawl", "reindex", "sync"]
 
 
 class JobError(BaseModel):

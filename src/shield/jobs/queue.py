@@ -16,7 +16,12 @@ from shield.config import JobMixin
 from shield.errors import Conflict
 from shield.jobs.models import JobError, JobState, JobStatus
 from shield.jobs.outcomes import record_outcome
-from shield.jobs.requests import CrawlIngest, DocumentIngest, UploadIngest, request_summary
+from shield.jobs.requests import (
+    DocumentIngest,
+    Queued,
+    UploadIngest,
+    request_summary,
+)
 from shield.jobs.store import JobStore
 from shield.jobs.transitions import finish
 
@@ -31,9 +36,7 @@ def interactive_key(queue_name: str) -> str:
     return f"shield:interactive:{queue_name}"
 
 
-def is_interactive(
-    request: DocumentIngest | UploadIngest | CrawlIngest, upload: bytes | None, max_bytes: int
-) -> bool:
+def is_interactive(request: Queued, upload: bytes | None, max_bytes: int) -> bool:
     """Small work a person (or an assistant) waits for: one inline text or one uploaded file of
     at most `max_bytes`. Crawls, URLs and inbox folders are bulk: their size is not known."""
     if isinstance(request, UploadIngest):
@@ -57,11 +60,12 @@ class JobQueue:
 
     def submit(
         self,
-        request: DocumentIngest | UploadIngest | CrawlIngest,
+        request: Queued,
         collection: str,
         upload: bytes | None = None,
+        job_id: str | None = None,
     ) -> JobState:
-        job_id = uuid.uuid4().hex
+        job_id = job_id or uuid.uuid4().hex
         interactive = is_interactive(request, upload, self.settings.interactive_max_bytes)
         queue = self.queue
         state = JobState(

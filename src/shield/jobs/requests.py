@@ -37,7 +37,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
-def _fetchable(value: str) -> str:
+def fetchable(value: str) -> str:
     try:  # addresses are checked by the worker, which knows the allowlist
         EgressPolicy().check_url(value, addresses=False)
     except EgressRefused as exc:
@@ -81,7 +81,7 @@ class DocumentIngest(_Strict):
     @field_validator("url")
     @classmethod
     def _url_fetchable(cls, value: str | None) -> str | None:
-        return None if value is None else _fetchable(value)
+        return None if value is None else fetchable(value)
 
     @field_validator("path")
     @classmethod
@@ -134,7 +134,7 @@ class CrawlIngest(_Strict):
     create_collection: CreateCollection = False
 
     _metadata = field_validator("metadata")(check_metadata)
-    _url_fetchable = field_validator("url")(_fetchable)
+    _url_fetchable = field_validator("url")(fetchable)
 
 
 class UploadedFile(BaseModel):
@@ -161,6 +161,20 @@ class UploadIngest(_Strict):
     _metadata = field_validator("metadata")(check_metadata)
 
 
+class SourceSync(_Strict):
+    """A sync of a source (`POST /sources/{source_id}/sync`, or its schedule): the source's
+    record says what to read; the request only which source."""
+
+    kind: Literal["sync"] = "sync"
+    source_id: str = Field(min_length=1, max_length=64)
+    scheduled: bool = Field(default=False, description="Started by its schedule.")
+    force: bool = Field(
+        default=False,
+        description="Remove what is gone even past the share one sync may remove at once "
+        "(SHIELD_SOURCE_MAX_REMOVE_SHARE).",
+    )
+
+
 # The two public kinds: what `POST /ingest-async` takes.
 IngestRequest = Annotated[DocumentIngest | CrawlIngest, Field(discriminator="kind")]
 
@@ -176,13 +190,17 @@ def _stored_kind(value: Any) -> str:
 JobRequest = Annotated[
     Annotated[DocumentIngest, Tag("document")]
     | Annotated[UploadIngest, Tag("upload")]
-    | Annotated[CrawlIngest, Tag("crawl")],
+    | Annotated[CrawlIngest, Tag("crawl")]
+    | Annotated[SourceSync, Tag("sync")],
     Discriminator(_stored_kind),
 ]
 _JOB_REQUEST: TypeAdapter[JobRequest] = TypeAdapter(JobRequest)
 
 
-def parse_job_request(raw: dict[str, Any]) -> DocumentIngest | UploadIngest | CrawlIngest:
+Queued = DocumentIngest | UploadIngest | CrawlIngest | SourceSync
+
+
+def parse_job_request(raw: dict[str, Any]) -> Queued:
     """A stored request, validated once where the worker reads it."""
     try:
         return _JOB_REQUEST.validate_python(raw)
@@ -195,7 +213,7 @@ def parse_job_request(raw: dict[str, Any]) -> DocumentIngest | UploadIngest | Cr
         ) from None
 
 
-def request_summary(request: DocumentIngest | UploadIngest | CrawlIngest) -> dict[str, Any]:
+def request_summary(request: Queued) -> dict[str, Any]:
     """What a job's state shows of its request: everything but bulky content, which is sized."""
     summary = request.model_dump(
         mode="json", exclude_none=True, exclude={"text", "create_collection"}

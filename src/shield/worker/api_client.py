@@ -19,8 +19,8 @@ class WorkerApi(ApiClient):
 
     @retry_idempotent(attempts=3)
     def _idempotent(self, call: Call[Answer]) -> Answer:
-        # Only GET, PUT (a whole-document replace) and the graph's re-queue go through here: all
-        # three are idempotent.
+        # Only GET, PUT (a whole-document replace), DELETE and the graph's re-queue go through
+        # here: all are idempotent.
         return self.send(call)
 
     def _sent(self, call: Call[Answer]) -> Answer:
@@ -41,6 +41,16 @@ class WorkerApi(ApiClient):
         self, collection: str, document_id: str, write: DocumentWrite
     ) -> DocumentSummary:
         return self._sent(apiclient.put_document(collection, document_id, write))
+
+    def delete_document(self, collection: str, document_id: str) -> bool:
+        """Remove a document from the collection and the graph; False if it was not there."""
+        try:
+            self._idempotent(apiclient.delete_document(document_id, collection))
+        except ApiRefused as exc:
+            if exc.status == 404:
+                return False
+            raise InvalidInput(f"shield-api refused the request: {exc.message}") from None
+        return True
 
     def requeue_graph(self, collection: str, document_id: str) -> DocumentSummary:
         """Have the graph take in a stored document again (it lacks it), without re-embedding."""

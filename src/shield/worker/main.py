@@ -145,7 +145,12 @@ def run_worker(
             lane = settings.worker_lane
             log.info("worker_started", queue=queue.name, lane=lane, name=worker.name)
             try:
-                worked = worker.work(burst=burst, logging_level=settings.log_level) or worked
+                # RQ's scheduler (in a process of its own, one for all workers at a time) puts
+                # scheduled jobs on the queue when due: sources' syncs.
+                worked = (
+                    worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=True)
+                    or worked
+                )
                 error = ""
             except RedisError as exc:  # RQ's own clean-up needs the Redis that just went away
                 error = str(exc)

@@ -32,7 +32,13 @@ from shield.errors import (
     cause_of,
 )
 from shield.jobs.models import ItemResult, JobError, JobState, JobStatus
-from shield.jobs.requests import CrawlIngest, DocumentIngest, UploadIngest, parse_job_request
+from shield.jobs.requests import (
+    CrawlIngest,
+    DocumentIngest,
+    SourceSync,
+    UploadIngest,
+    parse_job_request,
+)
 from shield.jobs.store import JobStore
 from shield.jobs.transitions import JobReporter, begin_attempt, finish
 from shield.logging import get_logger
@@ -43,6 +49,7 @@ from shield.worker.sources import DocumentReader, PendingDocument
 
 if TYPE_CHECKING:  # the crawler (Crawl4AI) is imported only when a crawl runs
     from shield.worker.crawling import CrawlRun
+    from shield.worker.syncing import SourceSyncer
 
 log = get_logger(__name__)
 EMBED_BATCH = 64
@@ -115,6 +122,7 @@ class IngestPipeline:
         crawls: Callable[[CrawlIngest], CrawlRun],
         patience: Patience | None = None,
         budget: DocumentBudget | None = None,
+        syncer: SourceSyncer | None = None,
     ) -> None:
         self.store = store
         self.api = api
@@ -126,9 +134,10 @@ class IngestPipeline:
         # shield-api and a remote embedder may be briefly away: their calls wait for them.
         self.patience = patience or Patience(0)
         self.budget = budget or DocumentBudget()
+        self.syncer = syncer
 
     @staticmethod
-    def _check_cancel(job: JobReporter) -> None:
+    def check_cancel(job: JobReporter) -> None:
         if job.cancel_requested:
             raise JobCancelled(job.state.job_id)
 
@@ -137,11 +146,15 @@ class IngestPipeline:
         begin_attempt(state)
         job.stage("reading")
         try:
-            self._check_cancel(job)
+            self.check_cancel(job)
             raw = self.store.request(state.job_id)
             if raw is None:
                 raise InvalidInput("the job's request has expired; submit it again")
             request = parse_job_request(raw)
+            if isinstance(request, SourceSync):
+                if self.syncer is None:
+                    raise InvalidInput("this worker does not sync sources")
+                return self._finish(state, self.syncer.run(self, job, request))
             if isinstance(request, CrawlIngest):
                 self._crawl(job, request)
             else:
@@ -170,12 +183,10 @@ class IngestPipeline:
         state.progress.documents_total = len(pending)
         job.save()
         for document, item in zip(pending, state.result.documents, strict=True):
-            self._check_cancel(job)
-            self._ingest_counted(job, document, item)
+            self.check_cancel(job)
+            self.ingest_counted(job, document, item)
 
-    def _ingest_counted(
-        self, job: JobReporter, document: PendingDocument, item: ItemResult
-    ) -> None:
+    def ingest_counted(self, job: JobReporter, document: PendingDocument, item: ItemResult) -> None:
         state = job.state
         self._ingest(job, document, item)
         if item.status == "failed":
@@ -193,7 +204,7 @@ class IngestPipeline:
         progress = state.progress
         try:
             for page in run.pages():
-                self._check_cancel(job)
+                self.check_cancel(job)
                 item = ItemResult(source=page.url, title=page.title or None)
                 state.result.documents.append(item)
                 progress.pages_discovered = len(run.crawler.frontier.seen)
@@ -212,7 +223,7 @@ class IngestPipeline:
                     title=page.title,
                     metadata=request.metadata or {},
                 )
-                self._ingest_counted(
+                self.ingest_counted(
                     job, PendingDocument(page.url, functools.partial(_same, document)), item
                 )
         except JobCancelled:
@@ -272,6 +283,7 @@ class IngestPipeline:
             existing is None
             or existing.content_hash != document.content_hash
             or existing.metadata != document.metadata
+            or existing.source_id != document.source_id
         ):
             return False
         # A file's title comes from its content unless the caller named one.
@@ -295,7 +307,7 @@ class IngestPipeline:
         converted = self.converter.convert(
             document.data, document.filename, document.format, budget_seconds=clock.left()
         )
-        self._check_cancel(job)
+        self.check_cancel(job)
         item.pages = converted.pages or None
         item.ocr_pages = converted.ocr_pages or None
         item.title = document.title or converted.title
@@ -310,7 +322,7 @@ class IngestPipeline:
         job.stage("embedding", item)
         passages: list[ChunkIn] = []
         for start in range(0, len(chunks), EMBED_BATCH):
-            self._check_cancel(job)
+            self.check_cancel(job)
             clock.check("embed")
             batch = chunks[start : start + EMBED_BATCH]
             vectors = self.patience.call(job, self.embedder.embed, [c.text for c in batch])
@@ -323,7 +335,7 @@ class IngestPipeline:
         self, job: JobReporter, document: SourceDocument, item: ItemResult, chunks: list[ChunkIn]
     ) -> None:
         state = job.state
-        self._check_cancel(job)  # last chance: a cancelled job writes nothing more
+        self.check_cancel(job)  # last chance: a cancelled job writes nothing more
         job.stage("storing", item)
         write = document_write(document, self.embedder.model_name, chunks, state.job_id)
         summary = self.patience.call(

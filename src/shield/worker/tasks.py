@@ -17,24 +17,29 @@ from shield.documents.conversion import ConvertOptions
 from shield.embeddings import Embedder, build_embedder
 from shield.errors import InvalidInput
 from shield.jobs.callbacks import on_job_failure
+from shield.jobs.queue import JobQueue
 from shield.jobs.requests import CrawlIngest
 from shield.jobs.store import JobStore
 from shield.logging import get_logger
 from shield.metrics import ACTIVE_JOBS
 from shield.net.egress import EgressPolicy
 from shield.net.fetch import GuardedFetcher
+from shield.sources.schedule import SyncRunning, schedule, submit_sync
+from shield.sources.store import SourceStore
 from shield.worker.api_client import WorkerApi
 from shield.worker.converter import ConverterProcess
 from shield.worker.patience import Patience
 from shield.worker.pipeline import DocumentBudget, IngestPipeline
 from shield.worker.sources import DocumentReader
+from shield.worker.syncing import SourceSyncer
 
 if TYPE_CHECKING:
+    from shield.crawl.crawler import CrawlOptions
     from shield.worker.crawling import CrawlRun
 
 log = get_logger(__name__)
 
-__all__ = ["WorkerContext", "configure", "on_job_failure", "run_ingest"]
+__all__ = ["WorkerContext", "configure", "on_job_failure", "run_ingest", "run_scheduled_sync"]
 
 
 @dataclass
@@ -67,16 +72,21 @@ class WorkerContext:
             log_level=settings.log_level,
             log_format=settings.log_format,
         )
+        reader = DocumentReader(settings, store, fetcher)
+        syncer = SourceSyncer(
+            settings, SourceStore(redis), reader, functools.partial(crawl_with, settings)
+        )
         pipeline = IngestPipeline(
             store,
             api,
             embedder or build_embedder(settings, "worker"),
             Chunker(settings.chunk_tokens, settings.chunk_overlap),
-            DocumentReader(settings, store, fetcher),
+            reader,
             converter,
             functools.partial(start_crawl, settings),
             Patience(settings.dependency_patience_seconds),
             DocumentBudget(settings.max_document_chunks, settings.max_document_seconds),
+            syncer,
         )
         return cls(settings, redis, store, pipeline)
 
@@ -89,10 +99,16 @@ def start_crawl(settings: WorkerSettings, request: CrawlIngest) -> CrawlRun:
     # Crawl4AI keeps its state (a log, a cache database) under its base directory; imported
     # here, at the first crawl, after that directory is set.
     os.environ.setdefault("CRAWL4_AI_BASE_DIRECTORY", str(settings.data_dir / "crawl4ai"))
-    from shield.worker.crawling import CrawlRun, crawl_options
+    from shield.worker.crawling import crawl_options
 
-    policy = EgressPolicy.from_allowlist(settings.crawl_allowlist)
-    return CrawlRun(policy, crawl_options(settings, request))
+    return crawl_with(settings, crawl_options(settings, request))
+
+
+def crawl_with(settings: WorkerSettings, options: CrawlOptions) -> CrawlRun:
+    os.environ.setdefault("CRAWL4_AI_BASE_DIRECTORY", str(settings.data_dir / "crawl4ai"))
+    from shield.worker.crawling import CrawlRun
+
+    return CrawlRun(EgressPolicy.from_allowlist(settings.crawl_allowlist), options)
 
 
 _context: WorkerContext | None = None
@@ -130,3 +146,24 @@ def _run(context: WorkerContext, job_id: str) -> str:
         final = context.pipeline.run(state)
     log.info("job_finished", job_id=job_id, status=final.status.value)
     return final.status.value
+
+
+def run_scheduled_sync(source_id: str) -> str:
+    """A source's schedule came due (RQ's scheduler queued this): submit its sync, unless one
+    runs already, and schedule the next."""
+    context = current()
+    sources = SourceStore(context.redis)
+    queue = JobQueue(context.redis, context.store, context.settings)
+    try:
+        source = sources.get(source_id)
+        if source is None or source.every is None:
+            return "unscheduled"
+        try:
+            state = submit_sync(queue, sources, source, scheduled=True, force=False)
+        except SyncRunning as exc:
+            log.info("scheduled_sync_skipped", source_id=source_id, reason=exc.message)
+            return "skipped"
+        log.info("scheduled_sync_queued", source_id=source_id, job_id=state.job_id)
+        return state.job_id
+    finally:
+        schedule(queue.queue, sources, source_id, None)

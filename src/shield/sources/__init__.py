@@ -1,0 +1,1 @@
+"""Sources: web sites, sitemaps, folders and Git repositories kept in sync with a collection."""

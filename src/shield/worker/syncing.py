@@ -1,0 +1,411 @@
+"""A source's sync: list what the source holds now, read only what changed, store what is new or
+changed, remove what is gone, and count each.
+
+What tells a change, by kind:
+- folder: a file's modification time and size (unchanged: not even read); a changed one is read,
+  and stored again only if its bytes differ;
+- web: a conditional request with the page's ETag and Last-Modified (304: not read; its links
+  are followed as they were); a page that answers 404 or 410, or that no page links to any more
+  (in a crawl that read the whole site within its limits), is gone;
+- sitemap: a page's `<lastmod>` (unchanged: not fetched at all), else a conditional request; a
+  page the sitemap no longer lists is gone.
+
+What stays the same is never embedded again. Each document's entry is written as soon as it is
+stored or removed, so a sync cut short (a worker killed) leaves the next one the rest to do, and
+nothing half-removed. A sync that cannot list the source, or that would remove more than
+`source_max_remove_share` of its documents at once, removes nothing and fails with the reason.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from shield.config import WorkerSettings
+from shield.documents.identity import document_id
+from shield.documents.models import SourceDocument
+from shield.errors import InvalidInput, JobCancelled, ShieldError
+from shield.jobs.models import ItemResult, JobError, utcnow
+from shield.jobs.requests import CrawlIngest, SourceSync
+from shield.jobs.transitions import JobReporter
+from shield.logging import get_logger
+from shield.net.fetch import GuardedFetcher
+from shield.sources.listing import (
+    FolderFile,
+    SitemapPage,
+    SourceUnreachable,
+    folder_files,
+    sitemap_children,
+    sitemap_pages,
+)
+from shield.sources.models import Source, SyncSummary
+from shield.sources.store import Entry, SourceStore
+from shield.worker.sources import DocumentReader, PendingDocument
+
+if TYPE_CHECKING:  # the crawler (Crawl4AI) is imported only when a web source syncs
+    from shield.crawl.crawler import CrawlOptions, Page
+    from shield.worker.crawling import CrawlRun
+    from shield.worker.pipeline import IngestPipeline
+
+log = get_logger(__name__)
+#: Pages of a sitemap (and of the sitemaps an index lists) read at most.
+MAX_SITEMAP_PAGES = 50_000
+#: Page answers that say a page is gone for good.
+GONE = frozenset({404, 410})
+
+
+@dataclass
+class _Tally:
+    """The sync's counts, and the keys (page URLs, file paths) it saw in the source."""
+
+    summary: SyncSummary
+    seen: set[str] = field(default_factory=set)
+    complete: bool = True  # the whole source was listed: what it lacks is gone
+
+
+def _one(document: SourceDocument) -> SourceDocument:
+    return document
+
+
+class SourceSyncer:
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        sources: SourceStore,
+        reader: DocumentReader,
+        crawls: Callable[[CrawlOptions], CrawlRun],
+    ) -> None:
+        self.settings = settings
+        self.sources = sources
+        self.reader = reader
+        self.crawls = crawls
+
+    @property
+    def fetcher(self) -> GuardedFetcher:
+        return self.reader.fetcher
+
+    def run(
+        self, pipeline: IngestPipeline, job: JobReporter, request: SourceSync
+    ) -> JobError | None:
+        """Sync the source; the job's error if the sync failed as a whole."""
+        state = job.state
+        source = self.sources.get(request.source_id)
+        if source is None:
+            raise InvalidInput(f"source {request.source_id} no longer exists")
+        summary = SyncSummary(job_id=state.job_id, started_at=utcnow(), status="running")
+        tally = _Tally(summary)
+        error: JobError | None = None
+        known = self.sources.entries(source.source_id)
+        ended = False  # else a dependency's failure escapes, for RQ to run the job again
+        try:
+            job.stage("listing")
+            if source.kind == "folder":
+                self._folder(pipeline, job, source, known, tally)
+            elif source.kind == "web":
+                self._web(pipeline, job, source, known, tally)
+            elif source.kind == "sitemap":
+                self._sitemap(pipeline, job, source, known, tally)
+            else:
+                raise InvalidInput(f"this worker cannot sync a {source.kind} source")
+            gone = [key for key in known if key not in tally.seen] if tally.complete else []
+            if source.prune:
+                self._remove(pipeline, job, source, known, gone, request.force, tally)
+            ended = True
+        except SourceUnreachable as exc:
+            error = JobError(code="source_unreachable", message=exc.message, cause="dependency")
+            ended = True
+        except _TooMuchGone as exc:
+            error = JobError(code="sync_guarded", message=str(exc), cause="input")
+            ended = True
+        except JobCancelled:
+            summary.status, ended = "cancelled", True
+            raise
+        finally:
+            if ended:
+                summary.ended_at = utcnow()
+                if summary.status == "running":
+                    summary.status = "failed" if error else "succeeded"
+                summary.error = error.message if error else None
+                self.sources.set_summary(source.source_id, summary, succeeded=error is None)
+                self.sources.release_sync(source.source_id, state.job_id)
+        log.info(
+            "source_synced", source_id=source.source_id, kind=source.kind, status=summary.status,
+            added=summary.added, changed=summary.changed, unchanged=summary.unchanged,
+            removed=summary.removed, failed=summary.failed,
+        )  # fmt: skip
+        return error
+
+    # Each document: stored (added or changed), unchanged or failed.
+
+    def _ingest(
+        self,
+        pipeline: IngestPipeline,
+        job: JobReporter,
+        source: Source,
+        key: str,
+        pending: PendingDocument,
+        entry: Callable[[str], Entry],
+        tally: _Tally,
+        known: dict[str, Entry],
+    ) -> None:
+        item = ItemResult(source=pending.source)
+        job.state.result.documents.append(item)
+        job.state.progress.documents_total += 1
+        pipeline.ingest_counted(job, pending, item)
+        summary = tally.summary
+        if item.status == "failed":
+            summary.failed += 1
+            return
+        if item.status == "unchanged":
+            summary.unchanged += 1
+        elif key in known:
+            summary.changed += 1
+        else:
+            summary.added += 1
+        self.sources.put_entry(source.source_id, key, entry(item.document_id or ""))
+
+    def _unchanged(self, job: JobReporter, key: str, tally: _Tally, known: Entry) -> None:
+        job.state.result.documents.append(
+            ItemResult(source=key, status="unchanged", document_id=known.document_id)
+        )
+        tally.summary.unchanged += 1
+
+    # Kinds.
+
+    def _folder(
+        self,
+        pipeline: IngestPipeline,
+        job: JobReporter,
+        source: Source,
+        known: dict[str, Entry],
+        tally: _Tally,
+    ) -> None:
+        files = folder_files(
+            self.settings.inbox_dir, source.path or ".", source.include, source.exclude,
+            self.settings.inbox_max_files,
+        )  # fmt: skip
+        job.state.progress.documents_total = 0
+        for file in files:
+            pipeline.check_cancel(job)
+            tally.seen.add(file.key)
+            before = known.get(file.key)
+            if before and (before.mtime_ns, before.size) == (file.mtime_ns, file.size):
+                self._unchanged(job, file.key, tally, before)
+                continue
+            pending = PendingDocument(file.key, functools.partial(self._file, source, file))
+            entry = functools.partial(_file_entry, file)
+            self._ingest(pipeline, job, source, file.key, pending, entry, tally, known)
+
+    def _file(self, source: Source, file: FolderFile) -> SourceDocument:
+        document = self.reader.read_inbox_file(file.key, file.path, "", {})
+        document.source_id = source.source_id
+        return document
+
+    def _web(
+        self,
+        pipeline: IngestPipeline,
+        job: JobReporter,
+        source: Source,
+        known: dict[str, Entry],
+        tally: _Tally,
+    ) -> None:
+        options = self._crawl_options(source, known)
+        self._crawl(pipeline, job, source, options, known, tally)
+
+    def _sitemap(
+        self,
+        pipeline: IngestPipeline,
+        job: JobReporter,
+        source: Source,
+        known: dict[str, Entry],
+        tally: _Tally,
+    ) -> None:
+        listed = self._sitemap_pages(source.url or "")
+        limit = source.max_pages or MAX_SITEMAP_PAGES
+        changed: list[str] = []
+        lastmods: dict[str, str | None] = {}
+        for page in listed[:limit]:
+            tally.seen.add(page.url)
+            lastmods[page.url] = page.lastmod
+            before = known.get(page.url)
+            if before and page.lastmod and before.lastmod == page.lastmod:
+                self._unchanged(job, page.url, tally, before)
+            else:
+                changed.append(page.url)
+        tally.seen.update(page.url for page in listed[limit:])  # listed: not gone
+        if not changed:
+            return
+        options = self._crawl_options(source, known)
+        options.seeds, options.max_depth, options.use_sitemaps = changed, 0, False
+        options.max_pages = len(changed)
+        self._crawl(pipeline, job, source, options, known, tally, lastmods)
+
+    def _sitemap_pages(self, url: str) -> list[SitemapPage]:
+        text = self._fetched_text(url)
+        pages = sitemap_pages(text)
+        for child in sitemap_children(text)[:50]:
+            pages += sitemap_pages(self._fetched_text(child))
+            if len(pages) >= MAX_SITEMAP_PAGES:
+                break
+        if not pages:
+            raise SourceUnreachable(f"the sitemap {url} lists no page")
+        return pages[:MAX_SITEMAP_PAGES]
+
+    def _fetched_text(self, url: str) -> str:
+        try:
+            return self.fetcher.fetch(url).data.decode("utf-8", errors="replace")
+        except ShieldError as exc:  # FetchFailed, the egress guard, too large
+            raise SourceUnreachable(f"the sitemap cannot be read: {exc.message}") from None
+
+    def _crawl_options(self, source: Source, known: dict[str, Entry]) -> CrawlOptions:
+        from shield.crawl.crawler import KnownPage
+        from shield.crawl.fetch import Validators
+        from shield.worker.crawling import crawl_options
+
+        request = CrawlIngest(
+            kind="crawl", url=source.url or "", allowed_domains=source.allowed_domains,
+            max_pages=source.max_pages or CrawlIngest.model_fields["max_pages"].default,
+            max_depth=(
+                source.max_depth
+                if source.max_depth is not None
+                else CrawlIngest.model_fields["max_depth"].default
+            ),
+        )  # fmt: skip
+        options = crawl_options(self.settings, request)
+        options.engine = "http"  # conditional requests are the HTTP engine's
+        options.known = {
+            url: KnownPage(Validators(entry.etag, entry.last_modified), tuple(entry.links))
+            for url, entry in known.items()
+            if entry.etag or entry.last_modified
+        }
+        return options
+
+    def _crawl(
+        self,
+        pipeline: IngestPipeline,
+        job: JobReporter,
+        source: Source,
+        options: CrawlOptions,
+        known: dict[str, Entry],
+        tally: _Tally,
+        lastmods: dict[str, str | None] | None = None,
+    ) -> None:
+        job.stage("crawling")
+        run = self.crawls(options)
+        answered = 0
+        try:
+            for page in run.pages():
+                pipeline.check_cancel(job)
+                answered += self._page(pipeline, job, source, page, known, tally, lastmods)
+        except JobCancelled:
+            run.cancel()
+            raise
+        summary = run.summary
+        if known and not answered:
+            raise SourceUnreachable(
+                f"{options.url} answered no page (is the site down?); nothing was removed"
+            )
+        if lastmods is None and summary is not None:
+            # A crawl cut short by its page limit has not seen the whole site.
+            tally.complete = not summary.truncated
+            if tally.complete:
+                tally.seen |= set(run.crawler.frontier.seen) - _gone_pages(summary.pages)
+
+    def _page(
+        self,
+        pipeline: IngestPipeline,
+        job: JobReporter,
+        source: Source,
+        page: Page,
+        known: dict[str, Entry],
+        tally: _Tally,
+        lastmods: dict[str, str | None] | None,
+    ) -> int:
+        """Take one page of the crawl; 1 if the site answered it (read or unchanged)."""
+        before = known.get(page.url)
+        if page.status == "unchanged" and before is not None:
+            tally.seen.add(page.url)
+            if lastmods is not None and lastmods.get(page.url) != before.lastmod:
+                changed = before.model_copy(update={"lastmod": lastmods.get(page.url)})
+                self.sources.put_entry(source.source_id, page.url, changed)
+            self._unchanged(job, page.url, tally, before)
+            return 1
+        if page.status != "fetched":
+            if page.status_code in GONE:
+                tally.seen.discard(page.url)
+                return 1
+            if before is not None:  # failed this time: kept, not gone
+                tally.seen.add(page.url)
+                tally.summary.failed += 1
+                job.state.result.documents.append(
+                    ItemResult(source=page.url, status="failed", error=page.reason, cause="input")
+                )
+            return 0
+        tally.seen.add(page.url)
+        document = SourceDocument(
+            source=page.url, text=page.markdown, title=page.title, source_id=source.source_id
+        )
+        pending = PendingDocument(page.url, functools.partial(_one, document))
+        lastmod = (lastmods or {}).get(page.url)
+        entry = functools.partial(_page_entry, page, lastmod)
+        self._ingest(pipeline, job, source, page.url, pending, entry, tally, known)
+        return 1
+
+    # What is gone.
+
+    def _remove(
+        self,
+        pipeline: IngestPipeline,
+        job: JobReporter,
+        source: Source,
+        known: dict[str, Entry],
+        gone: list[str],
+        force: bool,
+        tally: _Tally,
+    ) -> None:
+        if not gone:
+            return
+        share = self.settings.source_max_remove_share
+        if not force and len(gone) > share * len(known):
+            raise _TooMuchGone(
+                f"the sync would remove {len(gone)} of the source's {len(known)} documents, "
+                f"more than {share:.0%} at once (SHIELD_SOURCE_MAX_REMOVE_SHARE): nothing was "
+                "removed. If the source did lose them, sync again with force "
+                f"(shield sources sync {source.source_id} --force)"
+            )
+        job.stage("removing")
+        for key in gone:
+            pipeline.check_cancel(job)
+            entry = known[key]
+            doc_id = entry.document_id or document_id(source.collection, key)
+            pipeline.patience.call(job, pipeline.api.delete_document, source.collection, doc_id)
+            self.sources.drop_entry(source.source_id, key)
+            tally.summary.removed += 1
+            job.state.result.documents.append(
+                ItemResult(source=key, status="removed", document_id=doc_id)
+            )
+            job.save()
+
+
+class _TooMuchGone(Exception):
+    """A sync that would remove more of a source than it may at once."""
+
+
+def _gone_pages(pages: list[Page]) -> set[str]:
+    return {page.url for page in pages if page.status_code in GONE}
+
+
+def _file_entry(file: FolderFile, doc_id: str) -> Entry:
+    return Entry(document_id=doc_id, mtime_ns=file.mtime_ns, size=file.size)
+
+
+def _page_entry(page: Page, lastmod: str | None, doc_id: str) -> Entry:
+    return Entry(
+        document_id=doc_id,
+        etag=page.validators.etag,
+        last_modified=page.validators.last_modified,
+        lastmod=lastmod,
+        links=list(page.links),
+    )
