@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import email.utils
+import functools
 import http.server
 import threading
 import time
@@ -172,3 +174,59 @@ def slow_site(count: int, seconds: float) -> Site:
     for link in links:
         site.routes[link] = slow
     return site
+
+
+class EditableSite(Site):
+    """A site whose pages change between requests, as a docs site does between syncs: each page
+    has a version (its ETag, its Last-Modified, its sitemap `<lastmod>`), answers 304 to a
+    request that names its current version, and is listed in `/sitemap.xml`. Counts the
+    conditional requests and the 304s."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: dict[str, tuple[bytes, int]] = {}  # path -> (body, version)
+        self.conditional = 0
+        self.not_modified = 0
+        self.down = False
+        self.routes["/sitemap.xml"] = self._sitemap
+
+    def put(self, path: str, title: str, body: str, links: list[str] = ()) -> None:  # type: ignore[assignment]
+        _, version = self.pages.get(path, (b"", 0))
+        self.pages[path] = (page(title, body, links), version + 1)
+        self.routes[path] = functools.partial(self._page, path)
+
+    def remove(self, path: str) -> None:
+        self.pages.pop(path, None)
+        self.routes.pop(path, None)
+
+    def _tag(self, path: str) -> tuple[str, str]:
+        version = self.pages[path][1]
+        stamp = 1_700_000_000 + version * 86_400
+        return f'"{path}-v{version}"', email.utils.formatdate(stamp, usegmt=True)
+
+    def _page(self, path: str, handler: _Handler) -> None:
+        if self.down:
+            handler.send(503, b"down for maintenance")
+            return
+        etag, modified = self._tag(path)
+        asked = handler.headers.get("If-None-Match")
+        if asked or handler.headers.get("If-Modified-Since"):
+            self.conditional += 1
+        if asked == etag:
+            self.not_modified += 1
+            handler.send_response(304)
+            handler.send_header("ETag", etag)
+            handler.end_headers()
+            return
+        handler.send(200, self.pages[path][0], ETag=etag, Last_Modified=modified)
+
+    def _sitemap(self, handler: _Handler) -> None:
+        if self.down:
+            handler.send(503, b"down for maintenance")
+            return
+        entries = "".join(
+            f"<url><loc>{self.url}{path}</loc><lastmod>2026-01-{version:02d}</lastmod></url>"
+            for path, (_, version) in sorted(self.pages.items())
+        )
+        body = f'<?xml version="1.0"?><urlset>{entries}</urlset>'
+        handler.send(200, body.encode(), "application/xml")

@@ -1,0 +1,304 @@
+"""Sources kept in sync, end to end through shield-api, a worker and RQ's scheduler: a local site
+that edits, removes and adds pages between syncs (counting its conditional requests), its
+sitemap, a folder of the inbox; the guard with the site down and with most of it gone; a schedule
+that runs by itself; one sync at a time; scopes."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis import Redis
+
+from support.processes import wait_for
+from support.services import ApiServer, WorkerProcess, wait_job
+from support.sites import EditableSite
+
+pytestmark = pytest.mark.slow
+PAGES = ["/", "/lamp", "/horn", "/log", "/lens", "/fuel"]
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("inbox")
+
+
+@pytest.fixture(scope="module")
+def api(start_api: Callable[..., ApiServer], inbox: Path) -> ApiServer:
+    return start_api(inbox_dir=inbox)
+
+
+@pytest.fixture(scope="module")
+def worker(
+    api: ApiServer,
+    start_worker: Callable[..., WorkerProcess],
+    inbox: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> WorkerProcess:
+    return start_worker(
+        api,
+        SHIELD_CRAWL_ALLOWLIST="127.0.0.1",
+        SHIELD_INBOX_DIR=str(inbox),
+        SHIELD_DATA_DIR=str(tmp_path_factory.mktemp("worker-data")),
+    )
+
+
+@pytest.fixture
+def client(api: ApiServer, worker: WorkerProcess) -> Iterator[httpx.Client]:
+    with api.client() as http:
+        yield http
+
+
+def _site() -> EditableSite:
+    site = EditableSite()
+    topics = PAGES[1:]
+    site.put("/", "Keeper's handbook", "Everything a lighthouse keeper needs.", topics)
+    for path in topics:
+        name = path.strip("/")
+        site.put(path, f"The {name}", f"How the keeper looks after the {name} every night.", ["/"])
+    return site
+
+
+@pytest.fixture
+def site() -> Iterator[EditableSite]:
+    served = _site()
+    yield served
+    served.stop()
+
+
+def _sync(client: httpx.Client, source_id: str, **body: Any) -> dict[str, Any]:
+    response = client.post(f"/sources/{source_id}/sync", json=body or None)
+    assert response.status_code == 202, response.text
+    return wait_job(client, response.json()["job_id"], timeout=180)
+
+
+def _counts(client: httpx.Client, source_id: str) -> dict[str, Any]:
+    last = client.get(f"/sources/{source_id}").json()["last_sync"]
+    return {k: last[k] for k in ("status", "added", "changed", "unchanged", "removed", "failed")}
+
+
+def _sources_documents(client: httpx.Client, collection: str, source_id: str) -> set[str]:
+    found = client.post(
+        "/search",
+        json={"query": "keeper", "collection": collection, "limit": 50,
+              "filter": {"source_id": source_id}},
+    )  # fmt: skip
+    assert found.status_code == 200, found.text
+    return {hit["source"] for hit in found.json()["results"]}
+
+
+def _create(client: httpx.Client, **body: Any) -> dict[str, Any]:
+    response = client.post("/sources", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_web_source_reads_only_what_changed_and_removes_what_is_gone(
+    client: httpx.Client, site: EditableSite
+) -> None:
+    client.post("/collections", json={"name": "handbook"})
+    source = _create(client, kind="web", url=f"{site.url}/", collection="handbook", max_depth=2)
+    sid = source["source_id"]
+
+    first = _sync(client, sid)
+    assert first["status"] == "succeeded", first
+    assert _counts(client, sid) == {
+        "status": "succeeded", "added": 6, "changed": 0, "unchanged": 0, "removed": 0, "failed": 0
+    }  # fmt: skip
+    assert _sources_documents(client, "handbook", sid) == {f"{site.url}{p}" for p in PAGES}
+
+    # Nothing changed: every page answers 304, nothing is embedded.
+    asked = site.conditional
+    again = _sync(client, sid)
+    assert again["progress"]["chunks_embedded"] == 0
+    assert _counts(client, sid)["unchanged"] == 6
+    assert site.conditional - asked == 6
+    assert site.not_modified >= 6
+
+    # One page edited, one removed (and unlinked), one added.
+    site.put("/lamp", "The lamp", "The keeper trims the wick and fills the lamp with paraffin.")
+    site.remove("/horn")
+    site.put("/", "Keeper's handbook", "Everything a keeper needs.", ["/lamp", "/log", "/lens",
+             "/fuel", "/tides"])  # fmt: skip
+    site.put("/tides", "The tides", "How the keeper reads the tide table every morning.", ["/"])
+    third = _sync(client, sid)
+    assert third["status"] == "succeeded", third
+    assert _counts(client, sid) == {
+        "status": "succeeded", "added": 1, "changed": 2, "unchanged": 3, "removed": 1, "failed": 0
+    }  # fmt: skip
+    kept = _sources_documents(client, "handbook", sid)
+    assert f"{site.url}/horn" not in kept
+    assert f"{site.url}/tides" in kept
+    listed = client.get(f"/sources/{sid}").json()
+    assert listed["documents"] == 6
+    assert listed["syncing"] is None
+
+
+def test_the_guard_removes_nothing_when_the_site_is_down_or_mostly_gone(
+    client: httpx.Client, site: EditableSite
+) -> None:
+    source = _create(client, kind="web", url=f"{site.url}/", collection="shield")
+    sid = source["source_id"]
+    assert _sync(client, sid)["status"] == "succeeded"
+
+    site.down = True
+    down = _sync(client, sid)
+    assert down["status"] == "failed"
+    assert down["error"]["code"] == "source_unreachable"
+    assert len(_sources_documents(client, "shield", sid)) == 6
+    site.down = False
+
+    for path in PAGES[1:5]:
+        site.remove(path)
+    site.put("/", "Keeper's handbook", "Everything a keeper needs.", ["/fuel"])
+    guarded = _sync(client, sid)
+    assert guarded["status"] == "failed"
+    assert guarded["error"]["code"] == "sync_guarded"
+    assert "would remove 4 of the source's 6 documents" in guarded["error"]["message"]
+    assert len(_sources_documents(client, "shield", sid)) == 6
+
+    forced = _sync(client, sid, force=True)
+    assert forced["status"] == "succeeded"
+    assert _counts(client, sid)["removed"] == 4
+    assert _sources_documents(client, "shield", sid) == {f"{site.url}/", f"{site.url}/fuel"}
+
+
+def test_a_sitemap_source_fetches_only_pages_whose_lastmod_moved(
+    client: httpx.Client, site: EditableSite
+) -> None:
+    source = _create(client, kind="sitemap", url=f"{site.url}/sitemap.xml", collection="shield")
+    sid = source["source_id"]
+    assert _sync(client, sid)["status"] == "succeeded"
+    assert _counts(client, sid)["added"] == 6
+
+    before = sum(n for path, n in site.requests.items() if path != "/sitemap.xml")
+    assert _sync(client, sid)["status"] == "succeeded"
+    assert _counts(client, sid)["unchanged"] == 6
+    assert sum(n for path, n in site.requests.items() if path != "/sitemap.xml") == before
+
+    site.put("/log", "The log", "The keeper writes the weather in the log at every watch.")
+    site.remove("/lens")
+    assert _sync(client, sid)["status"] == "succeeded"
+    assert _counts(client, sid) == {
+        "status": "succeeded", "added": 0, "changed": 1, "unchanged": 4, "removed": 1, "failed": 0
+    }  # fmt: skip
+
+
+def test_a_folder_source_follows_its_files(client: httpx.Client, inbox: Path) -> None:
+    folder = inbox / "runbooks"
+    (folder / "drafts").mkdir(parents=True)
+    for name in ("boiler", "pump", "valve"):
+        (folder / f"{name}.md").write_text(f"# The {name}\n\nThe keeper checks the {name}.\n")
+    (folder / "drafts" / "idea.md").write_text("# An idea\n\nNot ready.\n")
+    (folder / "notes.txt").write_text("The keeper's notes.\n")
+    source = _create(
+        client, kind="folder", path="runbooks", include=["**/*.md"], exclude=["drafts/**"]
+    )
+    sid = source["source_id"]
+    assert _sync(client, sid)["status"] == "succeeded"
+    assert _counts(client, sid)["added"] == 3
+
+    # Touched but the same: not stored again.
+    os.utime(folder / "pump.md")
+    second = _sync(client, sid)
+    assert second["progress"]["chunks_embedded"] == 0
+    assert _counts(client, sid)["unchanged"] == 3
+
+    (folder / "boiler.md").write_text("# The boiler\n\nThe keeper bleeds the boiler weekly.\n")
+    (folder / "valve.md").unlink()
+    (folder / "gauge.md").write_text("# The gauge\n\nThe keeper reads the gauge.\n")
+    assert _sync(client, sid)["status"] == "succeeded"
+    assert _counts(client, sid) == {
+        "status": "succeeded", "added": 1, "changed": 1, "unchanged": 1, "removed": 1, "failed": 0
+    }  # fmt: skip
+    assert _sources_documents(client, "shield", sid) == {
+        "runbooks/boiler.md", "runbooks/pump.md", "runbooks/gauge.md"
+    }  # fmt: skip
+
+    removed = client.delete(f"/sources/{sid}", params={"documents": "delete"})
+    assert removed.json() == {"deleted": sid, "documents_deleted": 3}
+    assert _sources_documents(client, "shield", sid) == set()
+
+
+def test_a_schedule_runs_by_itself_on_rqs_scheduler(
+    client: httpx.Client, api: ApiServer, site: EditableSite
+) -> None:
+    source = _create(client, kind="web", url=f"{site.url}/", every="1m")
+    sid = source["source_id"]
+    assert source["next_sync_at"] is not None
+    redis = Redis.from_url(api.settings.redis_url)
+    for run in (1, 2):
+        # A minute passes for RQ's scheduler: its waiting job comes due now.
+        waiting = redis.get(f"shield:source:{sid}:schedule")
+        assert waiting is not None
+        redis.zadd("rq:scheduled:shield-ingest", {waiting: int(time.time()) - 1})
+        wait_for(
+            lambda run=run: _synced(client, sid, run), timeout=120, what=f"scheduled sync {run}"
+        )
+    assert client.get(f"/sources/{sid}").json()["next_sync_at"] is not None
+    stopped = client.patch(f"/sources/{sid}", json={"every": None}).json()
+    assert stopped["next_sync_at"] is None
+    assert redis.zcard("rq:scheduled:shield-ingest") == 0
+
+
+def _synced(client: httpx.Client, sid: str, runs: int) -> bool:
+    jobs = client.get("/jobs", params={"kind": "sync", "limit": 50}).json()["jobs"]
+    mine = [j for j in jobs if j["request"].get("source_id") == sid and j["request"]["scheduled"]]
+    return len(mine) >= runs and all(j["status"] == "succeeded" for j in mine)
+
+
+def test_one_sync_of_a_source_at_a_time(client: httpx.Client, site: EditableSite) -> None:
+    sid = _create(client, kind="web", url=f"{site.url}/")["source_id"]
+    first = client.post(f"/sources/{sid}/sync")
+    second = client.post(f"/sources/{sid}/sync")
+    assert first.status_code == 202
+    assert second.status_code == 409
+    assert first.json()["job_id"] in second.json()["error"]["message"]
+    wait_job(client, first.json()["job_id"], timeout=180)
+    assert client.post(f"/sources/{sid}/sync").status_code == 202
+
+
+def test_a_source_belongs_to_its_collection(
+    client: httpx.Client, api: ApiServer, site: EditableSite
+) -> None:
+    client.post("/collections", json={"name": "private"})
+    sid = _create(client, kind="web", url=f"{site.url}/", collection="private")["source_id"]
+    tokens = {
+        name: client.post("/tokens", json={"name": name, "scopes": scopes}).json()["token"]
+        for name, scopes in (("reader", ["read:private"]), ("other", ["write:shield"]))
+    }
+    with api.client(tokens["reader"]) as reader:
+        assert reader.get(f"/sources/{sid}").status_code == 200
+        assert [s["source_id"] for s in reader.get("/sources").json()["sources"]] == [sid]
+        assert reader.post(f"/sources/{sid}/sync").status_code == 403
+        assert reader.patch(f"/sources/{sid}", json={"every": "1h"}).status_code == 403
+        assert reader.delete(f"/sources/{sid}").status_code == 403
+        made = reader.post(
+            "/sources", json={"kind": "web", "url": site.url, "collection": "private"}
+        )
+        assert made.status_code == 403
+    with api.client(tokens["other"]) as other:
+        assert other.get(f"/sources/{sid}").status_code == 403
+        assert sid not in {s["source_id"] for s in other.get("/sources").json()["sources"]}
+
+
+def test_bad_sources_are_refused_with_a_reason(client: httpx.Client) -> None:
+    cases = {
+        "every must be at least 1m": {"kind": "web", "url": "https://a.example/", "every": "30s"},
+        "a folder source has a path": {"kind": "folder", "url": "https://a.example/"},
+        "max_depth is not an option of a folder source": {
+            "kind": "folder", "path": "runbooks", "max_depth": 2
+        },
+        "relative to the inbox": {"kind": "folder", "path": "/etc"},
+        "is not in the inbox": {"kind": "folder", "path": "nowhere"},
+        "does not exist": {"kind": "web", "url": "https://a.example/", "collection": "typo"},
+    }  # fmt: skip
+    for words, body in cases.items():
+        response = client.post("/sources", json=body)
+        assert response.status_code in (400, 404, 422), (body, response.text)
+        assert words in response.text, (words, response.text)
