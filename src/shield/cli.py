@@ -23,6 +23,7 @@ from shield.client.crawl import crawl
 from shield.client.ingest import ingest
 from shield.client.jobs import jobs
 from shield.client.search import search
+from shield.client.sources import sources
 from shield.client.tokens import tokens
 from shield.config import (
     ENV_PREFIX,
@@ -314,6 +315,7 @@ for client_command in (
     jobs,
     documents,
     collections,
+    sources,
     tokens,
     backup,
     restore,

@@ -5,6 +5,7 @@ that runs by itself; one sync at a time; scopes."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -13,10 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner, Result
+from mcp import ClientSession
 from redis import Redis
 
+from shield.cli import main
+from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
 from support.processes import wait_for
-from support.services import ApiServer, WorkerProcess, wait_job
+from support.services import TOKEN, ApiServer, WorkerProcess, wait_job
 from support.sites import EditableSite
 
 pytestmark = pytest.mark.slow
@@ -302,3 +307,65 @@ def test_bad_sources_are_refused_with_a_reason(client: httpx.Client) -> None:
         response = client.post("/sources", json=body)
         assert response.status_code in (400, 404, 422), (body, response.text)
         assert words in response.text, (words, response.text)
+
+
+def test_an_assistant_lists_and_syncs_sources_over_mcp(
+    client: httpx.Client, api: ApiServer, site: EditableSite, tmp_path: Path
+) -> None:
+    sid = _create(client, kind="web", url=f"{site.url}/", name="Keeper's handbook")["source_id"]
+    server = McpProcess(api, tmp_path / "mcp.log")
+
+    async def body(session: ClientSession) -> tuple[Any, Any, Any]:
+        synced = await session.call_tool("sync_source", {"source_id": sid, "wait": True})
+        listed = await session.call_tool("list_sources", {})
+        wrong = await session.call_tool("sync_source", {"source_id": "../tokens"})
+        return synced, listed, wrong
+
+    try:
+        synced, listed, wrong = with_session(server.url, MCP_TOKEN, body, timeout=180)
+    finally:
+        server.stop()
+    job = structured(synced)["job"]
+    assert job["kind"] == "sync"
+    assert job["status"] == "succeeded"
+    mine = next(s for s in structured(listed)["sources"] if s["source_id"] == sid)
+    assert mine["last_sync"]["added"] == 6
+    assert mine["name"] == "Keeper's handbook"
+    assert wrong.is_error
+    assert "source_id is the id list_sources gave" in wrong.content[0].text
+
+
+def _shield(api: ApiServer, *args: str) -> Result:
+    env: dict[str, str | None] = {"SHIELD_API_URL": api.url, "SHIELD_API_TOKEN": TOKEN}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_an_operator_keeps_a_site_in_sync_from_the_command_line(
+    api: ApiServer, worker: WorkerProcess, site: EditableSite
+) -> None:
+    added = _shield(api, "sources", "add", "web", f"{site.url}/", "--every", "6h", "--wait")
+    assert added.exit_code == 0, added.output
+    assert "succeeded" in added.output
+    assert "6 added, 0 changed, 0 unchanged, 0 removed, 0 failed" in added.output
+    listed = json.loads(_shield(api, "sources", "list", "--json").output)
+    sid = next(s["source_id"] for s in listed["sources"] if s["url"] == f"{site.url}/")
+
+    again = _shield(api, "sources", "sync", sid, "--wait")
+    assert again.exit_code == 0, again.output
+    assert "0 added, 0 changed, 6 unchanged" in again.output
+    shown = _shield(api, "sources", "show", sid)
+    assert "every" in shown.output
+    assert "6h" in shown.output
+    assert "next sync" in shown.output
+
+    site.down = True
+    down = _shield(api, "sources", "sync", sid, "--wait")
+    assert down.exit_code == 1
+    assert "nothing was removed" in down.output
+
+    bad = _shield(api, "sources", "add", "web", "ftp://example.org/")
+    assert bad.exit_code == 1
+    assert "url" in bad.output
+    removed = _shield(api, "sources", "remove", sid)
+    assert removed.exit_code == 0
+    assert "removed source" in removed.output

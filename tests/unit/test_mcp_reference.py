@@ -19,7 +19,7 @@ def test_every_tool_is_titled_annotated_and_typed() -> None:
     tools, tasks, _, templates, prompts = reference.asyncio.run(reference._listed())
     assert len(tools) >= 11
     # The tools that queue long work may run as MCP tasks; nothing else needs to.
-    assert tasks == {"crawl_web", "ingest_doc"}
+    assert tasks == {"crawl_web", "ingest_doc", "sync_source"}
     for tool in tools:
         assert tool.title, tool.name
         assert tool.annotations is not None, tool.name

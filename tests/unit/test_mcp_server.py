@@ -15,7 +15,9 @@ from shield.config import McpSettings
 from shield.mcp.api import ShieldApi
 from shield.mcp.server import CallLimiter, build_server, build_verifier
 
-WRITE_TOOLS = {"qdrant_store", "ingest_doc", "crawl_web", "delete_document", "cancel_job"}
+WRITE_TOOLS = {
+    "qdrant_store", "ingest_doc", "crawl_web", "delete_document", "cancel_job", "sync_source"
+}  # fmt: skip
 
 
 def tool_names(read_only: bool) -> set[str]:
@@ -45,6 +47,9 @@ BEHAVIOUR = {
     "crawl_web": (False, True, False, True),  # each call is a new crawl of a site that changes
     "delete_document": (False, True, True, False),
     "cancel_job": (False, True, True, False),  # stops work; cancelled twice is cancelled once
+    "list_sources": (True, False, True, False),
+    # Removes what the source lost; reads the web; an unchanged source synced twice stays so.
+    "sync_source": (False, True, True, True),
 }
 
 

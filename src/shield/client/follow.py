@@ -1,5 +1,5 @@
-"""`--wait` of `shield ingest` and `shield crawl`: follow jobs through their event streams (SSE)
-with a progress bar on standard error, then the jobs as they ended."""
+"""`--wait` of `shield ingest`, `shield crawl` and `shield sources sync`: follow jobs through
+their event streams (SSE) with a progress bar on standard error, then the jobs as they ended."""
 
 from __future__ import annotations
 
@@ -77,4 +77,17 @@ def wait_for_crawl(api: ShieldApi, item: Submitted, max_pages: int) -> JobState:
             f"{item.source}: {job.status}, {pages.pages_fetched} pages read, "
             f"{pages.pages_skipped} skipped, {pages.pages_failed} failed",
         )
+    return job
+
+
+def wait_for_sync(api: ShieldApi, item: Submitted) -> JobState:
+    """A source's sync once it has ended; the bar counts the documents it has looked at."""
+    with _bar() as progress:
+        task = progress.add_task(item.source, total=None)
+        for state in api.job_events(item.job_id):
+            looked = len(state.result.documents)
+            progress.update(task, completed=looked, description=f"{item.source}: {state.stage}")
+        job = api.send(apiclient.get_job(item.job_id))
+        progress.update(task, completed=len(job.result.documents), total=len(job.result.documents))
+        _note(progress, f"{item.source}: {job.status}")
     return job

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import click
-from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.table import Table
 
@@ -29,10 +29,8 @@ def error_console() -> Console:
 
 
 def print_json(data: Any) -> None:
-    """A model (as shield-api answered it) or plain data, as indented JSON."""
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    click.echo(json.dumps(data, indent=2))
+    """A model (as shield-api answered it) or plain data holding models, as indented JSON."""
+    click.echo(json.dumps(to_jsonable_python(data), indent=2))
 
 
 def plural(count: int, noun: str) -> str:

@@ -4,7 +4,7 @@ of it beside it (`Tool`); a test can call one with a client of its own (`shield=
 
 from __future__ import annotations
 
-from shield.mcp.tools import documents, graph, ingest, jobs, search
+from shield.mcp.tools import documents, graph, ingest, jobs, search, sources
 from shield.mcp.tools.common import Tool
 
 TOOLS: tuple[Tool, ...] = (
@@ -13,4 +13,5 @@ TOOLS: tuple[Tool, ...] = (
     *jobs.TOOLS,
     *graph.TOOLS,
     *documents.TOOLS,
+    *sources.TOOLS,
 )
