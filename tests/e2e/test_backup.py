@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from redis import Redis
 
 from shield.cli import main
 from support.services import TOKEN, ApiServer, GraphProcess, wait_graph, wait_job
@@ -75,10 +76,12 @@ def _seen(client: httpx.Client) -> dict[str, Any]:
         json={"query": "Dana Reyes boiler", "mode": "local", "collection": "harbour"},
     )
     assert answer.status_code == 200, answer.text
+    sources = client.get("/sources", params={"collection": "harbour"}).json()["sources"]
     return {
         "searches": searches,
         "documents": sorted((d["source"], d["chunks"], d["graph"]) for d in documents),
         "answer": answer.json()["answer"],
+        "sources": [(s["source_id"], s["url"], s["every"], s["next_sync_at"]) for s in sources],
     }
 
 
@@ -104,6 +107,8 @@ def backed_up(
             "documents"
         ]:
             assert wait_graph(client, "harbour", document["document_id"])["graph"] == "stored"
+        kept = {"kind": "web", "url": "https://docs.example.org/", "collection": "harbour"}
+        assert client.post("/sources", json={**kept, "every": "1d"}).status_code == 201
         job_id = client.post("/collections/harbour/reindex").json()["job_id"]
         assert wait_job(client, job_id)["status"] == "succeeded"
         seen = _seen(client)
@@ -223,6 +228,9 @@ def test_a_restored_platform_answers_as_the_one_backed_up(
 
     assert who(tokens["harbour-reader"]) == "harbour-reader"
     assert who(deployed) == "vault-bot"
+    # The source came back with its schedule, waiting on RQ's scheduler again.
+    assert len(seen["sources"]) == 1
+    assert Redis.from_url(api.settings.redis_url).zcard("rq:scheduled:shield-ingest") == 1
     assert who(tokens["vault-bot"]) == 401  # the archive's older secret did not come back
     with api.client() as client:
         assert _seen(client) == seen

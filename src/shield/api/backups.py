@@ -1,10 +1,10 @@
 """Backing up the platform into one archive, and restoring an archive into an empty platform.
 
 A backup holds each collection of the vector store (its shard's files, taken with the
-collection's writes held off), Shield's records in Redis (jobs, and the knowledge graph's backlog
-and document states), the named tokens (their hashes) and shield-lightrag's working files. The
-graph feeder is held for the whole backup, so what the graph holds and what its backlog still
-owes it agree in the archive.
+collection's writes held off), Shield's records in Redis (jobs, the knowledge graph's backlog and
+document states, the sources), the named tokens (their hashes) and shield-lightrag's working
+files. The graph feeder is held for the whole backup, so what the graph holds and what its
+backlog still owes it agree in the archive.
 
 A restore checks the whole archive (see shield.backup.archive) and that it fits this platform
 (the same vector store kind and embedding model, an empty store, none of its Redis keys present,
@@ -38,6 +38,7 @@ from shield.backup.archive import (
 from shield.backup.redisdump import check_absent, export_keys, forget_keys, import_keys
 from shield.errors import Conflict
 from shield.logging import get_logger
+from shield.sources.schedule import ensure_schedules
 
 log = get_logger(__name__)
 STALE_SCRATCH_SECONDS = 24 * 3600
@@ -186,6 +187,7 @@ def restore_backup(services: Services, archive: Path, scratch: Path) -> dict[str
         raise
     added, kept = services.tokens.merge(archived_tokens)
     services.authenticator.table.refresh(force=True)
+    ensure_schedules(services.queue.queue, services.sources)  # the sources' own, from now
     log.info("backup_restored", collections=restored, redis_keys=len(written), tokens=len(added))
     return {
         "shield_version": manifest.shield_version,

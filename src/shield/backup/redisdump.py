@@ -1,10 +1,12 @@
 """Shield's records in Redis, in Redis's own serialisation (DUMP and RESTORE): jobs with their
-requests and events, the job indexes, and the knowledge graph's backlog and document states.
+requests and events, the job indexes, the knowledge graph's backlog and document states, and
+the sources with what each held at its last sync.
 
 What is not kept: uploads waiting for a worker (large, and only useful to a queue that a restore
-does not bring back), heartbeats and cancel flags (a few seconds' worth). RQ's own queue is not
-kept either: a job that was queued or running when the backup was taken comes back without a
-worker to run it, and the reaper marks it `lost`, as after a Redis that lost its data.
+does not bring back), heartbeats and cancel flags (a few seconds' worth), a source's running
+sync and its waiting schedule (RQ's, which shield-api puts back after a restore). RQ's own queue
+is not kept either: a job that was queued or running when the backup was taken comes back
+without a worker to run it, and the reaper marks it `lost`, as after a Redis that lost its data.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from redis import Redis
 
 from shield.backup.archive import ArchiveError
 
-PATTERNS = ("shield:job:*", "shield:jobs", "shield:jobs:*", "shield:graph:*")
-SKIPPED_SUFFIXES = (":upload", ":heartbeat")
+PATTERNS = (
+    "shield:job:*", "shield:jobs", "shield:jobs:*", "shield:graph:*", "shield:sources",
+    "shield:source:*",
+)  # fmt: skip
+SKIPPED_SUFFIXES = (":upload", ":heartbeat", ":sync", ":schedule")
 SCAN_BATCH = 1000
 
 
