@@ -776,6 +776,39 @@ def jobs_dashboard() -> Board:
         ),
         12,
     )
+    board.row("Sources")
+    board.add(
+        timeseries(
+            "Since each source's last successful sync",
+            [
+                Query(
+                    "time() - max by (source_id, kind) "
+                    "(shield_source_last_success_timestamp_seconds)",
+                    "{{kind}} {{source_id}}",
+                )
+            ],
+            "s",
+            "How long ago each source last synced successfully (since it was made, until it "
+            "has); the alert fires past three of a scheduled source's intervals.",
+        ),
+        12,
+    )
+    board.add(
+        timeseries(
+            "Sources' last syncs",
+            [
+                Query(
+                    "sum by (outcome) (shield_source_last_sync_documents)",
+                    "{{outcome}}",
+                ),
+                Query("sum(shield_source_last_sync_failed)", "sources failing"),
+            ],
+            "short",
+            "What the sources' last syncs did, all sources together: documents added, changed, "
+            "unchanged, removed, failed; and how many sources' last sync failed.",
+        ),
+        12,
+    )
     _process_panels(board, "shield-worker")
     return board
 

@@ -93,3 +93,29 @@ GRAPH_BATCH_SECONDS = Histogram(
     "Time the knowledge graph took to take one batch of documents.",
     buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
 )
+# Sources (shield-api reads them from Redis when Prometheus scrapes; see shield.sources.metrics).
+_SOURCE = ["source_id", "kind", "collection"]
+SOURCE_LAST_SUCCESS = Gauge(
+    "shield_source_last_success_timestamp_seconds",
+    "When the source last synced successfully (Unix time); its creation until it has.",
+    _SOURCE,
+)
+SOURCE_INTERVAL = Gauge(
+    "shield_source_interval_seconds",
+    "How often a scheduled source syncs by itself (absent: only when asked).",
+    _SOURCE,
+)
+SOURCE_DOCUMENTS = Gauge("shield_source_documents", "Documents the source keeps.", _SOURCE)
+SOURCE_LAST_SYNC = Gauge(
+    "shield_source_last_sync_documents",
+    "What the source's last sync did, by outcome: added, changed, unchanged, removed, failed.",
+    [*_SOURCE, "outcome"],
+)
+SOURCE_LAST_SYNC_SECONDS = Gauge(
+    "shield_source_last_sync_duration_seconds", "How long the source's last sync took.", _SOURCE
+)
+SOURCE_LAST_SYNC_FAILED = Gauge(
+    "shield_source_last_sync_failed",
+    "1 if the source's last sync failed (unreachable, or guarded), else 0.",
+    _SOURCE,
+)

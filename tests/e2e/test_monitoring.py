@@ -30,6 +30,7 @@ from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
 from support.processes import RedisServer
 from support.promstack import NodeExporter, Prometheus, ScrapeJob
 from support.services import TOKEN, ApiProcess, GraphProcess, WorkerProcess, wait_job
+from support.sites import Site, page
 
 PICTURES_DIR = catalogue.ROOT / "docs" / "monitoring"
 
@@ -116,9 +117,16 @@ def live(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
     }
     api = ApiProcess({**wiring, "SHIELD_DATA_DIR": str(tmp / "api-data")}, tmp / "api.log")
     worker = WorkerProcess(
-        {**wiring, "SHIELD_API_URL": api.url, "SHIELD_DATA_DIR": str(tmp / "worker-data")},
+        {
+            **wiring,
+            "SHIELD_API_URL": api.url,
+            "SHIELD_DATA_DIR": str(tmp / "worker-data"),
+            "SHIELD_CRAWL_ALLOWLIST": "127.0.0.1",  # the source's site below
+        },
         tmp / "worker.log",
     )
+    site = Site()
+    site.html("/", page("Harbour notes", "The harbour master keeps the tide table.", []))
     worker.wait_ready(redis_server.url)
     mcp = McpProcess(
         api,
@@ -160,6 +168,10 @@ def live(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
             for job_id in damaged:
                 failed = wait_job(client, job_id)
                 assert (failed["status"], failed["error"]["cause"]) == ("failed", "input"), failed
+            # A source kept in sync, on a schedule: the sources' panels and their alert.
+            source = client.post("/sources", json={"kind": "web", "url": site.url, "every": "1h"})
+            synced = client.post(f"/sources/{source.json()['source_id']}/sync").json()
+            assert wait_job(client, synced["job_id"])["status"] == "succeeded"
             assert client.get("/documents/no-such-document").status_code == 404
             assert client.post("/search", json={"query": ""}).status_code == 422
             assert anonymous.get("/documents").status_code == 401
@@ -186,7 +198,7 @@ def live(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) ->
         time.sleep(4)  # the last scrapes and rule evaluations
         yield Live(prometheus, started, time.time())
     finally:
-        for part in (prometheus, node, mcp, worker, api, graph):
+        for part in (prometheus, node, mcp, worker, api, graph, site):
             part.stop()
 
 

@@ -303,9 +303,10 @@ class SourceSyncer:
             run.cancel()
             raise
         summary = run.summary
-        if known and not answered:
+        if not answered:
             raise SourceUnreachable(
-                f"{options.url} answered no page (is the site down?); nothing was removed"
+                f"{options.url} answered no page (is the site down, or the address wrong?); "
+                "nothing was removed"
             )
         if lastmods is None and summary is not None:
             # A crawl cut short by its page limit has not seen the whole site.

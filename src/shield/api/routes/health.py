@@ -17,6 +17,7 @@ from shield.api.caller import Caller
 from shield.api.deps import ServicesDep, authenticate
 from shield.api.openapi import error_responses
 from shield.metrics import QUEUE_SIZE
+from shield.sources.metrics import export as export_source_metrics
 
 router = APIRouter(tags=["health"])
 
@@ -72,4 +73,5 @@ def metrics(services: ServicesDep, caller: Annotated[Caller, Depends(authenticat
     with contextlib.suppress(Exception):
         for queue in services.queue.queues:
             QUEUE_SIZE.labels(queue.name).set(queue.count)
+        export_source_metrics(services.sources.list())
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
