@@ -302,6 +302,7 @@ def test_bad_sources_are_refused_with_a_reason(client: httpx.Client) -> None:
         "relative to the inbox": {"kind": "folder", "path": "/etc"},
         "is not in the inbox": {"kind": "folder", "path": "nowhere"},
         "does not exist": {"kind": "web", "url": "https://a.example/", "collection": "typo"},
+        "git sources are not available": {"kind": "git", "url": "https://git.example/r.git"},
     }  # fmt: skip
     for words, body in cases.items():
         response = client.post("/sources", json=body)
