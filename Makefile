@@ -102,6 +102,7 @@ bench: bootstrap ## Run the benchmarks and print their figures
 	$(BIN)/python -m bench.access
 	$(BIN)/python -m bench.graph
 	$(BIN)/python -m bench.graph_questions
+	$(BIN)/python -m bench.sources
 
 load: bootstrap ## Locust at 10 and 100 users, 3 minutes a phase; records bench/results/load.json, draws docs/reliability/
 	SHIELD_LOAD_SECONDS=$${SHIELD_LOAD_SECONDS:-180} SHIELD_LOAD_RECORD=1 $(BIN)/pytest -q -s --timeout 3600 tests/load

@@ -188,6 +188,7 @@ class EditableSite(Site):
         self.conditional = 0
         self.not_modified = 0
         self.down = False
+        self.delay = 0.0  # seconds each page takes to answer
         self.routes["/sitemap.xml"] = self._sitemap
 
     def put(self, path: str, title: str, body: str, links: list[str] = ()) -> None:  # type: ignore[assignment]
@@ -205,6 +206,7 @@ class EditableSite(Site):
         return f'"{path}-v{version}"', email.utils.formatdate(stamp, usegmt=True)
 
     def _page(self, path: str, handler: _Handler) -> None:
+        time.sleep(self.delay)
         if self.down:
             handler.send(503, b"down for maintenance")
             return

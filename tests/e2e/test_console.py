@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from support.services import TOKEN, ApiServer, GraphProcess, WorkerProcess, wait_graph
-from support.sites import Site
+from support.sites import EditableSite, Site
 from support.sites import page as site_page
 
 pytestmark = pytest.mark.slow
@@ -292,6 +292,39 @@ def test_a_crawl_is_started_and_cancelled(
         site.stop()
 
 
+def test_a_source_is_listed_with_its_last_sync_and_synced_on_demand(
+    page: Page, api: ApiServer, loopback_worker: WorkerProcess
+) -> None:
+    site = EditableSite()
+    site.put("/", "Keeper's handbook", "The keeper trims the wick.", ["/log"])
+    site.put("/log", "The log", "The keeper writes the weather in the log.", ["/"])
+    try:
+        with api.client() as client:
+            made = {"kind": "web", "url": f"{site.url}/", "every": "6h", "name": "Handbook"}
+            source = client.post("/sources", json=made).json()
+        sign_in(page)
+        page.get_by_role("button", name="Sources", exact=True).click()
+        row = page.locator(f"#source-{source['source_id']}")
+        expect(row).to_contain_text("Handbook")
+        expect(row).to_contain_text("never")
+        expect(row).to_contain_text("6h")
+        row.get_by_role("button", name="Sync now").click()
+        job = page.locator("#jobs tbody tr").first
+        expect(job).to_contain_text("sync")
+        expect(job).to_have_attribute("data-status", "succeeded", timeout=120_000)
+        page.get_by_role("button", name="Sources", exact=True).click()
+        expect(row).to_contain_text("2 added, 0 changed, 0 unchanged, 0 removed, 0 failed")
+        picture(page, "sources")
+        # A second sync while one runs is refused with the running job's id, and said so.
+        site.delay = 5
+        with api.client() as client:
+            running = client.post(f"/sources/{source['source_id']}/sync").json()["job_id"]
+        row.get_by_role("button", name="Sync now").click()
+        expect(page.locator("#error")).to_contain_text(running)
+    finally:
+        site.stop()
+
+
 def audit(page: Page, where: str) -> list[str]:
     """axe-core's WCAG 2.1 A and AA rules on the page as it is; each violation as a line."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -312,7 +345,7 @@ def test_every_view_passes_an_accessibility_audit(page: Page, api: ApiServer) ->
     page.goto("/console")
     violations = audit(page, "sign-in")
     sign_in(page)
-    for view in ("Collections", "Search", "Ingest", "Jobs", "Graph"):
+    for view in ("Collections", "Search", "Ingest", "Sources", "Jobs", "Graph"):
         page.get_by_role("button", name=view, exact=True).click()
         violations += audit(page, view)
     page.get_by_role("button", name="Search", exact=True).click()

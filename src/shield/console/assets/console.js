@@ -105,6 +105,7 @@ function show(view) {
   }
   clearError();
   if (view === "jobs") loadJobs().catch(showError);
+  else if (view === "sources") loadSources().catch(showError);
   else loadCollections().catch(showError); // the table, and every form's choice of collection
 }
 
@@ -401,6 +402,37 @@ async function follow(jobId) {
   } finally {
     followed.delete(jobId);
   }
+}
+
+// --- sources ------------------------------------------------------------------------------
+
+function lastSyncOf(source) {
+  const last = source.last_sync;
+  if (!last) return "never";
+  const when = (last.ended_at ?? last.started_at ?? "").replace("T", " ").slice(0, 16);
+  const counts = ["added", "changed", "unchanged", "removed", "failed"].map((k) => `${last[k]} ${k}`).join(", ");
+  return el("span", { "data-status": last.status }, `${last.status} ${when}: ${counts}`,
+    last.error ? el("small", { class: "error" }, ` — ${last.error}`) : "");
+}
+
+function sourceRow(source) {
+  const sync = el("button", { type: "button", onclick: () => syncSource(source.source_id).catch(showError) }, "Sync now");
+  sync.disabled = Boolean(source.syncing);
+  return el("tr", { id: `source-${source.source_id}` },
+    el("td", {}, el("span", { class: "path" }, source.name ?? source.url ?? source.path)),
+    el("td", {}, source.kind), el("td", {}, source.collection), el("td", {}, source.every ?? "when asked"),
+    el("td", {}, source.documents), el("td", {}, source.syncing ? "syncing…" : lastSyncOf(source)),
+    el("td", {}, (source.next_sync_at ?? "").replace("T", " ").slice(0, 16) || "—"), el("td", {}, sync));
+}
+
+async function loadSources() {
+  const { sources } = await api("GET", "/sources");
+  $("#sources tbody").replaceChildren(...sources.map(sourceRow));
+}
+
+async function syncSource(sourceId) {
+  clearError();
+  await accepted(await api("POST", `/sources/${encodeURIComponent(sourceId)}/sync`));
 }
 
 async function accepted(job) {

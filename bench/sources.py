@@ -1,0 +1,174 @@
+"""Sources kept in sync, against a plain crawl of the same site, in the same run: a local site of
+interlinked pages (ETag and Last-Modified on every page, 304 to a request naming the current
+one), through a real shield-api, worker and Redis.
+
+- first sync of a `web` source, against a `shield crawl` of the same site (ratio);
+- a re-sync of the unchanged site: its time against the first sync's (goal at most 0.1), the
+  passages embedded (goal 0) and the share of page requests answered 304 (goal at least 0.9);
+- a re-sync after 1% of the pages changed, 1% were removed and 1% added: its time against the
+  first sync's (goal at most 0.15), and exactly those documents touched.
+
+    python -m bench.sources [--pages 1000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import Platform, corpus, median, save
+from support.services import wait_job
+from support.sites import EditableSite
+
+TIMEOUT = 3600
+
+
+def build(site: EditableSite, pages: int, texts: list[str]) -> None:
+    """An index and pages 0..pages-2: the index links to every tenth page, each page to the
+    next nine, so that a crawl of depth 2 reaches them all."""
+    pages -= 1
+    site.put("/", "Index", "The site's index.", [f"/page/{i}" for i in range(0, pages, 10)])
+    for i in range(pages):
+        links = [f"/page/{j}" for j in range(i + 1, min(i + 10, pages))]
+        site.put(f"/page/{i}", f"Topic {i}", texts[i % len(texts)], links)
+
+
+def _job(client: httpx.Client, response: httpx.Response) -> tuple[dict[str, Any], float]:
+    assert response.status_code == 202, response.text
+    started = time.perf_counter()
+    state = wait_job(client, response.json()["job_id"], timeout=TIMEOUT)
+    return state, time.perf_counter() - started
+
+
+def _sync(client: httpx.Client, source_id: str) -> tuple[dict[str, Any], float]:
+    return _job(client, client.post(f"/sources/{source_id}/sync"))
+
+
+def _counts(client: httpx.Client, source_id: str) -> dict[str, int]:
+    last = client.get(f"/sources/{source_id}").json()["last_sync"]
+    return {k: last[k] for k in ("added", "changed", "unchanged", "removed", "failed")}
+
+
+def one_round(root: Path, pages: int, texts: list[str], number: int) -> dict[str, Any]:
+    site = EditableSite()
+    build(site, pages, texts)
+    platform = Platform(root / f"round-{number}", workers=1, SHIELD_CRAWL_ALLOWLIST="127.0.0.1")
+    limits = {"max_pages": pages, "max_depth": 3}
+    try:
+        with platform.client() as client:
+            for name in ("crawled", "synced"):
+                assert client.post("/collections", json={"name": name}).status_code == 201
+            crawl, crawl_seconds = _job(
+                client,
+                client.post(
+                    "/ingest-async",
+                    json={"kind": "crawl", "url": f"{site.url}/", "collection": "crawled",
+                          **limits},
+                ),
+            )  # fmt: skip
+            assert crawl["status"] == "succeeded", crawl["error"]
+            made = client.post(
+                "/sources",
+                json={"kind": "web", "url": f"{site.url}/", "collection": "synced", **limits},
+            )
+            source_id = made.json()["source_id"]
+            first, first_seconds = _sync(client, source_id)
+            assert first["status"] == "succeeded", first["error"]
+            first_counts = _counts(client, source_id)
+
+            asked, answered_304 = site.conditional, site.not_modified
+            same, same_seconds = _sync(client, source_id)
+            conditional = site.conditional - asked
+            not_modified = site.not_modified - answered_304
+            same_counts = _counts(client, source_id)
+
+            step = 100  # 1% of the pages: every hundredth changed, removed, added
+            changed = list(range(1, pages - 1, step))
+            removed = list(range(2, pages - 1, step))
+            for i in changed:
+                site.put(f"/page/{i}", f"Topic {i}", f"{texts[i % len(texts)]} Revised.", [])
+            for i in removed:
+                site.remove(f"/page/{i}")
+            added = [f"/new/{i}" for i in range(len(changed))]
+            for path in added:
+                site.put(path, f"New {path}", texts[-1])
+            # The pages that linked to a removed page or to nothing new link differently now.
+            index_links = [f"/page/{i}" for i in range(0, pages - 1, 10)] + added
+            site.put("/", "Index", "The site's index.", index_links)
+            relinked = {j for i in removed for j in range(max(0, i - 9), i)}
+            for j in sorted(relinked - set(changed)):
+                links = [f"/page/{k}" for k in range(j + 1, min(j + 10, pages - 1))]
+                links = [link for link in links if int(link.rsplit("/", 1)[1]) not in removed]
+                site.put(f"/page/{j}", f"Topic {j}", texts[j % len(texts)], links)
+            touched, touched_seconds = _sync(client, source_id)
+            touched_counts = _counts(client, source_id)
+    finally:
+        platform.stop()
+        site.stop()
+    return {
+        "pages": pages,
+        "crawl_seconds": crawl_seconds,
+        "first_sync_seconds": first_seconds,
+        "first_sync": first_counts,
+        "unchanged_sync_seconds": same_seconds,
+        "unchanged_sync": same_counts,
+        "unchanged_sync_embedded": same["progress"]["chunks_embedded"],
+        "unchanged_sync_conditional_requests": conditional,
+        "unchanged_sync_304": not_modified,
+        "touched_sync_seconds": touched_seconds,
+        "touched_sync": touched_counts,
+        "touched_sync_expected": {
+            "added": len(added),
+            "changed": len(set(changed) | relinked) + 1,  # and the index
+            "removed": len(removed),
+        },
+        "touched_sync_embedded": touched["progress"]["chunks_embedded"],
+    }
+
+
+def _share_304(round_: dict[str, Any]) -> float:
+    return float(round_["unchanged_sync_304"]) / max(
+        1, round_["unchanged_sync_conditional_requests"]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    texts = corpus(max(args.pages, 200))
+    root = Path(tempfile.mkdtemp()) / "sources-bench"
+    rounds = [one_round(root, args.pages, texts, n) for n in range(args.rounds)]
+    first = median([r["first_sync_seconds"] for r in rounds])
+    figures = {
+        "pages": args.pages,
+        "rounds": rounds,
+        "crawl_seconds": median([r["crawl_seconds"] for r in rounds]),
+        "first_sync_seconds": first,
+        "first_sync_vs_crawl": first / median([r["crawl_seconds"] for r in rounds]),
+        "unchanged_vs_first": median([r["unchanged_sync_seconds"] for r in rounds]) / first,
+        "unchanged_share_304": median([_share_304(r) for r in rounds]),
+        "unchanged_embedded": max(r["unchanged_sync_embedded"] for r in rounds),
+        "touched_vs_first": median([r["touched_sync_seconds"] for r in rounds]) / first,
+    }
+    print(f"site of {args.pages} pages, {args.rounds} rounds (medians)")
+    print(f"plain crawl             {figures['crawl_seconds']:8.1f} s")
+    print(f"first sync              {first:8.1f} s   {figures['first_sync_vs_crawl']:.2f} x crawl")
+    print(
+        f"unchanged re-sync       {figures['unchanged_vs_first']:8.3f} x first sync   "
+        f"304s {figures['unchanged_share_304']:.2f}   embedded {figures['unchanged_embedded']}"
+    )
+    print(f"1% changed/removed/added {figures['touched_vs_first']:7.3f} x first sync")
+    for r in rounds:
+        print(f"  touched: {r['touched_sync']}  expected: {r['touched_sync_expected']}")
+    save("sources", figures)
+
+
+if __name__ == "__main__":
+    main()
