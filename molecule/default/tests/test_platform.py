@@ -115,11 +115,12 @@ def test_a_named_token_from_the_vault_reads_its_collection_only_through_mcp() ->
 
     async def body(session: ClientSession) -> dict[str, Any]:
         tools = {tool.name for tool in (await session.list_tools()).tools}
+        sources = await session.call_tool("list_sources", {})
         found = await session.call_tool("qdrant_find", {"query": "depot gate"})
         elsewhere = await session.call_tool(
             "qdrant_find", {"query": "boiler", "collection": "backed-up"}
         )
-        return {"tools": tools, "found": found, "elsewhere": elsewhere}
+        return {"tools": tools, "found": found, "elsewhere": elsewhere, "sources": sources}
 
     out = with_session(MCP_URL, given["token"], body)
     assert "qdrant_find" in out["tools"]
@@ -127,6 +128,13 @@ def test_a_named_token_from_the_vault_reads_its_collection_only_through_mcp() ->
     assert not out["found"].is_error, out["found"].content
     assert out["elsewhere"].is_error
     assert "needs scope read:backed-up" in out["elsewhere"].content[0].text
+    # The source the inventory provisions, scheduled, in the collection the token reads.
+    (source,) = structured(out["sources"])["sources"]
+    assert (source["kind"], source["url"], source["every"]) == (
+        "web", "https://docs.example.org/", "6h"
+    )  # fmt: skip
+    assert source["name"] == "Product docs"
+    assert source["next_sync_at"] is not None
 
 
 @pytest.mark.parametrize(
