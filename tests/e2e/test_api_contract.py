@@ -22,24 +22,34 @@ def assert_error(response: httpx.Response, status: int, code: str, text: str = "
     assert text.lower() in error["message"].lower(), error["message"]
 
 
+# Ids fixed, not drawn at random: the same tests are collected in every process of a parallel
+# run (pytest-xdist).
+_JOB = "5f0e1d2c3b4a49588776655443322110"
+_DOC = "0b6d4f0e-8c1a-4b7e-9f5d-2a3c4e5f6a7b"
 PROTECTED = [
     ("POST", "/ingest-async"),
     ("GET", "/jobs"),
-    ("GET", f"/jobs/{uuid.uuid4().hex}"),
-    ("DELETE", f"/jobs/{uuid.uuid4().hex}"),
-    ("GET", f"/jobs/{uuid.uuid4().hex}/events"),
+    ("GET", f"/jobs/{_JOB}"),
+    ("DELETE", f"/jobs/{_JOB}"),
+    ("GET", f"/jobs/{_JOB}/events"),
     ("POST", "/search"),
     ("POST", "/store"),
     ("GET", "/documents"),
-    ("GET", f"/documents/{uuid.uuid4()}"),
-    ("DELETE", f"/documents/{uuid.uuid4()}"),
+    ("GET", f"/documents/{_DOC}"),
+    ("DELETE", f"/documents/{_DOC}"),
     ("GET", "/collections"),
+    ("GET", "/sources"),
+    ("POST", "/sources"),
+    ("GET", "/sources/5e0c1f7a9b2d4e61"),
+    ("PATCH", "/sources/5e0c1f7a9b2d4e61"),
+    ("DELETE", "/sources/5e0c1f7a9b2d4e61"),
+    ("POST", "/sources/5e0c1f7a9b2d4e61/sync"),
     ("POST", "/lightrag/query"),
     ("POST", "/lightrag/relation"),
     ("POST", "/ingest-async/upload"),
     ("GET", "/metrics"),
-    ("GET", f"/internal/collections/shield/documents/{uuid.uuid4()}"),
-    ("PUT", f"/internal/collections/shield/documents/{uuid.uuid4()}"),
+    ("GET", f"/internal/collections/shield/documents/{_DOC}"),
+    ("PUT", f"/internal/collections/shield/documents/{_DOC}"),
 ]
 
 

@@ -1007,4 +1007,5 @@ def test_a_tool_is_a_plain_function_a_caller_can_run_alone(api: ApiServer) -> No
     assert [tool.name for tool in TOOLS] == [
         "qdrant_find", "qdrant_store", "crawl_web", "ingest_doc", "get_job_status", "list_jobs",
         "cancel_job", "lightrag_query", "list_documents", "delete_document", "list_collections",
+        "list_sources", "sync_source",
     ]  # fmt: skip

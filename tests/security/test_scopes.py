@@ -53,6 +53,7 @@ class Grants:
     expired: str
     document_id: str
     job_id: str
+    source_id: str
 
     def headers(self, caller: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.secrets[caller]}"}
@@ -76,6 +77,12 @@ def grants(stack: Stack) -> Grants:
             "/ingest-async", json={"kind": "document", "text": "job text", "collection": HERE}
         )
         assert job.status_code == 202, job.text
+        source = api.post(
+            "/sources",
+            json={"kind": "web", "url": "https://docs.example.org/", "collection": HERE},
+        )
+        assert source.status_code == 201, source.text
+        source_id = source.json()["source_id"]
     # A token whose time is up: written as shield-api would have, its expiry in the past.
     expired = "an-expired-token-0123456789abcdef"
     record = {
@@ -88,11 +95,16 @@ def grants(stack: Stack) -> Grants:
     with stack.redis.client() as redis:
         redis.hset(TABLE_KEY, "expired", json.dumps(record))
         redis.incr(GENERATION_KEY)
+        # The source seen syncing, so that a removal allowed by scope answers 409 and keeps it.
+        redis.set(f"shield:source:{source_id}:sync", job.json()["job_id"], ex=3600)
     revoked = secrets.pop("revoked")
-    return Grants(secrets, revoked, expired, listed[0]["document_id"], job.json()["job_id"])
+    job_id = job.json()["job_id"]
+    return Grants(secrets, revoked, expired, listed[0]["document_id"], job_id, source_id)
 
 
-def route_requests(doc: str, job: str) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+def route_requests(
+    doc: str, job: str, source: str = "s1"
+) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
     """Every guarded route of shield-api: what it needs, and a valid request about HERE (a
     request that fails validation would answer 422 before any scope is looked at)."""
     here = {"collection": HERE}
@@ -118,6 +130,18 @@ def route_requests(doc: str, job: str) -> dict[tuple[str, str], tuple[str, dict[
             "write",
             {"url": "/documents/not-there", "params": here},
         ),
+        ("GET", "/sources"): ("anyone", {}),  # lists what the caller may read
+        ("POST", "/sources"): (
+            "write",
+            {"json": {"kind": "sitemap", "url": "https://example.org/sitemap.xml", **here}},
+        ),
+        ("GET", "/sources/{source_id}"): ("read", {"url": f"/sources/{source}"}),
+        ("PATCH", "/sources/{source_id}"): (
+            "write",
+            {"url": f"/sources/{source}", "json": {"name": "docs"}},
+        ),
+        ("DELETE", "/sources/{source_id}"): ("write", {"url": f"/sources/{source}"}),
+        ("POST", "/sources/{source_id}/sync"): ("write", {"url": f"/sources/{source}/sync"}),
         ("POST", "/search"): ("read", {"json": {"query": "note", **here}}),
         ("POST", "/store"): ("write", {"json": {"text": "one more note", **here}}),
         ("POST", "/ingest-async"): ("write", {"json": {"kind": "document", "text": "x", **here}}),
@@ -195,7 +219,7 @@ def send(
 def test_every_route_lets_through_exactly_the_scopes_it_needs(
     stack: Stack, grants: Grants, route: tuple[str, str]
 ) -> None:
-    need, request = route_requests(grants.document_id, grants.job_id)[route]
+    need, request = route_requests(grants.document_id, grants.job_id, grants.source_id)[route]
     for caller, token in grants.secrets.items():
         response = send(stack, route, request, token)
         if caller in ALLOWED[need]:
@@ -255,7 +279,7 @@ def test_a_denial_is_audited_by_name_and_no_token_is_logged(stack: Stack, grants
 
 
 # What every MCP tool is asked about HERE by a caller who may read and write only THERE.
-def tool_calls(job: str, doc: str) -> dict[str, dict[str, Any]]:
+def tool_calls(job: str, doc: str, source: str) -> dict[str, dict[str, Any]]:
     here = {"collection": HERE}
     return {
         "qdrant_find": {"query": "note", **here},
@@ -268,6 +292,8 @@ def tool_calls(job: str, doc: str) -> dict[str, dict[str, Any]]:
         "lightrag_query": {"query": "note", **here},
         "list_documents": here,
         "delete_document": {"document_id": doc, **here},
+        "list_sources": here,
+        "sync_source": {"source_id": source},
     }
 
 
@@ -277,18 +303,17 @@ def refused(result: CallToolResult, scope: str) -> bool:
 
 
 def test_through_mcp_a_token_opens_its_own_collections_only(stack: Stack, grants: Grants) -> None:
-    calls = tool_calls(grants.job_id, grants.document_id)
+    calls = tool_calls(grants.job_id, grants.document_id, grants.source_id)
 
     async def as_other(session: ClientSession) -> None:
         listed = {tool.name for tool in (await session.list_tools()).tools}
         assert listed == {*calls, "list_collections"}, "say in tool_calls() what a new tool asks"
+        writers = {
+            "qdrant_store", "crawl_web", "ingest_doc", "cancel_job", "delete_document",
+            "sync_source",
+        }  # fmt: skip
         for tool, arguments in calls.items():
-            wanted = (
-                "write"
-                if tool
-                in ("qdrant_store", "crawl_web", "ingest_doc", "cancel_job", "delete_document")
-                else "read"
-            )
+            wanted = "write" if tool in writers else "read"
             result = await session.call_tool(tool, arguments)
             assert refused(result, f"{wanted}:{HERE}"), (tool, result.content)
         collections = (await session.call_tool("list_collections", {})).structured_content

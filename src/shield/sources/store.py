@@ -117,6 +117,8 @@ class SourceStore:
     def update(self, source_id: str, change: SourceUpdate) -> Source:
         source = self.require(source_id)
         given = change.model_dump(exclude_unset=True)
+        if given.get("prune", False) is None:  # prune is yes or no: null leaves it as it is
+            del given["prune"]
         wrong = (
             {k for k, v in given.items() if v is not None}
             - KIND_OPTIONS[source.kind]

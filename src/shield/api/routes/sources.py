@@ -43,7 +43,7 @@ def _source(services: Services, caller: Caller, source_id: str, access: Access) 
     "/sources",
     status_code=status.HTTP_201_CREATED,
     summary="Keep a web site, sitemap, folder or Git repository in sync with a collection",
-    responses={**examples.answer(examples.SOURCE, 201), **error_responses(404, 409)},
+    responses={**examples.answer(examples.SOURCE, 201), **error_responses(400, 404, 409)},
 )
 def create_source(
     body: Annotated[SourceCreate, Body(openapi_examples=examples.SOURCE_CREATE)],
@@ -100,7 +100,7 @@ def get_source(source_id: str, services: ServicesDep, caller: CallerDep) -> Sour
 @router.patch(
     "/sources/{source_id}",
     summary="Change a source's schedule, options or name",
-    responses={**examples.answer(examples.SOURCE), **error_responses(404)},
+    responses={**examples.answer(examples.SOURCE), **error_responses(400, 404)},
 )
 def update_source(
     source_id: str,
@@ -154,7 +154,7 @@ def delete_source(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
     summary="Sync a source now; answers 202 with the job (of kind `sync`)",
-    responses={**examples.answer(examples.JOB_ACCEPTED, 202), **error_responses(404, 409)},
+    responses={**examples.answer(examples.JOB_ACCEPTED, 202), **error_responses(400, 404, 409)},
 )
 def sync_source(
     source_id: str,
