@@ -66,11 +66,14 @@ molecule-prep: bootstrap  # what every scenario needs: the image, the collection
 
 test: bootstrap lint ansible-lint typecheck ## Everything CI runs: lint, type check, all tests, Molecule
 	@mkdir -p var/coverage
-	# Coverage of the whole suite, the services' own processes included (pyproject.toml). Molecule's
-	# container image is built meanwhile (debootstrap waits on the network and the disk, the tests
-	# on the CPU); `make molecule` then finds it. 5: no tests collected is not a failure.
+	# Coverage of the whole suite, the services' own processes included (pyproject.toml), in two
+	# processes, a test module to each (its live stack stays its own): the tests wait on services
+	# and jobs as much as they compute. Molecule's container image is built meanwhile
+	# (debootstrap waits on the network and the disk); `make molecule` then finds it.
+	# 5: no tests collected is not a failure.
 	@scripts/container-image.sh > var/container-image.log 2>&1 & image=$$!; \
-	$(BIN)/pytest --cov --cov-report=term; tests=$$?; [ $$tests -eq 5 ] && tests=0; \
+	$(BIN)/pytest -n 2 --dist loadfile --cov --cov-report=term; tests=$$?; \
+	[ $$tests -eq 5 ] && tests=0; \
 	wait $$image || { echo "the container image failed:"; tail -30 var/container-image.log; exit 1; }; \
 	exit $$tests
 	@$(MAKE) --no-print-directory molecule

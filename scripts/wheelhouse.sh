@@ -14,17 +14,25 @@ mkdir -p "$dest"
 want=$(cat pyproject.toml constraints.txt "$0" | sha256sum | cut -c1-16)
 if [[ ! -f $dest/.deps-$want ]]; then
     echo "wheelhouse: collecting the dependencies into $dest"
-    rm -f "$dest"/.deps-*
-    if ! .venv/bin/pip wheel -q -c constraints.txt -w "$dest" ".[$extras]" >"$dest/.pip.log" 2>&1; then
-        grep -v "^WARNING: Location" "$dest/.pip.log" >&2
+    # Into a new folder, taking the wheels already here first: a wheel the new resolution no
+    # longer wants (an older version) must not stay beside its successor.
+    fresh=$dest.new
+    rm -rf "$fresh"
+    mkdir -p "$fresh"
+    if ! .venv/bin/pip wheel -q -c constraints.txt --find-links "$dest" -w "$fresh" ".[$extras]" \
+        >"$fresh/.pip.log" 2>&1; then
+        grep -v "^WARNING: Location" "$fresh/.pip.log" >&2
         exit 1
     fi
     # Wheels the hosts need although this controller does not: Debian 12's Python is 3.11.2,
     # and redis wants async-timeout below 3.11.3.
-    if ! .venv/bin/pip download -q --no-deps -d "$dest" "${target_only[@]}" >"$dest/.pip.log" 2>&1; then
-        grep -v "^WARNING: Location" "$dest/.pip.log" >&2
+    if ! .venv/bin/pip download -q --no-deps --find-links "$dest" -d "$fresh" "${target_only[@]}" \
+        >"$fresh/.pip.log" 2>&1; then
+        grep -v "^WARNING: Location" "$fresh/.pip.log" >&2
         exit 1
     fi
+    rm -rf "$dest"
+    mv "$fresh" "$dest"
     # A wheel the hosts' Python cannot install would send their pip into hours of backtracking:
     # refuse it here, by name (pin an older version in constraints.txt).
     if ! .venv/bin/python - "$dest" "$host_python" <<'PY'
