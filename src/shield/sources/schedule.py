@@ -75,11 +75,9 @@ def schedule(queue: Queue, sources: SourceStore, source_id: str, when: datetime 
     no interval (or is gone), not at all."""
     registry = queue.scheduled_job_registry
     redis: Redis = queue.connection
-    previous = redis.get(schedule_key(source_id))
-    if previous is not None:
-        waiting = previous.decode() if isinstance(previous, bytes) else str(previous)
-        if _waiting(registry, waiting):  # not run yet
-            registry.remove(waiting, delete_job=True)
+    waiting = _scheduled_job(redis, source_id)
+    if waiting is not None and _waiting(registry, waiting):  # not run yet
+        registry.remove(waiting, delete_job=True)
     source = sources.get(source_id)
     if source is None or source.every is None:
         redis.delete(schedule_key(source_id))
@@ -104,8 +102,7 @@ def ensure_schedules(queue: Queue, sources: SourceStore) -> int:
     for source in sources.list():
         if source.every is None:
             continue
-        waiting = redis.get(schedule_key(source.source_id))
-        job_id = waiting.decode() if isinstance(waiting, bytes) else waiting
+        job_id = _scheduled_job(redis, source.source_id)
         if job_id is not None and _waiting(registry, job_id):
             continue
         if job_id is not None and queue.fetch_job(job_id) is not None:
@@ -116,6 +113,12 @@ def ensure_schedules(queue: Queue, sources: SourceStore) -> int:
         restored += 1
         log.info("source_schedule_restored", source_id=source.source_id)
     return restored
+
+
+def _scheduled_job(redis: Redis, source_id: str) -> str | None:
+    """The id of the RQ job that the source's schedule last put in, if any."""
+    value = redis.get(schedule_key(source_id))
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _waiting(registry: ScheduledJobRegistry, job_id: str) -> bool:

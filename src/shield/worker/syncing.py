@@ -57,9 +57,14 @@ GONE = frozenset({404, 410})
 
 
 @dataclass
-class _Tally:
-    """The sync's counts, and the keys (page URLs, file paths) it saw in the source."""
+class _Run:
+    """One sync: its job, its source and what the source held at its last sync; its counts,
+    and the keys (page URLs, file paths) it saw in the source."""
 
+    pipeline: IngestPipeline
+    job: JobReporter
+    source: Source
+    known: dict[str, Entry]
     summary: SyncSummary
     seen: set[str] = field(default_factory=set)
     complete: bool = True  # the whole source was listed: what it lacks is gone
@@ -95,23 +100,22 @@ class SourceSyncer:
         if source is None:
             raise InvalidInput(f"source {request.source_id} no longer exists")
         summary = SyncSummary(job_id=state.job_id, started_at=utcnow(), status="running")
-        tally = _Tally(summary)
+        run = _Run(pipeline, job, source, self.sources.entries(source.source_id), summary)
         error: JobError | None = None
-        known = self.sources.entries(source.source_id)
         ended = False  # else a dependency's failure escapes, for RQ to run the job again
         try:
             job.stage("listing")
             if source.kind == "folder":
-                self._folder(pipeline, job, source, known, tally)
+                self._folder(run)
             elif source.kind == "web":
-                self._web(pipeline, job, source, known, tally)
+                self._crawl(run, self._crawl_options(run))
             elif source.kind == "sitemap":
-                self._sitemap(pipeline, job, source, known, tally)
+                self._sitemap(run)
             else:
                 raise InvalidInput(f"this worker cannot sync a {source.kind} source")
-            gone = [key for key in known if key not in tally.seen] if tally.complete else []
+            gone = [key for key in run.known if key not in run.seen] if run.complete else []
             if source.prune:
-                self._remove(pipeline, job, source, known, gone, request.force, tally)
+                self._remove(run, gone, request.force)
             ended = True
         except SourceUnreachable as exc:
             error = JobError(code="source_unreachable", message=exc.message, cause="dependency")
@@ -140,107 +144,73 @@ class SourceSyncer:
     # Each document: stored (added or changed), unchanged or failed.
 
     def _ingest(
-        self,
-        pipeline: IngestPipeline,
-        job: JobReporter,
-        source: Source,
-        key: str,
-        pending: PendingDocument,
-        entry: Callable[[str], Entry],
-        tally: _Tally,
-        known: dict[str, Entry],
+        self, run: _Run, key: str, pending: PendingDocument, entry: Callable[[str], Entry]
     ) -> None:
         item = ItemResult(source=pending.source)
-        job.state.result.documents.append(item)
-        job.state.progress.documents_total += 1
-        pipeline.ingest_counted(job, pending, item)
-        summary = tally.summary
+        run.job.state.result.documents.append(item)
+        run.job.state.progress.documents_total += 1
+        run.pipeline.ingest_counted(run.job, pending, item)
+        summary = run.summary
         if item.status == "failed":
             summary.failed += 1
             return
         if item.status == "unchanged":
             summary.unchanged += 1
-        elif key in known:
+        elif key in run.known:
             summary.changed += 1
         else:
             summary.added += 1
-        self.sources.put_entry(source.source_id, key, entry(item.document_id or ""))
+        self.sources.put_entry(run.source.source_id, key, entry(item.document_id or ""))
 
-    def _unchanged(self, job: JobReporter, key: str, tally: _Tally, known: Entry) -> None:
-        job.state.result.documents.append(
+    def _unchanged(self, run: _Run, key: str, known: Entry) -> None:
+        run.job.state.result.documents.append(
             ItemResult(source=key, status="unchanged", document_id=known.document_id)
         )
-        tally.summary.unchanged += 1
+        run.summary.unchanged += 1
 
     # Kinds.
 
-    def _folder(
-        self,
-        pipeline: IngestPipeline,
-        job: JobReporter,
-        source: Source,
-        known: dict[str, Entry],
-        tally: _Tally,
-    ) -> None:
+    def _folder(self, run: _Run) -> None:
+        source = run.source
         files = folder_files(
             self.settings.inbox_dir, source.path or ".", source.include, source.exclude,
             self.settings.inbox_max_files,
         )  # fmt: skip
-        job.state.progress.documents_total = 0
         for file in files:
-            pipeline.check_cancel(job)
-            tally.seen.add(file.key)
-            before = known.get(file.key)
+            run.pipeline.check_cancel(run.job)
+            run.seen.add(file.key)
+            before = run.known.get(file.key)
             if before and (before.mtime_ns, before.size) == (file.mtime_ns, file.size):
-                self._unchanged(job, file.key, tally, before)
+                self._unchanged(run, file.key, before)
                 continue
             pending = PendingDocument(file.key, functools.partial(self._file, source, file))
-            entry = functools.partial(_file_entry, file)
-            self._ingest(pipeline, job, source, file.key, pending, entry, tally, known)
+            self._ingest(run, file.key, pending, functools.partial(_file_entry, file))
 
     def _file(self, source: Source, file: FolderFile) -> SourceDocument:
         document = self.reader.read_inbox_file(file.key, file.path, "", {})
         document.source_id = source.source_id
         return document
 
-    def _web(
-        self,
-        pipeline: IngestPipeline,
-        job: JobReporter,
-        source: Source,
-        known: dict[str, Entry],
-        tally: _Tally,
-    ) -> None:
-        options = self._crawl_options(source, known)
-        self._crawl(pipeline, job, source, options, known, tally)
-
-    def _sitemap(
-        self,
-        pipeline: IngestPipeline,
-        job: JobReporter,
-        source: Source,
-        known: dict[str, Entry],
-        tally: _Tally,
-    ) -> None:
-        listed = self._sitemap_pages(source.url or "")
-        limit = source.max_pages or MAX_SITEMAP_PAGES
+    def _sitemap(self, run: _Run) -> None:
+        listed = self._sitemap_pages(run.source.url or "")
+        limit = run.source.max_pages or MAX_SITEMAP_PAGES
         changed: list[str] = []
         lastmods: dict[str, str | None] = {}
         for page in listed[:limit]:
-            tally.seen.add(page.url)
+            run.seen.add(page.url)
             lastmods[page.url] = page.lastmod
-            before = known.get(page.url)
+            before = run.known.get(page.url)
             if before and page.lastmod and before.lastmod == page.lastmod:
-                self._unchanged(job, page.url, tally, before)
+                self._unchanged(run, page.url, before)
             else:
                 changed.append(page.url)
-        tally.seen.update(page.url for page in listed[limit:])  # listed: not gone
+        run.seen.update(page.url for page in listed[limit:])  # listed: not gone
         if not changed:
             return
-        options = self._crawl_options(source, known)
+        options = self._crawl_options(run)
         options.seeds, options.max_depth, options.use_sitemaps = changed, 0, False
         options.max_pages = len(changed)
-        self._crawl(pipeline, job, source, options, known, tally, lastmods)
+        self._crawl(run, options, lastmods)
 
     def _sitemap_pages(self, url: str) -> list[SitemapPage]:
         text = self._fetched_text(url)
@@ -259,11 +229,12 @@ class SourceSyncer:
         except ShieldError as exc:  # FetchFailed, the egress guard, too large
             raise SourceUnreachable(f"the sitemap cannot be read: {exc.message}") from None
 
-    def _crawl_options(self, source: Source, known: dict[str, Entry]) -> CrawlOptions:
+    def _crawl_options(self, run: _Run) -> CrawlOptions:
         from shield.crawl.crawler import KnownPage
         from shield.crawl.fetch import Validators
         from shield.worker.crawling import crawl_options
 
+        source = run.source
         request = CrawlIngest(
             kind="crawl", url=source.url or "", allowed_domains=source.allowed_domains,
             max_pages=source.max_pages or CrawlIngest.model_fields["max_pages"].default,
@@ -277,32 +248,25 @@ class SourceSyncer:
         options.engine = "http"  # conditional requests are the HTTP engine's
         options.known = {
             url: KnownPage(Validators(entry.etag, entry.last_modified), tuple(entry.links))
-            for url, entry in known.items()
+            for url, entry in run.known.items()
             if entry.etag or entry.last_modified
         }
         return options
 
     def _crawl(
-        self,
-        pipeline: IngestPipeline,
-        job: JobReporter,
-        source: Source,
-        options: CrawlOptions,
-        known: dict[str, Entry],
-        tally: _Tally,
-        lastmods: dict[str, str | None] | None = None,
+        self, run: _Run, options: CrawlOptions, lastmods: dict[str, str | None] | None = None
     ) -> None:
-        job.stage("crawling")
-        run = self.crawls(options)
+        run.job.stage("crawling")
+        crawl = self.crawls(options)
         answered = 0
         try:
-            for page in run.pages():
-                pipeline.check_cancel(job)
-                answered += self._page(pipeline, job, source, page, known, tally, lastmods)
+            for page in crawl.pages():
+                run.pipeline.check_cancel(run.job)
+                answered += self._page(run, page, lastmods)
         except JobCancelled:
-            run.cancel()
+            crawl.cancel()
             raise
-        summary = run.summary
+        summary = crawl.summary
         if not answered:
             raise SourceUnreachable(
                 f"{options.url} answered no page (is the site down, or the address wrong?); "
@@ -310,84 +274,66 @@ class SourceSyncer:
             )
         if lastmods is None and summary is not None:
             # A crawl cut short by its page limit has not seen the whole site.
-            tally.complete = not summary.truncated
-            if tally.complete:
-                tally.seen |= set(run.crawler.frontier.seen) - _gone_pages(summary.pages)
+            run.complete = not summary.truncated
+            if run.complete:
+                run.seen |= set(crawl.crawler.frontier.seen) - _gone_pages(summary.pages)
 
-    def _page(
-        self,
-        pipeline: IngestPipeline,
-        job: JobReporter,
-        source: Source,
-        page: Page,
-        known: dict[str, Entry],
-        tally: _Tally,
-        lastmods: dict[str, str | None] | None,
-    ) -> int:
+    def _page(self, run: _Run, page: Page, lastmods: dict[str, str | None] | None) -> int:
         """Take one page of the crawl; 1 if the site answered it (read or unchanged)."""
-        before = known.get(page.url)
+        before = run.known.get(page.url)
         if page.status == "unchanged" and before is not None:
-            tally.seen.add(page.url)
+            run.seen.add(page.url)
             if lastmods is not None and lastmods.get(page.url) != before.lastmod:
                 changed = before.model_copy(update={"lastmod": lastmods.get(page.url)})
-                self.sources.put_entry(source.source_id, page.url, changed)
-            self._unchanged(job, page.url, tally, before)
+                self.sources.put_entry(run.source.source_id, page.url, changed)
+            self._unchanged(run, page.url, before)
             return 1
         if page.status != "fetched":
             if page.status_code in GONE:
-                tally.seen.discard(page.url)
+                run.seen.discard(page.url)
                 return 1
             if before is not None:  # failed this time: kept, not gone
-                tally.seen.add(page.url)
-                tally.summary.failed += 1
-                job.state.result.documents.append(
+                run.seen.add(page.url)
+                run.summary.failed += 1
+                run.job.state.result.documents.append(
                     ItemResult(source=page.url, status="failed", error=page.reason, cause="input")
                 )
             return 0
-        tally.seen.add(page.url)
+        run.seen.add(page.url)
         document = SourceDocument(
-            source=page.url, text=page.markdown, title=page.title, source_id=source.source_id
+            source=page.url, text=page.markdown, title=page.title, source_id=run.source.source_id
         )
         pending = PendingDocument(page.url, functools.partial(_one, document))
         lastmod = (lastmods or {}).get(page.url)
-        entry = functools.partial(_page_entry, page, lastmod)
-        self._ingest(pipeline, job, source, page.url, pending, entry, tally, known)
+        self._ingest(run, page.url, pending, functools.partial(_page_entry, page, lastmod))
         return 1
 
     # What is gone.
 
-    def _remove(
-        self,
-        pipeline: IngestPipeline,
-        job: JobReporter,
-        source: Source,
-        known: dict[str, Entry],
-        gone: list[str],
-        force: bool,
-        tally: _Tally,
-    ) -> None:
+    def _remove(self, run: _Run, gone: list[str], force: bool) -> None:
         if not gone:
             return
-        share = self.settings.source_max_remove_share
-        if not force and len(gone) > share * len(known):
+        source, share = run.source, self.settings.source_max_remove_share
+        if not force and len(gone) > share * len(run.known):
             raise _TooMuchGone(
-                f"the sync would remove {len(gone)} of the source's {len(known)} documents, "
+                f"the sync would remove {len(gone)} of the source's {len(run.known)} documents, "
                 f"more than {share:.0%} at once (SHIELD_SOURCE_MAX_REMOVE_SHARE): nothing was "
                 "removed. If the source did lose them, sync again with force "
                 f"(shield sources sync {source.source_id} --force)"
             )
-        job.stage("removing")
+        run.job.stage("removing")
         for key in gone:
-            pipeline.check_cancel(job)
-            entry = known[key]
-            doc_id = entry.document_id or document_id(source.collection, key)
-            pipeline.patience.call(job, pipeline.api.delete_document, source.collection, doc_id)
+            run.pipeline.check_cancel(run.job)
+            doc_id = run.known[key].document_id or document_id(source.collection, key)
+            run.pipeline.patience.call(
+                run.job, run.pipeline.api.delete_document, source.collection, doc_id
+            )
             self.sources.drop_entry(source.source_id, key)
-            tally.summary.removed += 1
-            job.state.result.documents.append(
+            run.summary.removed += 1
+            run.job.state.result.documents.append(
                 ItemResult(source=key, status="removed", document_id=doc_id)
             )
-            job.save()
+            run.job.save()
 
 
 class _TooMuchGone(Exception):
