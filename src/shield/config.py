@@ -384,6 +384,17 @@ class WorkerSettings(
             "remove more (a site half gone, most likely broken) removes nothing and fails."
         ),
     )
+    git_credentials_path: Path | None = Field(
+        default=None,
+        description=(
+            "A git-credentials file (a line `https://USER:TOKEN@HOST` each) for Git sources "
+            "that need them, readable by the worker only; git reads it itself, so its tokens "
+            "never reach a source's record, a log or the environment."
+        ),
+    )
+    git_timeout: float = Field(
+        default=600.0, gt=0, le=86_400, description="Seconds one fetch of a Git source may take."
+    )
     convert_timeout: float = Field(default=300.0, gt=0, description="Seconds per conversion.")
     dependency_patience_seconds: float = Field(
         default=900.0,

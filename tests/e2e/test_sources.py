@@ -1,6 +1,7 @@
 """Sources kept in sync, end to end through shield-api, a worker and RQ's scheduler: a local site
 that edits, removes and adds pages between syncs (counting its conditional requests), its
-sitemap, a folder of the inbox; the guard with the site down and with most of it gone; a schedule
+sitemap, a folder of the inbox, Git repositories (in the inbox, and over Git's smart HTTP with
+credentials); the guard with the site down and with most of it gone; a schedule
 that runs by itself; one sync at a time; scopes."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from redis import Redis
 from shield.cli import main
 from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
 from support.processes import wait_for
+from support.gitrepos import GitServer, WorkingTree
 from support.services import TOKEN, ApiServer, WorkerProcess, wait_job
 from support.sites import EditableSite
 
@@ -39,10 +41,17 @@ def api(start_api: Callable[..., ApiServer], inbox: Path) -> ApiServer:
 
 
 @pytest.fixture(scope="module")
+def git_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workers' git-credentials file (written by the test that needs it)."""
+    return tmp_path_factory.mktemp("secrets") / "git-credentials"
+
+
+@pytest.fixture(scope="module")
 def worker(
     api: ApiServer,
     start_worker: Callable[..., WorkerProcess],
     inbox: Path,
+    git_credentials: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> WorkerProcess:
     return start_worker(
@@ -50,6 +59,7 @@ def worker(
         SHIELD_CRAWL_ALLOWLIST="127.0.0.1",
         SHIELD_INBOX_DIR=str(inbox),
         SHIELD_DATA_DIR=str(tmp_path_factory.mktemp("worker-data")),
+        SHIELD_GIT_CREDENTIALS_PATH=str(git_credentials),
     )
 
 
@@ -230,6 +240,87 @@ def test_a_folder_source_follows_its_files(client: httpx.Client, inbox: Path) ->
     assert _sources_documents(client, "shield", sid) == set()
 
 
+def test_a_git_source_follows_its_commits(client: httpx.Client, inbox: Path) -> None:
+    tree = WorkingTree(inbox / "handbook")
+    for name in ("lamp", "horn", "fuel", "lens", "log"):
+        tree.write(f"{name}.md", f"# The {name}\n\nThe keeper looks after the {name}.\n")
+    tree.write("tools/build.py", "print('not a document')\n")
+    first = tree.commit("The keeper's handbook")
+    source = _create(client, kind="git", path="handbook", include=["**/*.md"], every="1d")
+    sid = source["source_id"]
+    assert _sync(client, sid)["status"] == "succeeded"
+    synced = client.get(f"/sources/{sid}").json()
+    assert synced["last_sync"]["commit"] == first
+    assert (synced["last_sync"]["added"], synced["documents"]) == (5, 5)
+
+    # No new commit: nothing read, nothing embedded.
+    again = _sync(client, sid)
+    assert again["progress"]["chunks_embedded"] == 0
+    assert _counts(client, sid)["unchanged"] == 5
+
+    tree.write("lamp.md", "# The lamp\n\nThe keeper trims the lamp's wick at dusk.\n")
+    tree.rename("horn.md", "signals/horn.md")
+    tree.delete("fuel.md")
+    tree.write("bell.md", "# The bell\n\nThe keeper rings the bell in fog.\n")
+    second = tree.commit("Reorganised")
+    changed = _sync(client, sid)
+    assert changed["status"] == "succeeded"
+    assert _counts(client, sid) == {
+        "status": "succeeded", "added": 2, "changed": 1, "unchanged": 2, "removed": 2, "failed": 0
+    }  # fmt: skip
+    assert client.get(f"/sources/{sid}").json()["last_sync"]["commit"] == second
+    assert _sources_documents(client, "shield", sid) == {
+        f"handbook/{name}.md" for name in ("lamp", "lens", "log", "signals/horn", "bell")
+    }
+    # Only the changed file and the two new ones were embedded again.
+    stored = {d["source"] for d in changed["result"]["documents"] if d["status"] == "stored"}
+    assert stored == {"handbook/lamp.md", "handbook/signals/horn.md", "handbook/bell.md"}
+
+    # A branch the repository lacks: the sync fails with the reason, and removes nothing.
+    client.patch(f"/sources/{sid}", json={"branch": "nope"})
+    failed = _sync(client, sid)
+    assert failed["status"] == "failed"
+    assert "no such branch" in failed["error"]["message"]
+    assert client.get(f"/sources/{sid}").json()["documents"] == 5
+
+
+def test_a_git_source_over_http_reads_its_credentials_from_the_secret_file(
+    client: httpx.Client, api: ApiServer, worker: WorkerProcess, git_credentials: Path,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    tree = WorkingTree(tmp_path / "work")
+    tree.write("docs/tide.md", "# Tides\n\nThe keeper logs the tide twice a day.\n")
+    tree.write("docs/storm.md", "# Storms\n\nThe keeper lights the storm lamp.\n")
+    tree.commit("Tides and storms")
+    (tmp_path / "served").mkdir()
+    password = "s3cret-" + os.urandom(6).hex()
+    server = GitServer(tmp_path / "served", credentials=f"keeper:{password}")
+    try:
+        url = server.publish(tree, "coast")
+        sid = _create(client, kind="git", url=url, collection="shield")["source_id"]
+
+        # No credentials for this host yet: the sync says where they go.
+        refused = _sync(client, sid)
+        assert refused["status"] == "failed"
+        assert "SHIELD_GIT_CREDENTIALS_PATH" in refused["error"]["message"]
+        assert server.refused >= 1
+
+        host = url.split("/")[2]
+        git_credentials.write_text(f"http://keeper:{password}@{host}\n")
+        git_credentials.chmod(0o600)
+        assert _sync(client, sid)["status"] == "succeeded"
+        assert _sources_documents(client, "shield", sid) == {
+            f"{url}/docs/tide.md", f"{url}/docs/storm.md"
+        }  # fmt: skip
+        # The password stays in the secret file: not in the source, its jobs or the log.
+        jobs = client.get("/jobs", params={"kind": "sync", "limit": 50}).text
+        assert password not in client.get(f"/sources/{sid}").text + jobs
+        assert password not in worker.log()
+    finally:
+        git_credentials.write_text("")
+        server.stop()
+
+
 def test_a_schedule_runs_by_itself_on_rqs_scheduler(
     client: httpx.Client, api: ApiServer, site: EditableSite
 ) -> None:
@@ -302,7 +393,8 @@ def test_bad_sources_are_refused_with_a_reason(client: httpx.Client) -> None:
         "relative to the inbox": {"kind": "folder", "path": "/etc"},
         "is not in the inbox": {"kind": "folder", "path": "nowhere"},
         "does not exist": {"kind": "web", "url": "https://a.example/", "collection": "typo"},
-        "git sources are not available": {"kind": "git", "url": "https://git.example/r.git"},
+        "either a url or a path": {"kind": "git"},
+        "carries credentials": {"kind": "git", "url": "https://ana:token@git.example/r.git"},
     }  # fmt: skip
     for words, body in cases.items():
         response = client.post("/sources", json=body)

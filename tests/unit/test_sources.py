@@ -47,7 +47,7 @@ def test_every_refuses_what_is_no_interval(text: str, says: str) -> None:
         ({"kind": "web", "url": "ftp://a.example/"}, "http"),
         ({"kind": "folder", "path": "../etc"}, "'..'"),
         ({"kind": "folder", "path": "docs", "include": ["/abs/**"]}, "relative to the source"),
-        ({"kind": "git", "url": "http://git.example/r.git"}, "https:// repository"),
+        ({"kind": "git", "url": "https://git.example/r.git", "path": "r"}, "either a url or a"),
         ({"kind": "git", "url": "https://git.example/r.git", "branch": "--upload-pack=x"},
          "not a branch name"),
         ({"kind": "web", "url": "https://a.example/", "every": "10s"}, "at least 1m"),

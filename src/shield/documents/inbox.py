@@ -43,21 +43,33 @@ def check_in_inbox(inbox: Path, relative: str) -> None:
         )
 
 
+def _resolved(inbox: Path | None, relative: str) -> tuple[Path, Path]:
+    """The inbox and the place `relative` names in it, both resolved."""
+    if inbox is None:
+        raise InvalidInput("this worker has no inbox; set SHIELD_INBOX_DIR to read from it")
+    try:
+        return inbox.resolve(), _inside(inbox, check_relative_path(relative))
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def inbox_target(inbox: Path | None, relative: str) -> Path:
+    """The folder `relative` names inside the inbox, resolved."""
+    _root, target = _resolved(inbox, relative)
+    if not target.is_dir():
+        raise NotFound(f"{relative!r} is not a folder of the inbox")
+    return target
+
+
 def inbox_files(inbox: Path | None, relative: str, max_files: int) -> list[tuple[str, Path]]:
     """The files a `path` ingest reads, as (source, path): the file itself, or every file of a
     supported format under the folder (hidden files skipped), sorted."""
-    if inbox is None:
-        raise InvalidInput("this worker has no inbox; set SHIELD_INBOX_DIR to ingest by path")
-    try:
-        relative = check_relative_path(relative)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-    target = _inside(inbox, relative)
+    root, target = _resolved(inbox, relative)
+    relative = check_relative_path(relative)
     if target.is_file():
         return [(relative, target)]
     if not target.is_dir():
         raise NotFound(f"{relative!r} is not in the inbox")
-    root = inbox.resolve()
     found: list[tuple[str, Path]] = []
     for path in sorted(target.rglob("*")):
         rel = path.relative_to(target)

@@ -16,7 +16,7 @@ _URL = re.compile(r"<url>(.*?)</url>", re.IGNORECASE | re.DOTALL)
 _SITEMAP = re.compile(r"<sitemap>(.*?)</sitemap>", re.IGNORECASE | re.DOTALL)
 _LOC = re.compile(r"<loc>\s*([^<\s]+)\s*</loc>", re.IGNORECASE)
 _LASTMOD = re.compile(r"<lastmod>\s*([^<\s]+)\s*</lastmod>", re.IGNORECASE)
-_GLOB_FLAGS = glob.GLOBSTAR | glob.DOTMATCH | glob.NODIR
+GLOB_FLAGS = glob.GLOBSTAR | glob.DOTMATCH | glob.NODIR
 
 
 class SourceUnreachable(ShieldError):
@@ -51,9 +51,9 @@ def folder_files(
     files = []
     for key, path in found:
         inside = key[len(base) + 1 :] if base not in ("", ".") else key
-        if include and not glob.globmatch(inside, include, flags=_GLOB_FLAGS):
+        if include and not glob.globmatch(inside, include, flags=GLOB_FLAGS):
             continue
-        if exclude and glob.globmatch(inside, exclude, flags=_GLOB_FLAGS):
+        if exclude and glob.globmatch(inside, exclude, flags=GLOB_FLAGS):
             continue
         stat = path.stat()
         files.append(FolderFile(key, path, stat.st_mtime_ns, stat.st_size))

@@ -128,7 +128,8 @@ class SourceCreate(SourceOptions):
     url: str | None = Field(
         default=None,
         max_length=4096,
-        description="web: the start page; sitemap: the sitemap; git: the repository (https).",
+        description="web: the start page; sitemap: the sitemap; git: the repository's "
+        "clone URL (http or https).",
     )
     path: str | None = Field(
         default=None,
@@ -169,8 +170,6 @@ class SourceCreate(SourceOptions):
             raise ValueError("a folder source has a path (inside the inbox), and no url")
         if self.kind == "git" and (self.url is None) == (self.path is None):
             raise ValueError("a git source has either a url or a path (inside the inbox)")
-        if self.kind == "git" and self.url is not None and not self.url.startswith("https://"):
-            raise ValueError("a git source's url is an https:// repository")
         extra = _given_options(self) - KIND_OPTIONS[self.kind]
         if extra:
             raise ValueError(f"{', '.join(sorted(extra))} is not an option of a {self.kind} source")
@@ -215,6 +214,7 @@ class SyncSummary(BaseModel):
     removed: int = 0
     failed: int = 0
     error: str | None = None
+    commit: str | None = Field(default=None, description="git: the commit the sync read.")
 
 
 class Source(SourceOptions):

@@ -107,6 +107,9 @@ class SourceStore:
         chosen = [s for s in sources if collection is None or s.collection == collection]
         return [self._live(s) for s in sorted(chosen, key=lambda s: s.created_at)]
 
+    def ids(self) -> set[str]:
+        return {_text(key) for key in self.redis.hkeys(SOURCES_KEY)}
+
     def _live(self, source: Source) -> Source:
         """The record with what is read at the moment: its documents, the sync running."""
         source.documents = int(self.redis.hlen(items_key(source.source_id)))

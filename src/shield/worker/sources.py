@@ -94,14 +94,21 @@ class DocumentReader:
     def read_inbox_file(
         self, source: str, path: Path, title: str, metadata: dict[str, Any]
     ) -> SourceDocument:
-        size = path.stat().st_size
+        self.check_size(source, path.stat().st_size)
+        data = path.read_bytes()
+        return self._file(source, path.name, data, None, title=title, metadata=metadata)
+
+    def read_file_bytes(self, source: str, name: str, data: bytes) -> SourceDocument:
+        """A file read elsewhere (a Git blob), its format told by its name and bytes."""
+        self.check_size(source, len(data))
+        return self._file(source, name, data, None)
+
+    def check_size(self, source: str, size: int) -> None:
         if size > self.settings.max_upload_bytes:
             raise PayloadTooLarge(
                 f"{source} is {size} bytes; the limit is {self.settings.max_upload_bytes} "
                 "(SHIELD_MAX_UPLOAD_BYTES)"
             )
-        data = path.read_bytes()
-        return self._file(source, path.name, data, None, title=title, metadata=metadata)
 
 
 def _inbox_loader(

@@ -8,7 +8,9 @@ What tells a change, by kind:
   are followed as they were); a page that answers 404 or 410, or that no page links to any more
   (in a crawl that read the whole site within its limits), is gone;
 - sitemap: a page's `<lastmod>` (unchanged: not fetched at all), else a conditional request; a
-  page the sitemap no longer lists is gone.
+  page the sitemap no longer lists is gone;
+- git: the branch's newest commit is fetched, and each file's blob id in its tree (unchanged:
+  not read); a file the tree no longer holds (deleted, renamed) is gone.
 
 What stays the same is never embedded again. Each document's entry is written as soon as it is
 stored or removed, so a sync cut short (a worker killed) leaves the next one the rest to do, and
@@ -32,6 +34,15 @@ from shield.jobs.requests import CrawlIngest, SourceSync
 from shield.jobs.transitions import JobReporter
 from shield.logging import get_logger
 from shield.net.fetch import GuardedFetcher
+from shield.sources.git import (
+    GitFile,
+    GitRepository,
+    Remote,
+    cache_folder,
+    drop_caches,
+    inbox_remote,
+    url_remote,
+)
 from shield.sources.listing import (
     FolderFile,
     SitemapPage,
@@ -105,14 +116,7 @@ class SourceSyncer:
         ended = False  # else a dependency's failure escapes, for RQ to run the job again
         try:
             job.stage("listing")
-            if source.kind == "folder":
-                self._folder(run)
-            elif source.kind == "web":
-                self._crawl(run, self._crawl_options(run))
-            elif source.kind == "sitemap":
-                self._sitemap(run)
-            else:
-                raise InvalidInput(f"this worker cannot sync a {source.kind} source")
+            self._read(run)
             gone = [key for key in run.known if key not in run.seen] if run.complete else []
             if source.prune:
                 self._remove(run, gone, request.force)
@@ -134,12 +138,28 @@ class SourceSyncer:
                 summary.error = error.message if error else None
                 self.sources.set_summary(source.source_id, summary, succeeded=error is None)
                 self.sources.release_sync(source.source_id, state.job_id)
+                if source.kind == "git":
+                    drop_caches(self.settings.data_dir, self.sources.ids())
         log.info(
             "source_synced", source_id=source.source_id, kind=source.kind, status=summary.status,
             added=summary.added, changed=summary.changed, unchanged=summary.unchanged,
             removed=summary.removed, failed=summary.failed,
         )  # fmt: skip
         return error
+
+    def _read(self, run: _Run) -> None:
+        """Read what the source holds now, storing what is new or changed."""
+        kind = run.source.kind
+        if kind == "folder":
+            self._folder(run)
+        elif kind == "web":
+            self._crawl(run, self._crawl_options(run))
+        elif kind == "sitemap":
+            self._sitemap(run)
+        elif kind == "git":
+            self._git(run)
+        else:
+            raise InvalidInput(f"this worker cannot sync a {kind} source")
 
     # Each document: stored (added or changed), unchanged or failed.
 
@@ -188,6 +208,35 @@ class SourceSyncer:
 
     def _file(self, source: Source, file: FolderFile) -> SourceDocument:
         document = self.reader.read_inbox_file(file.key, file.path, "", {})
+        document.source_id = source.source_id
+        return document
+
+    def _git(self, run: _Run) -> None:
+        source, settings = run.source, self.settings
+        repository = GitRepository(
+            cache_folder(settings.data_dir, source.source_id), self._remote(source),
+            settings.git_timeout,
+        )  # fmt: skip
+        run.summary.commit = repository.fetch(source.branch)
+        for file in repository.files(source.include, settings.inbox_max_files):
+            run.pipeline.check_cancel(run.job)
+            run.seen.add(file.key)
+            before = run.known.get(file.key)
+            if before and before.blob == file.blob:
+                self._unchanged(run, file.key, before)
+                continue
+            read = functools.partial(self._blob, source, repository, file)
+            self._ingest(run, file.key, PendingDocument(file.key, read), file.entry)
+
+    def _remote(self, source: Source) -> Remote:
+        if source.url is not None:
+            return url_remote(source.url, self.fetcher.policy, self.settings.git_credentials_path)
+        return inbox_remote(self.settings.inbox_dir, source.path or "")
+
+    def _blob(self, source: Source, repository: GitRepository, file: GitFile) -> SourceDocument:
+        self.reader.check_size(file.key, file.size)
+        name = file.path.rsplit("/", 1)[-1]
+        document = self.reader.read_file_bytes(file.key, name, repository.read(file))
         document.source_id = source.source_id
         return document
 

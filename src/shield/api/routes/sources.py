@@ -17,7 +17,7 @@ from shield.api.openapi import error_responses
 from shield.api.routes.jobs import accepted
 from shield.api.services import Services
 from shield.documents.inbox import check_in_inbox
-from shield.errors import Conflict, InvalidInput
+from shield.errors import Conflict
 from shield.fields import CollectionName
 from shield.schemas import JobAccepted
 from shield.sources.models import (
@@ -52,11 +52,6 @@ def create_source(
 ) -> Source:
     """The source syncs by itself every `every` (its first sync then), or when asked
     (`POST /sources/{source_id}/sync`)."""
-    if body.kind == "git":
-        raise InvalidInput(
-            "git sources are not available in this release yet; keep a clone in the workers' "
-            "inbox in sync and add it as a folder source instead"
-        )
     collection = write_target(services, caller, body.collection)
     inbox = services.settings.inbox_dir
     if body.path is not None and inbox is not None:
