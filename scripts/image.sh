@@ -7,12 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var
 
-base=localhost/shield-base:bookworm-ocr
+base=localhost/shield-base:bookworm-ocr-git
 [[ ${1:-} == --base ]] && base=$2
 version=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' src/shield/__init__.py)
 image=${SHIELD_IMAGE:-localhost/shield}
 
-[[ $base == localhost/shield-base:bookworm-ocr ]] && scripts/container-base.sh
+[[ $base == localhost/shield-base:bookworm-ocr-git ]] && scripts/container-base.sh
 scripts/wheelhouse.sh >/dev/null
 inputs=$( (cat Containerfile .containerignore constraints.txt; ls -l --time-style=+ .cache/wheelhouse/*.whl; echo "$base") | sha256sum | cut -c1-16)
 if [[ $(podman image inspect --format '{{ index .Labels "shield.inputs" }}' "$image:$version" 2>/dev/null) == "$inputs" ]]; then

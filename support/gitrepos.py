@@ -89,7 +89,7 @@ class _GitHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._backend()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: the tests read counts, not logs."""
 
     def _authorised(self) -> bool:

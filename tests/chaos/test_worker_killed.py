@@ -1,6 +1,6 @@
 """A worker killed (-9) in the middle of a job (an ingest, a source's sync): the job is retried
-and finished by another worker, never left `running`. This module runs no other worker, so the job surely goes to the
-one that is killed."""
+and finished by another worker, never left `running`. This module runs no other worker, so the
+job surely goes to the one that is killed."""
 
 from __future__ import annotations
 

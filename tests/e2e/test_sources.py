@@ -20,9 +20,9 @@ from mcp import ClientSession
 from redis import Redis
 
 from shield.cli import main
+from support.gitrepos import GitServer, WorkingTree
 from support.mcp import MCP_TOKEN, McpProcess, structured, with_session
 from support.processes import wait_for
-from support.gitrepos import GitServer, WorkingTree
 from support.services import TOKEN, ApiServer, WorkerProcess, wait_job
 from support.sites import EditableSite
 
@@ -305,9 +305,14 @@ def test_a_git_source_over_http_reads_its_credentials_from_the_secret_file(
         assert "SHIELD_GIT_CREDENTIALS_PATH" in refused["error"]["message"]
         assert server.refused >= 1
 
+        # A wrong password fails too, and git leaves the operator's file as it was.
         host = url.split("/")[2]
+        wrong = f"http://keeper:not-{password}@{host}\n"
+        git_credentials.write_text(wrong)
+        assert _sync(client, sid)["status"] == "failed"
+        assert git_credentials.read_text() == wrong
+
         git_credentials.write_text(f"http://keeper:{password}@{host}\n")
-        git_credentials.chmod(0o600)
         assert _sync(client, sid)["status"] == "succeeded"
         assert _sources_documents(client, "shield", sid) == {
             f"{url}/docs/tide.md", f"{url}/docs/storm.md"

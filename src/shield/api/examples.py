@@ -379,6 +379,16 @@ SOURCE_CREATE = examples(
             "every": "30m",
         },
     ),
+    git=(
+        "A Git repository's docs, hourly (credentials from the workers' git-credentials file)",
+        {
+            "kind": "git",
+            "url": "https://git.example.org/ops/handbook.git",
+            "branch": "main",
+            "include": ["docs/**/*.md"],
+            "every": "1h",
+        },
+    ),
 )
 
 _SOURCE_ID = "5e0c1f7a9b2d4e61"

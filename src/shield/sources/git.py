@@ -12,6 +12,7 @@ they never pass through a source's record, a command line, the environment or a 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -65,7 +66,13 @@ def url_remote(url: str, policy: EgressPolicy, credentials: Path | None) -> Remo
         ("http.curloptResolve", f"{target.host}:{target.port}:{pinned}"),
     ]
     if credentials is not None:
-        config.append(("credential.helper", f"store --file={credentials}"))
+        # git's store helper, for reading only: it would otherwise write the file back after
+        # each fetch and erase a line the server refused once.
+        store = shlex.quote(f"--file={credentials}")
+        config.append(
+            ("credential.helper",
+             f'!f() {{ if [ "$1" = get ]; then git credential-store {store} get; fi; }}; f'),
+        )  # fmt: skip
     return Remote(target.url, target.scheme, url.rstrip("/"), tuple(config))
 
 

@@ -1,7 +1,8 @@
 """The orchestrator_workers role, checked inside its container next to Redis and shield-api:
 two template-unit instances as `shield`, their metrics, a real crawl with the browser engine
-(Chromium under the hardened unit) whose page is then found by search, and a photo of a page
-read by OCR (Tesseract, installed by the role)."""
+(Chromium under the hardened unit) whose page is then found by search, a photo of a page
+read by OCR (Tesseract, installed by the role), and a Git repository kept in sync (Debian's git
+under the hardened unit, reading root's repository as `shield`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from support.hostchecks import (
 testinfra_hosts = ["podman://shield-workers-test"]
 TOKEN = "molecule-api-token-0123456789"
 REDIS_PASSWORD = "molecule-redis-password-0123"
+GIT_TOKEN = "molecule-git-token-0123"
 SITE_PORT = 8765
 SCRIPT_PAGE = (
     "<html><head><title>Timetable</title></head><body><div id='app'></div><script>"
@@ -91,6 +93,7 @@ def test_both_workers_registered_with_the_queue(host: Host) -> None:
         ("/etc/shield/worker-2.env", "root", "shield", 0o640),
         ("/etc/systemd/system/shield-worker@.service", "root", "root", 0o644),
         ("/srv/inbox", "root", "shield", 0o750),
+        ("/etc/shield/git-credentials", "root", "shield", 0o640),
     ],
 )
 def test_files_and_modes(host: Host, path: str, owner: str, group: str, mode: int) -> None:
@@ -156,5 +159,24 @@ def test_a_photo_of_a_page_put_in_sideways_is_read_by_ocr_and_found(host: Host) 
 
 def test_the_secrets_stay_out_of_the_unit_and_the_journal(host: Host) -> None:
     assert_secrets_kept_out(
-        host, "/etc/systemd/system/shield-worker@.service", "shield-worker@*", TOKEN, REDIS_PASSWORD
-    )
+        host, "/etc/systemd/system/shield-worker@.service", "shield-worker@*", TOKEN,
+        REDIS_PASSWORD, GIT_TOKEN,
+    )  # fmt: skip
+    assert GIT_TOKEN not in host.file("/etc/shield/worker.env").content_string
+
+
+def test_a_git_repository_in_the_inbox_is_kept_in_sync(host: Host) -> None:
+    """root's repository, read by the workers' git as `shield` under the hardened unit."""
+    git = "git -C /srv/inbox/handbook -c user.name=Ops -c user.email=ops@example.invalid"
+    host.run_expect([0], "git init -q -b main /srv/inbox/handbook")
+    host.run_expect([0], "printf '# Fog\\n\\nThe keeper sounds the horn in fog.\\n' "
+                         "> /srv/inbox/handbook/fog.md")  # fmt: skip
+    host.run_expect([0], f"{git} add fog.md && {git} commit -qm 'Fog'")
+    source = api(host, "POST", "/sources", {"kind": "git", "path": "handbook"})
+    accepted = api(host, "POST", f"/sources/{source['source_id']}/sync")
+    finished(host, accepted["job_id"])
+    synced = api(host, "GET", f"/sources/{source['source_id']}")
+    assert (synced["documents"], synced["last_sync"]["added"]) == (1, 1), synced
+    assert synced["last_sync"]["commit"] == host.check_output(f"{git} rev-parse HEAD")
+    found = api(host, "POST", "/search", {"query": "when does the keeper sound the horn?"})
+    assert found["results"][0]["source"] == "handbook/fog.md", found
