@@ -1,14 +1,17 @@
 """Sources kept in sync, against a plain crawl of the same site, in the same run: a local site of
 interlinked pages (ETag and Last-Modified on every page, 304 to a request naming the current
-one), through a real shield-api, worker and Redis.
+one), and a Git repository of Markdown files, through a real shield-api, worker and Redis.
 
 - first sync of a `web` source, against a `shield crawl` of the same site (ratio);
 - a re-sync of the unchanged site: its time against the first sync's (goal at most 0.1), the
   passages embedded (goal 0) and the share of page requests answered 304 (goal at least 0.9);
 - a re-sync after 1% of the pages changed, 1% were removed and 1% added: its time against the
-  first sync's (goal at most 0.15), and exactly those documents touched.
+  first sync's (goal at most 0.15), and exactly those documents touched;
+- the same three syncs of a `git` source (a repository of 1,000 files in the inbox), the first
+  against an ingest of the same files by path, and commits that change, delete and add 1% of
+  them (renames among them).
 
-    python -m bench.sources [--pages 980] [--rounds 3]
+    python -m bench.sources [--pages 980] [--files 1000] [--rounds 3]
 
 (980 pages: with the 1% added and the navigation's one dead link, the site stays within the
 1,000 pages a crawl, and so a sync, reads at most.)
@@ -26,6 +29,7 @@ import httpx
 
 from bench.common import Platform, corpus, median, save
 from shield.jobs.requests import CRAWL_MAX_PAGES_LIMIT
+from support.gitrepos import WorkingTree
 from support.services import wait_job
 from support.sites import EditableSite
 
@@ -138,6 +142,73 @@ def one_round(root: Path, pages: int, texts: list[str], number: int) -> dict[str
     }
 
 
+def git_round(root: Path, files: int, texts: list[str], number: int) -> dict[str, Any]:
+    inbox = root / f"git-inbox-{number}"
+    tree = WorkingTree(inbox / "handbook")
+    for i in range(files):
+        tree.write(f"docs/{i // 100}/note-{i}.md", f"# Note {i}\n\n{texts[i % len(texts)]}\n")
+    tree.commit("A thousand notes")
+    platform = Platform(
+        root / f"git-round-{number}", workers=1, SHIELD_INBOX_DIR=str(inbox),
+        SHIELD_EMBEDDING_CACHE_SIZE="0", SHIELD_INBOX_MAX_FILES=str(files * 2),
+    )  # fmt: skip
+    try:
+        with platform.client() as client:
+            for name in ("ingested", "synced"):
+                assert client.post("/collections", json={"name": name}).status_code == 201
+            ingest, ingest_seconds = _job(
+                client,
+                client.post(
+                    "/ingest-async",
+                    json={"kind": "document", "path": "handbook/docs", "collection": "ingested"},
+                ),
+            )
+            assert ingest["status"] == "succeeded", ingest["error"]
+            made = client.post(
+                "/sources", json={"kind": "git", "path": "handbook", "collection": "synced"}
+            )
+            source_id = made.json()["source_id"]
+            first, first_seconds = _sync(client, source_id)
+            assert first["status"] == "succeeded", first["error"]
+            first_counts = _counts(client, source_id)
+            same, same_seconds = _sync(client, source_id)
+            same_counts = _counts(client, source_id)
+
+            step = 100  # 1%: every hundredth file changed, deleted, renamed, and as many added
+            path = "docs/{}/note-{}.md".format
+            for i in range(1, files, step):
+                tree.write(path(i // 100, i), f"# Note {i}\n\n{texts[i % len(texts)]} Revised.\n")
+            for i in range(2, files, step):
+                tree.delete(path(i // 100, i))
+            for i in range(3, files, step):
+                tree.rename(path(i // 100, i), f"moved/note-{i}.md")
+            for i in range(files // step):
+                tree.write(f"new/note-{i}.md", f"# New note {i}\n\n{texts[-1 - i]}\n")
+            tree.commit("1% changed, deleted, renamed and added")
+            touched, touched_seconds = _sync(client, source_id)
+            touched_counts = _counts(client, source_id)
+    finally:
+        platform.stop()
+    renamed = len(range(3, files, step))
+    return {
+        "files": files,
+        "ingest_seconds": ingest_seconds,
+        "first_sync_seconds": first_seconds,
+        "first_sync": first_counts,
+        "unchanged_sync_seconds": same_seconds,
+        "unchanged_sync": same_counts,
+        "unchanged_sync_embedded": same["progress"]["chunks_embedded"],
+        "touched_sync_seconds": touched_seconds,
+        "touched_sync": touched_counts,
+        "touched_sync_expected": {
+            "added": files // step + renamed,
+            "changed": len(range(1, files, step)),
+            "removed": len(range(2, files, step)) + renamed,
+        },
+        "touched_sync_embedded": touched["progress"]["chunks_embedded"],
+    }
+
+
 def _share_304(round_: dict[str, Any]) -> float:
     return float(round_["unchanged_sync_304"]) / max(
         1, round_["unchanged_sync_conditional_requests"]
@@ -149,10 +220,12 @@ def main() -> None:
     parser.add_argument(
         "--pages", type=int, default=980, help=f"At most {CRAWL_MAX_PAGES_LIMIT} - 2%% - 1."
     )
+    parser.add_argument("--files", type=int, default=1000, help="The Git repository's files.")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    texts = corpus(max(args.pages, 200))
+    texts = corpus(max(args.pages, args.files, 200))
     root = Path(tempfile.mkdtemp()) / "sources-bench"
+    git_rounds = [git_round(root, args.files, texts, n) for n in range(args.rounds)]
     rounds = [one_round(root, args.pages, texts, n) for n in range(args.rounds)]
     first = median([r["first_sync_seconds"] for r in rounds])
     figures = {
@@ -175,6 +248,29 @@ def main() -> None:
     )
     print(f"1% changed/removed/added {figures['touched_vs_first']:7.3f} x first sync")
     for r in rounds:
+        print(f"  touched: {r['touched_sync']}  expected: {r['touched_sync_expected']}")
+    git_first = median([r["first_sync_seconds"] for r in git_rounds])
+    ingest = median([r["ingest_seconds"] for r in git_rounds])
+    figures["git"] = {
+        "files": args.files,
+        "rounds": git_rounds,
+        "ingest_seconds": ingest,
+        "first_sync_seconds": git_first,
+        "first_sync_vs_ingest": git_first / ingest,
+        "unchanged_vs_first": median([r["unchanged_sync_seconds"] for r in git_rounds]) / git_first,
+        "unchanged_embedded": max(r["unchanged_sync_embedded"] for r in git_rounds),
+        "touched_vs_first": median([r["touched_sync_seconds"] for r in git_rounds]) / git_first,
+    }
+    g = figures["git"]
+    print(f"git repository of {args.files} files, {args.rounds} rounds (medians)")
+    print(f"ingest of the files     {ingest:8.1f} s")
+    print(f"first sync              {git_first:8.1f} s   {g['first_sync_vs_ingest']:.2f} x ingest")
+    print(
+        f"unchanged re-sync       {g['unchanged_vs_first']:8.3f} x first sync   "
+        f"embedded {g['unchanged_embedded']}"
+    )
+    print(f"1% changed/deleted/renamed/added {g['touched_vs_first']:.3f} x first sync")
+    for r in git_rounds:
         print(f"  touched: {r['touched_sync']}  expected: {r['touched_sync_expected']}")
     save("sources", figures)
 
