@@ -1,6 +1,7 @@
 """The web console in a real browser (Debian's Chromium, headless, driven by Playwright): sign
 in with a token, upload a file and watch its job finish, find it by search (with the graph's
-context beside it), read it, explore the knowledge graph around a name and expand it, and check
+context beside it), read it, explore the knowledge graph around a name and expand it (and a
+graph of over 300 entities, fitted, panned and zoomed, its labels never overlapping), and check
 that stored HTML and script are shown as text and never run, under the page's strict
 Content-Security-Policy. A crawl is started and cancelled from the jobs' list. Keyboard alone
 reaches and works the sign-in and the sections. (One worker, allowed to fetch the test site on
@@ -236,13 +237,17 @@ def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiSe
     page.get_by_role("button", name="Explore").click()
     mira = page.locator('#graph g[data-entity="Mira Holt"]')
     expect(mira).to_be_visible()
-    before = page.locator("#graph g").count()
-    # Expanding around Gannet Rock asks the graph again and merges what it knows there: the
-    # ferry's side of the island, and every entity drawn before.
+    expect(mira.locator("circle")).to_have_class("focus")
+    expect(page.locator("#focus-documents")).to_contain_text("light.md")
+    before = page.locator("#graph g[data-entity]").count()
+    # Choosing Gannet Rock focuses on it; expanding around it asks the graph again and merges
+    # what it knows there: the ferry's side of the island, and every entity drawn before.
     page.locator("#entities").get_by_role("button", name="Gannet Rock", exact=True).click()
-    expect(page.locator('#graph g[data-entity="Gannet Rock"] circle')).to_have_class("seed")
+    expect(page.locator('#graph g[data-entity="Gannet Rock"] circle')).to_have_class("focus")
+    expect(page.locator('#graph text[data-label="Mira Holt"]')).to_be_visible()  # a neighbour
+    page.get_by_role("button", name="Expand around Gannet Rock").click()
     expect(page.locator('#graph g[data-entity="Saltmere Star"]')).to_be_visible()
-    assert page.locator("#graph g").count() >= before
+    assert page.locator("#graph g[data-entity]").count() >= before
     expect(mira).to_be_visible()
     # Laid out by force: related entities are drawn closer than entities on average, and none
     # sits on another.
@@ -260,6 +265,119 @@ def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiSe
     page.locator("#search-collection").select_option("isles")
     page.locator("#search-form").get_by_role("button", name="Search").click()
     expect(page.locator("#search-graph")).to_contain_text("Mira Holt")
+
+
+GUILDS = ["Tidewatch", "Northlight", "Emberline", "Saltwind", "Gullrock", "Heronsgate",
+          "Ironbell", "Larkspur", "Mossbank", "Quayside", "Stormgate", "Amberley"]  # fmt: skip
+FIRST = ["Ana", "Milo", "Ida", "Bram", "Ulla", "Odile", "Corin", "Tamsin", "Selka", "Ivo",
+         "Nyla", "Joss", "Marta", "Caspar", "Verena", "Oderic", "Felix", "Greta", "Hugo", "Lena"]
+LAST = ["Voss", "Brandt", "Kern", "Oakes", "Marr", "Ferrant", "Vale", "Dravik", "Aldmoor",
+        "Rensk", "Penhallow", "Varga"]
+TOWNS = [f"{stem}{end}" for stem in ("Tarn", "Cress", "Brin", "Osk", "Miren", "Dorn")
+         for end in ("ford", "wick", "mere", "haven", "stead", "thorpe", "by", "holm", "dale",
+                     "gate")]  # fmt: skip
+# Every entity drawn, each inside the drawing; the labels shown, each with its box.
+DRAWN = """() => {
+  const frame = document.querySelector('#graph').getBoundingClientRect();
+  const out = [...document.querySelectorAll('#graph circle')].filter(c => {
+    const b = c.getBoundingClientRect();
+    return b.left < frame.left || b.top < frame.top || b.right > frame.right
+      || b.bottom > frame.bottom;
+  }).length;
+  const labels = [...document.querySelectorAll('#graph text')].map(t => {
+    const b = t.getBoundingClientRect();
+    return {name: t.dataset.label, left: b.left, top: b.top, right: b.right, bottom: b.bottom,
+            inside: b.left >= frame.left && b.right <= frame.right && b.top >= frame.top
+                    && b.bottom <= frame.bottom};
+  });
+  return {entities: document.querySelectorAll('#graph g[data-entity]').length, out, labels,
+          viewBox: document.querySelector('#graph').getAttribute('viewBox')};
+}"""
+
+
+def _overlapping(labels: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [
+        (a["name"], b["name"])
+        for i, a in enumerate(labels)
+        for b in labels[i + 1 :]
+        if a["left"] < b["right"] and b["left"] < a["right"]
+        and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+    ]  # fmt: skip
+
+
+def test_the_graph_explorer_stays_readable_at_300_entities(page: Page, api: ApiServer) -> None:
+    """Twelve guilds, 240 people and 60 towns: each note names two people of a guild and the
+    town where they work, so that exploring the guilds draws over 300 entities."""
+    people = [f"{first} {last}" for last in LAST for first in FIRST]
+    with api.client() as client:
+        stored = []
+        for n in range(120):
+            guild, town = GUILDS[n % 12], TOWNS[n % 60]
+            text = (
+                f"{people[2 * n]} of the {guild} Guild keeps the harbour store at {town}. "
+                f"{people[2 * n + 1]} of the {guild} Guild mends the nets at {town}."
+            )
+            answer = client.post(
+                "/store",
+                json={"text": text, "source": f"guild-{n}.md", "collection": "guilds",
+                      "create_collection": True},
+            )  # fmt: skip
+            assert answer.status_code == 200, answer.text
+            stored.append(answer.json()["document_id"])
+        for document in stored:
+            assert wait_graph(client, "guilds", document, timeout=300)["graph"] == "stored"
+    sign_in(page)
+    page.get_by_role("button", name="Graph").click()
+    page.locator("#graph-collection").select_option("guilds")
+    for guild in GUILDS:
+        page.get_by_label("A name or a question").fill(f"{guild} Guild")
+        page.get_by_role("button", name="Explore").click()
+        expect(page.locator(f'#graph g[data-entity="{guild} Guild"] circle')).to_have_class(
+            "focus"
+        )
+    drawn = page.evaluate(DRAWN)
+    assert drawn["entities"] >= 300, drawn["entities"]
+    # Fitted: no entity outside the drawing. The guild in focus and its neighbours are named,
+    # each label inside the drawing, no two overlapping, and nothing else is named.
+    assert drawn["out"] == 0, drawn
+    named = {label["name"] for label in drawn["labels"]}
+    assert "Amberley Guild" in named
+    neighbourhood = {"Amberley Guild"} | {
+        p for n in range(11, 120, 12) for p in (people[2 * n], people[2 * n + 1], TOWNS[n % 60])
+    }
+    assert named <= neighbourhood, named - neighbourhood
+    assert len(named) >= 10, named
+    assert all(label["inside"] for label in drawn["labels"]), drawn["labels"]
+    assert _overlapping(drawn["labels"]) == []
+    picture(page, "graph-300")
+
+    # Zoomed in, then a person far from the middle chosen in the list: the drawing moves to
+    # them, stays on screen, and names them and their neighbours without overlap.
+    for _ in range(3):
+        page.get_by_role("button", name="Zoom in").click()
+    assert page.evaluate(DRAWN)["viewBox"] != drawn["viewBox"]
+    far = people[0]  # of the Tidewatch Guild, drawn first
+    page.locator("#entities").get_by_role("button", name=far, exact=True).click()
+    expect(page.locator(f'#graph g[data-entity="{far}"] circle')).to_have_class("focus")
+    expect(page.locator("#graph")).to_be_in_viewport()
+    focused = page.evaluate(DRAWN)
+    assert far in {label["name"] for label in focused["labels"]}
+    assert all(label["inside"] for label in focused["labels"])
+    assert _overlapping(focused["labels"]) == []
+    circle = page.locator(f'#graph g[data-entity="{far}"] circle').bounding_box()
+    frame = page.locator("#graph").bounding_box()
+    assert circle is not None
+    assert frame is not None
+    assert frame["x"] <= circle["x"] <= frame["x"] + frame["width"]
+    assert frame["y"] <= circle["y"] <= frame["y"] + frame["height"]
+    # Dragging the background moves the drawing; Fit shows every entity again.
+    page.mouse.move(frame["x"] + 20, frame["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(frame["x"] + 120, frame["y"] + 80)
+    page.mouse.up()
+    assert page.evaluate(DRAWN)["viewBox"] != focused["viewBox"]
+    page.get_by_role("button", name="Fit").click()
+    assert page.evaluate(DRAWN)["out"] == 0
 
 
 def test_a_crawl_is_started_and_cancelled(
@@ -350,6 +468,7 @@ def test_every_view_passes_an_accessibility_audit(page: Page, api: ApiServer) ->
         violations += audit(page, view)
     page.get_by_role("button", name="Search", exact=True).click()
     page.get_by_label("Query").fill("who keeps the light")
+    page.locator("#search-collection").select_option("shield")
     page.locator("#search-form").get_by_role("button", name="Search").click()
     expect(page.locator("#results li").first).to_contain_text("Mira Holt")
     violations += audit(page, "search results")

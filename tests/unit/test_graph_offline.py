@@ -52,6 +52,16 @@ def test_the_extractor_finds_names_phrases_and_relations_within_sentences() -> N
     assert frozenset(("Marta Kovac", "Vell Island")) not in pairs  # never in one sentence
 
 
+def test_a_sentences_names_are_related_in_the_order_it_names_them() -> None:
+    found = OfflineExtractor().extract(
+        "Ana Voss of the Tidewatch Guild keeps the store at Tarnford. "
+        "Milo Brandt of the Tidewatch Guild mends the nets at Tarnford."
+    )
+    pairs = {frozenset((r.source, r.target)) for r in found.relations}
+    assert frozenset(("Milo Brandt", "Tidewatch Guild")) in pairs  # not Tarnford, named first
+    assert frozenset(("Milo Brandt", "Tarnford")) not in pairs
+
+
 def test_questions_give_their_names_as_low_level_keywords() -> None:
     high, low = OfflineExtractor().query_keywords("Who is the harbour master of Port Elira?")
     assert low == ["Port Elira"]

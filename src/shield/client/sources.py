@@ -192,6 +192,8 @@ def _show(source: Source, as_json: bool) -> None:
         table.add_row(option, ", ".join(value) if isinstance(value, list) else str(value))
     table.add_row("documents", str(source.documents))
     table.add_row("last sync", _last(source))
+    if source.last_sync and source.last_sync.commit:
+        table.add_row("commit", source.last_sync.commit)
     if source.last_sync and source.last_sync.error:
         table.add_row("error", source.last_sync.error)
     table.add_row("next sync", source.next_sync_at or "-")

@@ -160,6 +160,7 @@ class OfflineExtractor:
                 opening_only[key] = opening_only.get(key, True) and opening
         for key in [k for k in names if not is_thing(names[k], text, opening_only[k])]:
             del names[key], mentions[key]
+        proper = set(names)
         name_words = {w for n in names.values() for w in n.split()}
         for phrase in self.phrases(text):
             key = phrase.lower()
@@ -175,9 +176,15 @@ class OfflineExtractor:
             described = " ".join(parts[i] for i in sorted(set(mentions[key]))[:3])
             result.entities.append(Entity(name, kind, described[:MAX_DESCRIPTION_CHARS]))
         for index, sentence in enumerate(parts):
-            present = [k for k in names if index in mentions[k]]
             # Neighbours in a chain, not every pair: a sentence of n entities gives n - 1
             # relations, not n(n - 1)/2, and every entity of it stays reachable from the others.
+            # Its names come first, in the order it names them (a name is related to the next
+            # name, not to a phrase between them), then its phrases.
+            lowered = sentence.lower()
+            present = sorted(
+                (k for k in names if index in mentions[k]),
+                key=lambda k: (k not in proper, lowered.find(k)),
+            )
             for a, b in itertools.pairwise(present):
                 if a in b or b in a:
                     continue

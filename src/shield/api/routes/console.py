@@ -17,7 +17,8 @@ from shield.api.deps import ServicesDep
 from shield.errors import NotFound
 
 router = APIRouter(tags=["console"], include_in_schema=False)
-ASSETS = ("console.js", "console.css")
+# A script names another by `{{name}}` (an import), so an asset comes after those it names.
+ASSETS = ("drawing.js", "console.js", "console.css")
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css"}
 # Scripts and styles from this server's own files only, no inline code, no framing.
 SECURITY_HEADERS = {
@@ -44,12 +45,18 @@ def console() -> Console:
     folder = resources.files("shield.console") / "assets"
     index = (folder / "index.html").read_text()
     assets = {}
+    served: dict[str, str] = {}  # name -> its fingerprinted address
     for name in ASSETS:
-        content = (folder / name).read_bytes()
+        text = (folder / name).read_text()
+        for named, address in served.items():
+            text = text.replace("{{" + named + "}}", address)
+        content = text.encode()
         stem, _, suffix = name.rpartition(".")
         fingerprinted = f"{stem}.{hashlib.sha256(content).hexdigest()[:12]}.{suffix}"
         assets[fingerprinted] = (content, MEDIA_TYPES[f".{suffix}"])
-        index = index.replace("{{" + name + "}}", f"/console/assets/{fingerprinted}")
+        served[name] = f"/console/assets/{fingerprinted}"
+    for name, address in served.items():
+        index = index.replace("{{" + name + "}}", address)
     return Console(index, assets)
 
 

@@ -2,6 +2,8 @@
 // kept in sessionStorage (this tab only). Stored text is only ever set as textContent, never
 // parsed as HTML; the page's Content-Security-Policy allows no inline script either.
 
+import { centred, fitted, inside, layout, placeLabels, zoomed } from "{{drawing.js}}";
+
 const TOKEN_KEY = "shield.token";
 const $ = (selector) => document.querySelector(selector);
 
@@ -185,10 +187,22 @@ async function search(form) {
 }
 
 // --- the knowledge graph ------------------------------------------------------------------
+// The drawing shows every entity explored so far, fitted to the view; labels only for the
+// entity in focus and its neighbours (the others say their name on hover), so that it stays
+// readable at hundreds of entities. Drag to pan, the wheel or the buttons to zoom.
 
 const SVG = "http://www.w3.org/2000/svg";
-const graph = { entities: new Map(), relations: new Map(), chunks: new Map(), seeds: new Set() };
+const graph = { entities: new Map(), relations: new Map(), seeds: new Set() };
 let graphCollection; // the collection the drawing is of
+let focused; // the entity in focus
+let positions = new Map(); // each entity's place in the drawing's own units
+let view = { x: -400, y: -300, w: 800, h: 600 }; // the part of the drawing shown
+const NODE_PX = 6, LABEL_PX = 12; // an entity's radius and a label's size, on screen
+const FEW = 40; // entities a drawing names all of
+// Around a name the explorer follows the graph's relations (mode hops: one and two hops
+// from the entities the query names), and asks for more than an answer's default: it draws
+// what an assistant would not read.
+const EXPLORE = { top_k: 60, limit: 30, max_chars: 100000 };
 
 function svg(tag, attributes = {}, text) {
   const node = document.createElementNS(SVG, tag);
@@ -197,20 +211,18 @@ function svg(tag, attributes = {}, text) {
   return node;
 }
 
-async function askGraph(query, collection, mode = "local") {
-  const body = { query, mode, collection: collection || undefined };
+async function askGraph(query, collection, mode = "local", more = {}) {
+  const body = { query, mode, collection: collection || undefined, ...more };
   return api("POST", "/lightrag/query", { json: body });
 }
 
-// LightRAG joins the descriptions an entity gathered with <SEP>.
-const described = (item) => (item.description ?? "").replaceAll("<SEP>", " · ");
-
-function relationKey(r) {
-  return [r.src_id, r.tgt_id].sort().join("\u0000");
-}
+const described = (item) => item?.description ?? "";
+const relationKey = (r) => [r.src_id, r.tgt_id].sort().join("\u0000");
+const drawing = () => $("#graph");
 
 async function explore(query, collection) {
-  const found = await askGraph(query, collection);
+  if (graphCollection !== undefined && (collection || undefined) !== graphCollection) clearGraph();
+  const found = await askGraph(query, collection, "hops", EXPLORE);
   graphCollection = collection || undefined;
   graph.seeds.add(query.toLowerCase());
   for (const e of found.entities ?? []) graph.entities.set(e.entity_name, e);
@@ -220,85 +232,107 @@ async function explore(query, collection) {
       if (!graph.entities.has(name)) graph.entities.set(name, { entity_name: name, description: "" });
     }
   }
-  for (const c of found.chunks ?? []) graph.chunks.set(c.content, c);
-  drawGraph();
+  const names = [...graph.entities.keys()];
+  const seeds = new Set(names.filter((n) => graph.seeds.has(n.toLowerCase())));
+  positions = layout(names, [...graph.relations.values()], seeds, positions);
+  view = fitted(positions, aspect());
+  focus(names.find((n) => n.toLowerCase() === query.toLowerCase()) ?? focused);
 }
 
-function expandOn(name) {
-  explore(name, $("#graph-collection").value).catch(showError);
+function aspect() {
+  const box = drawing().getBoundingClientRect();
+  return box.width && box.height ? box.width / box.height : 4 / 3;
 }
 
-// A force-directed layout (Fruchterman and Reingold): every entity pushes the others away,
-// every relation pulls its two ends together, and the moves cool down step by step. It starts
-// from rings (the explored names inside), so the same graph is always drawn the same way; the
-// explored names stay near the middle.
-const WIDTH = 760, HEIGHT = 560, STEPS = 150;
+// Drawing units a screen pixel spans (the drawing keeps its proportions: the larger).
+function unitsPerPixel() {
+  const box = drawing().getBoundingClientRect();
+  return box.width && box.height ? Math.max(view.w / box.width, view.h / box.height) : view.w / 760;
+}
 
-function layout(names, relations, seeds) {
-  const at = new Map();
-  const ring = (list, radius) => list.forEach((name, i) => {
-    const angle = (2 * Math.PI * i) / Math.max(list.length, 1) - Math.PI / 2;
-    at.set(name, [radius * Math.cos(angle), radius * Math.sin(angle)]);
-  });
-  ring(names.filter((n) => seeds.has(n)), 60);
-  ring(names.filter((n) => !seeds.has(n)), 220);
-  const k = Math.sqrt((WIDTH * HEIGHT) / Math.max(names.length, 1)) * 0.6;
-  const edges = relations.filter((r) => at.has(r.src_id) && at.has(r.tgt_id) && r.src_id !== r.tgt_id);
-  for (let step = 0, heat = WIDTH / 10; step < STEPS; step++, heat *= 0.96) {
-    const move = new Map(names.map((n) => [n, [0, 0]]));
-    const push = (name, dx, dy) => { const m = move.get(name); m[0] += dx; m[1] += dy; };
-    for (let i = 0; i < names.length; i++) {
-      for (let j = i + 1; j < names.length; j++) {
-        const [a, b] = [at.get(names[i]), at.get(names[j])];
-        const dx = a[0] - b[0] || 0.01, dy = a[1] - b[1];
-        const d2 = dx * dx + dy * dy, force = (k * k) / d2;
-        push(names[i], dx * force, dy * force);
-        push(names[j], -dx * force, -dy * force);
-      }
-    }
-    for (const r of edges) {
-      const [a, b] = [at.get(r.src_id), at.get(r.tgt_id)];
-      const dx = a[0] - b[0], dy = a[1] - b[1], d = Math.hypot(dx, dy) || 0.01, pull = d / k;
-      push(r.src_id, -dx * pull, -dy * pull);
-      push(r.tgt_id, dx * pull, dy * pull);
-    }
-    for (const name of names) {
-      const p = at.get(name);
-      const gravity = seeds.has(name) ? 1 : 0.1; // towards the middle: the explored names most
-      push(name, -p[0] * gravity, -p[1] * gravity);
-      const [mx, my] = move.get(name), length = Math.hypot(mx, my) || 1, step = Math.min(length, heat);
-      p[0] = Math.max(-WIDTH / 2, Math.min(WIDTH / 2, p[0] + (mx / length) * step));
-      p[1] = Math.max(-HEIGHT / 2, Math.min(HEIGHT / 2, p[1] + (my / length) * step));
-    }
+function neighbours(name) {
+  const near = new Set();
+  for (const r of graph.relations.values()) {
+    if (r.src_id === name) near.add(r.tgt_id);
+    if (r.tgt_id === name) near.add(r.src_id);
   }
-  return at;
+  near.delete(name);
+  return near;
+}
+
+// Focus on an entity: its label and its neighbours', its relations, its documents. The
+// drawing stays in sight (and the entity in the view) wherever it was chosen from.
+function focus(name) {
+  focused = graph.entities.has(name) ? name : undefined;
+  if (focused && !inside(view, positions.get(focused))) view = centred(view, positions.get(focused));
+  drawGraph();
+  showFocus();
+  const box = drawing().getBoundingClientRect();
+  if (box.top < 0 || box.bottom > window.innerHeight) drawing().scrollIntoView({ block: "nearest" });
 }
 
 function drawGraph() {
-  const names = [...graph.entities.keys()];
-  const seeds = new Set(names.filter((n) => graph.seeds.has(n.toLowerCase())));
-  const at = layout(names, [...graph.relations.values()], seeds);
+  const scale = unitsPerPixel(), radius = NODE_PX * scale;
+  const near = focused ? neighbours(focused) : new Set();
+  drawing().setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
   const lines = [...graph.relations.values()]
-    .filter((r) => at.has(r.src_id) && at.has(r.tgt_id))
+    .filter((r) => positions.has(r.src_id) && positions.has(r.tgt_id))
     .map((r) => {
-      const [x1, y1] = at.get(r.src_id);
-      const [x2, y2] = at.get(r.tgt_id);
-      return svg("line", { x1, y1, x2, y2 });
+      const [[x1, y1], [x2, y2]] = [positions.get(r.src_id), positions.get(r.tgt_id)];
+      const touches = r.src_id === focused || r.tgt_id === focused;
+      return svg("line", { x1, y1, x2, y2, class: touches ? "near" : "" });
     });
-  const nodes = names.map((name) => {
-    const [x, y] = at.get(name);
-    const node = svg("g", { tabindex: 0, role: "button", "aria-label": `Expand around ${name}`, "data-entity": name });
-    node.append(svg("circle", { cx: x, cy: y, r: 9, class: graph.seeds.has(name.toLowerCase()) ? "seed" : "" }));
-    node.append(svg("text", { x: x + 12, y: y + 4 }, name));
-    node.append(svg("title", {}, described(graph.entities.get(name)) || name));
-    node.addEventListener("click", () => expandOn(name));
-    node.addEventListener("keydown", (event) => { if (event.key === "Enter") expandOn(name); });
+  const nodes = [...positions.entries()].map(([name, [x, y]]) => {
+    const kind = name === focused ? "focus" : near.has(name) ? "near" : graph.seeds.has(name.toLowerCase()) ? "seed" : "";
+    const node = svg("g", { tabindex: 0, role: "button", "aria-label": `Focus on ${name}`, "data-entity": name });
+    node.append(svg("circle", { cx: x, cy: y, r: radius, class: kind }), svg("title", {}, name));
     return node;
   });
-  $("#graph").replaceChildren(...lines, ...nodes);
-  $("#entities").replaceChildren(...names.map((name) =>
-    el("li", {}, el("button", { type: "button", onclick: () => expandOn(name) }, name), " ", described(graph.entities.get(name)))));
-  $("#relations").replaceChildren(...[...graph.relations.values()].map((r) =>
+  const labels = svg("g", { class: "labels" });
+  drawing().replaceChildren(...lines, ...nodes, labels);
+  const first = focused ? [focused, ...[...near].sort((a, b) => neighbours(b).size - neighbours(a).size)] : [];
+  // A small drawing names everything, where there is room; a large one its focus alone.
+  const rest = positions.size <= FEW ? [...positions.keys()].filter((n) => n !== focused && !near.has(n)) : [];
+  placeNames([...first, ...rest], labels, scale);
+}
+
+// Labels where they fit (drawing.js: placeLabels); the rest are read on hover and in the lists.
+function placeNames(names, group, scale) {
+  const size = LABEL_PX * scale;
+  const texts = names.map((name) => {
+    const text = svg("text", { x: 0, y: 0, "font-size": size, "data-label": name }, name);
+    group.append(text);
+    const box = text.getBBox();
+    return { text, ascent: -box.y || size * 0.8, w: box.width || size * 0.6 * name.length, h: box.height || size * 1.2 };
+  });
+  const spots = placeLabels(
+    names.map((name, i) => ({ name, x: positions.get(name)[0], y: positions.get(name)[1], w: texts[i].w, h: texts[i].h })),
+    NODE_PX * scale, view);
+  spots.forEach((spot, i) => {
+    if (spot === null) texts[i].text.remove();
+    else {
+      texts[i].text.setAttribute("x", spot.x);
+      texts[i].text.setAttribute("y", spot.y + texts[i].ascent);
+    }
+  });
+}
+
+function showFocus() {
+  const entity = graph.entities.get(focused);
+  $("#focus-title").textContent = focused ?? "Choose an entity";
+  $("#focus-description").textContent = entity ? described(entity) : "";
+  $("#focus-documents").replaceChildren(...(entity?.documents ?? []).map((d) =>
+    el("li", {}, el("strong", {}, d.title || d.source), " ",
+      el("span", { class: "path" }, d.title && d.title !== d.source ? `${d.source}, document ${d.document_id}` : `document ${d.document_id}`))));
+  $("#focus-expand").hidden = !focused;
+  $("#focus-expand").textContent = focused ? `Expand around ${focused}` : "";
+  const byDegree = [...graph.entities.keys()].sort((a, b) => neighbours(b).size - neighbours(a).size || a.localeCompare(b));
+  $("#entities-count").textContent = `Entities (${byDegree.length})`;
+  $("#entities").replaceChildren(...byDegree.map((name) =>
+    el("li", {}, el("button", { type: "button", onclick: () => focus(name), "aria-pressed": String(name === focused) }, name), " ", described(graph.entities.get(name)))));
+  const relations = [...graph.relations.values()].filter((r) => !focused || r.src_id === focused || r.tgt_id === focused);
+  $("#relations-title").textContent = focused ? `Relations of ${focused} (${relations.length})` : `Relations (${relations.length})`;
+  $("#relations").replaceChildren(...relations.map((r) =>
     el("li", {}, el("button", { type: "button", onclick: () => showPassages(r).catch(showError) }, `${r.src_id} — ${r.tgt_id}`), " ", described(r))));
 }
 
@@ -314,9 +348,70 @@ async function showPassages(relation) {
 
 function clearGraph() {
   for (const part of Object.values(graph)) part.clear();
-  $("#graph").replaceChildren();
-  for (const list of ["#entities", "#relations", "#passages"]) $(list).replaceChildren();
+  positions = new Map();
+  focused = undefined;
+  graphCollection = undefined;
+  drawing().replaceChildren();
+  for (const list of ["#entities", "#relations", "#passages", "#focus-documents"]) $(list).replaceChildren();
+  showFocus();
 }
+
+// Zoom about a point of the drawing (its middle by default), and pan by dragging.
+function zoom(factor, point = [view.x + view.w / 2, view.y + view.h / 2]) {
+  view = zoomed(view, factor, ...point);
+  drawGraph();
+}
+
+function pointAt(event) {
+  const at = new DOMPoint(event.clientX, event.clientY).matrixTransform(drawing().getScreenCTM().inverse());
+  return [at.x, at.y];
+}
+
+function entityOf(event) {
+  return event.target.closest?.("g[data-entity]")?.dataset.entity;
+}
+
+let dragged; // where a pan started: the pointer and the view
+drawing().addEventListener("wheel", (event) => {
+  event.preventDefault();
+  zoom(Math.exp(event.deltaY * 0.0015), pointAt(event));
+}, { passive: false });
+drawing().addEventListener("pointerdown", (event) => {
+  if (entityOf(event)) return;
+  dragged = { x: event.clientX, y: event.clientY, view, scale: unitsPerPixel() };
+  drawing().setPointerCapture(event.pointerId);
+});
+drawing().addEventListener("pointermove", (event) => {
+  if (!dragged) return;
+  const { x, y, scale } = dragged;
+  view = { ...dragged.view, x: dragged.view.x - (event.clientX - x) * scale, y: dragged.view.y - (event.clientY - y) * scale };
+  drawing().setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
+});
+drawing().addEventListener("pointerup", () => {
+  if (dragged) drawGraph(); // labels placed again for what is now in view
+  dragged = undefined;
+});
+drawing().addEventListener("click", (event) => {
+  const name = entityOf(event);
+  if (name) focus(name);
+});
+drawing().addEventListener("keydown", (event) => {
+  const name = entityOf(event);
+  if (name && (event.key === "Enter" || event.key === " ")) {
+    event.preventDefault();
+    focus(name);
+  }
+});
+$("#zoom-in").addEventListener("click", () => zoom(1 / 1.4));
+$("#zoom-out").addEventListener("click", () => zoom(1.4));
+$("#zoom-fit").addEventListener("click", () => {
+  view = fitted(positions, aspect());
+  drawGraph();
+});
+$("#focus-expand").addEventListener("click", () => {
+  clearError();
+  explore(focused, $("#graph-collection").value).catch(showError);
+});
 
 // Beside a search's passages: what the graph knows around the same query.
 async function searchGraph(query, collection) {
