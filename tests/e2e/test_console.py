@@ -269,10 +269,42 @@ def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiSe
 
 GUILDS = ["Tidewatch", "Northlight", "Emberline", "Saltwind", "Gullrock", "Heronsgate",
           "Ironbell", "Larkspur", "Mossbank", "Quayside", "Stormgate", "Amberley"]  # fmt: skip
-FIRST = ["Ana", "Milo", "Ida", "Bram", "Ulla", "Odile", "Corin", "Tamsin", "Selka", "Ivo",
-         "Nyla", "Joss", "Marta", "Caspar", "Verena", "Oderic", "Felix", "Greta", "Hugo", "Lena"]
-LAST = ["Voss", "Brandt", "Kern", "Oakes", "Marr", "Ferrant", "Vale", "Dravik", "Aldmoor",
-        "Rensk", "Penhallow", "Varga"]
+FIRST = [
+    "Ana",
+    "Milo",
+    "Ida",
+    "Bram",
+    "Ulla",
+    "Odile",
+    "Corin",
+    "Tamsin",
+    "Selka",
+    "Ivo",
+    "Nyla",
+    "Joss",
+    "Marta",
+    "Caspar",
+    "Verena",
+    "Oderic",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Lena",
+]
+LAST = [
+    "Voss",
+    "Brandt",
+    "Kern",
+    "Oakes",
+    "Marr",
+    "Ferrant",
+    "Vale",
+    "Dravik",
+    "Aldmoor",
+    "Rensk",
+    "Penhallow",
+    "Varga",
+]
 TOWNS = [f"{stem}{end}" for stem in ("Tarn", "Cress", "Brin", "Osk", "Miren", "Dorn")
          for end in ("ford", "wick", "mere", "haven", "stead", "thorpe", "by", "holm", "dale",
                      "gate")]  # fmt: skip
@@ -332,9 +364,7 @@ def test_the_graph_explorer_stays_readable_at_300_entities(page: Page, api: ApiS
     for guild in GUILDS:
         page.get_by_label("A name or a question").fill(f"{guild} Guild")
         page.get_by_role("button", name="Explore").click()
-        expect(page.locator(f'#graph g[data-entity="{guild} Guild"] circle')).to_have_class(
-            "focus"
-        )
+        expect(page.locator(f'#graph g[data-entity="{guild} Guild"] circle')).to_have_class("focus")
     drawn = page.evaluate(DRAWN)
     assert drawn["entities"] >= 300, drawn["entities"]
     # Fitted: no entity outside the drawing. The guild in focus and its neighbours are named,
