@@ -1,7 +1,8 @@
 """A small chat server that speaks the real Ollama (`POST /api/chat`) and OpenAI
 (`POST /v1/chat/completions`) HTTP APIs, for tests; no LLM can run here. It answers LightRAG's
 prompts with well-formed output: extraction rows, keyword JSON, merged descriptions, and an
-answer drawn from the context it was given."""
+answer drawn from the context it was given (from Shield's answer prompt: the passages that name
+the question's names, each cited by its number)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from shield.graph_service.extractor import OfflineExtractor
 
 _QUERY = re.compile(r"User Query:\s*(.+)")
 _ENTITY_LINE = re.compile(r'"entity":\s*"([^"]+)"')
+_PASSAGE = re.compile(r"^\[(\d+)\] \(document [^)]*\) (.*)$", re.MULTILINE)
+_QUESTION = re.compile(r"^Question: (.+)$", re.MULTILINE)
 
 
 class FakeLLMServer:
@@ -118,6 +121,20 @@ class FakeLLMServer:
             assert match is not None
             high, low = self.extractor.query_keywords(match.group(1).strip())
             return json.dumps({"high_level_keywords": high, "low_level_keywords": low})
+        passages = _PASSAGE.findall(prompt)
+        question = _QUESTION.search(prompt)
+        if passages and question:
+            # As a model told to cite would: the passages naming the question's names, each
+            # cited by its number.
+            _, names = self.extractor.query_keywords(question.group(1))
+            chosen = [
+                (number, text)
+                for number, text in passages
+                if any(name.lower() in text.lower() for name in names)
+            ] or passages[:1]
+            return " ".join(
+                f"{text.split('. ')[0].rstrip('.')}. [{number}]" for number, text in chosen[:2]
+            )
         entities = _ENTITY_LINE.findall(prompt)
         return "According to the knowledge graph: " + ", ".join(entities[:5])
 

@@ -1,8 +1,10 @@
 """shield-lightrag with an LLM: Ollama's and OpenAI's chat APIs (a fake server speaking both),
-LightRAG's LLM cache in front of them, retries and the breaker when the LLM fails."""
+LightRAG's LLM cache in front of them, answers that cite their passages by number, retries and
+the breaker when the LLM fails."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,6 +59,18 @@ def test_an_llm_extracts_answers_and_is_cached(
             assert "Marta Kovac" in answer["answer"]
             assert llm.count("keywords") >= 1
             assert llm.count("answer") >= 1
+            # The answer cites the passages by the numbers the caller sees them under.
+            cited = [int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])]
+            assert cited, answer["answer"]
+            for number in cited:
+                sentence = answer["answer"].split(f"[{number}]")[0].split("]")[-1].strip()
+                assert sentence.rstrip(".") in answer["chunks"][number - 1]["content"]
+            # So does an answer reached by following the graph (hops), from its own passages.
+            hops = client.post(
+                "/query", json={"query": QUESTION, "collection": "port", "mode": "hops"}
+            ).json()
+            assert (hops["mode"], hops["llm_generated"]) == ("hops", True)
+            assert "[1]" in hops["answer"], hops["answer"]
 
             # The same chunk again (another document): LightRAG's cache answers, not the LLM.
             again = client.put("/collections/port/documents/d2", json={"chunks": [FACT]})

@@ -37,7 +37,7 @@ from lightrag.utils import EmbeddingFunc, Tokenizer, sanitize_text_for_encoding
 from shield.backup.archive import tar_folder, untar_plain
 from shield.embeddings import Embedder
 from shield.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound, ShieldError
-from shield.graph.answers import context_text
+from shield.graph.answers import ANSWER_SYSTEM, answer_prompt, context_text
 from shield.graph_service.commit import BatchCommit, CommitError, recover
 from shield.graph_service.extractor import Extraction, OfflineExtractor
 from shield.graph_service.hops import follow, seeds
@@ -421,8 +421,7 @@ class GraphEngine:
                     rag, found_by_hops["entities"], found_by_hops["relations"],
                     found_by_hops["chunks"], limit,
                 )  # fmt: skip
-                answer = context_text(entities, relations, len(chunks))
-                return GraphAnswer(mode, False, answer, entities, relations, chunks)
+                return await self._answer(mode, query, entities, relations, chunks)
             mode = "mix"  # the question names no entity of the graph: passages near it
         if self.llm is None:  # with an LLM, LightRAG asks it for the keywords instead
             high, low = await asyncio.to_thread(self.extractor.query_keywords, query)
@@ -453,12 +452,24 @@ class GraphEngine:
                 + _NOTHING_FOUND.get(mode, "Try mix mode, or qdrant_find for the passages.")
             )
             return GraphAnswer(mode, False, answer, [], [], [])
+        return await self._answer(mode, query, entities, relations, chunks)
+
+    async def _answer(
+        self,
+        mode: str,
+        query: str,
+        entities: list[dict[str, Any]],
+        relations: list[dict[str, Any]],
+        chunks: list[dict[str, Any]],
+    ) -> GraphAnswer:
+        """The LLM's answer from exactly these passages, citing them by the numbers callers see
+        them under; without an LLM, the context itself."""
         if self.llm is None:
             answer = context_text(entities, relations, len(chunks))
             return GraphAnswer(mode, False, answer, entities, relations, chunks)
-        param.only_need_context = False
-        text = await rag.aquery(query, param=param)
-        return GraphAnswer(mode, True, str(text or ""), entities, relations, chunks)
+        prompt = answer_prompt(query, entities, relations, chunks)
+        text = await self.llm(prompt, system_prompt=ANSWER_SYSTEM)
+        return GraphAnswer(mode, True, str(text or "").strip(), entities, relations, chunks)
 
     async def _hops(self, rag: LightRAG, query: str, limit: int) -> dict[str, Any] | None:
         """The passages reached from the question's entities along the graph's relations (one

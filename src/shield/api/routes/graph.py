@@ -3,6 +3,7 @@ passages (`POST /lightrag/relation`), forwarded to shield-lightrag."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
@@ -22,6 +23,8 @@ from shield.schemas import (
     GraphRelationAnswer,
 )
 
+
+_CITATION = re.compile(r"\[(\d+)\]")  # an LLM answer's citation of passage n
 router = APIRouter(tags=["graph"])
 
 
@@ -102,8 +105,9 @@ def cited(found: dict[str, Any], services: Services, collection: str) -> dict[st
 
 def within(found: dict[str, Any], max_chars: int) -> GraphAnswer:
     """The answer cut to `max_chars` characters of JSON: relations and entities in turn, the
-    least supported first (the end of each list), then passages. Without an LLM, the answer
-    text (the context) is written again from what is kept."""
+    least supported first (the end of each list), then passages (the last first, so the others
+    keep their numbers). Without an LLM, the answer text (the context) is written again from
+    what is kept; an LLM's loses its citations of passages left out."""
     answer = GraphAnswer.model_validate(found)
     if len(answer.model_dump_json()) <= max_chars:
         return answer
@@ -119,6 +123,11 @@ def within(found: dict[str, Any], max_chars: int) -> GraphAnswer:
         (relations if len(relations) >= len(entities) else entities).pop()
     while answer.chunks and not fits():
         answer.chunks.pop()
+    if answer.llm_generated:  # no citation of a passage left out
+        kept = len(answer.chunks)
+        answer.answer = _CITATION.sub(
+            lambda cited: cited.group(0) if int(cited.group(1)) <= kept else "", answer.answer
+        )
     if not fits():  # an LLM's answer longer than the budget itself
         answer.answer = answer.answer[: max(0, max_chars - 600)] + " [cut]"
     return answer
