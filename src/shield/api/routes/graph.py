@@ -23,7 +23,6 @@ from shield.schemas import (
     GraphRelationAnswer,
 )
 
-
 _CITATION = re.compile(r"\[(\d+)\]")  # an LLM answer's citation of passage n
 router = APIRouter(tags=["graph"])
 
