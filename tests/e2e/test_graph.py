@@ -433,6 +433,38 @@ def test_a_question_nothing_matches_is_answered_with_why(api: ApiServer) -> None
             assert "Tarn Ford" in answer["answer"]  # what it looked for
 
 
+def test_global_gives_an_overview_for_a_question_that_names_nothing(api: ApiServer) -> None:
+    """No relation matches the question's themes: global mode answers with the relations
+    among the most connected entities, says so, and cites their passages."""
+    notes = [
+        "Ida Marr keeps the lighthouse at Corrow with Bo Dunne.",
+        "Bo Dunne rows the mail boat from Corrow to Ashford.",
+        "The Corrow lighthouse was built by Alba Crane.",
+        "Ida Marr logs the weather at Corrow every night.",
+    ]
+    with api.client() as client:
+        for number, text in enumerate(notes):
+            stored = client.post(
+                "/store",
+                json={"text": text, "source": f"overview-{number}.md",
+                      "collection": "graph-overview", "create_collection": True},
+            )  # fmt: skip
+            assert stored.status_code == 200, stored.text
+            document = stored.json()["document_id"]
+            assert wait_graph(client, "graph-overview", document)["graph"] == "stored"
+        answer = client.post(
+            "/lightrag/query",
+            json={"query": "What are the main themes here?", "mode": "global",
+                  "collection": "graph-overview"},
+        ).json()  # fmt: skip
+    assert answer["relations"], answer
+    assert "an overview of what it holds" in answer["answer"]
+    names = {r["src_id"] for r in answer["relations"]} | {r["tgt_id"] for r in answer["relations"]}
+    assert "Corrow" in names  # the most connected entity
+    assert answer["chunks"]
+    assert all(c["document_id"] and c["source"].startswith("overview-") for c in answer["chunks"])
+
+
 def test_hops_follow_the_graph_to_the_passage_a_two_hop_question_needs(
     api: ApiServer, worker: WorkerProcess
 ) -> None:

@@ -40,7 +40,7 @@ from shield.errors import Conflict, DependencyUnavailable, InvalidInput, NotFoun
 from shield.graph.answers import ANSWER_SYSTEM, answer_prompt, context_text
 from shield.graph_service.commit import BatchCommit, CommitError, recover
 from shield.graph_service.extractor import Extraction, OfflineExtractor
-from shield.graph_service.hops import follow, seeds
+from shield.graph_service.hops import Trail, central, follow, seeds
 from shield.graph_service.tokenizer import PackedCharTokenizer
 from shield.logging import get_logger
 
@@ -444,8 +444,21 @@ class GraphEngine:
             found.get("chunks", [])[:limit],
             limit,
         )
+        looked_for = ", ".join(dict.fromkeys([*low, *high])) or query
+        if mode == "global" and not relations:
+            overview = await self._overview(rag, limit)
+            if overview is not None:
+                entities, relations, chunks = await _cited(
+                    rag, overview["entities"], overview["relations"], overview["chunks"], limit
+                )
+                given = await self._answer(mode, query, entities, relations, chunks)
+                given.answer = (
+                    f"No relation of the graph matched the question's themes (looked for: "
+                    f"{looked_for}); here instead are the relations among the most connected "
+                    f"entities of {collection}, an overview of what it holds.\n{given.answer}"
+                )
+                return given
         if not (entities or relations or chunks):
-            looked_for = ", ".join(dict.fromkeys([*low, *high])) or query
             answer = (
                 f"Nothing in the knowledge graph of {collection} matched the question "
                 f"(looked for: {looked_for}) in {mode} mode. "
@@ -479,39 +492,13 @@ class GraphEngine:
         graph = rag.chunk_entity_relation_graph
         start = await seeds(graph, names)
         paths = await follow(graph, start) if start else {}
-        if not paths:
-            return None
-        best = sorted(paths, key=lambda chunk_id: -paths[chunk_id].score)[:limit]
-        records = await rag.text_chunks.get_by_ids(best)
-        chunks = [
-            {
-                "chunk_id": chunk_id,
-                "content": record.get("content", ""),
-                "path": [list(pair) for pair in paths[chunk_id].relations[:4]],
-            }
-            for chunk_id, record in zip(best, records, strict=True)
-            if record
-        ]
-        pairs = list(dict.fromkeys(pair for c in best for pair in paths[c].relations))
-        relations = []
-        for source, target in pairs:
-            edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
-            if edge:
-                relations.append({"src_id": source, "tgt_id": target, **edge})
-        names_on_paths = list(dict.fromkeys(n for pair in pairs for n in pair))
-        entities = []
-        for name in names_on_paths:
-            node = await graph.get_node(name)
-            if node:
-                entities.append(
-                    {
-                        "entity_name": name,
-                        "entity_type": node.get("entity_type", ""),
-                        "description": node.get("description", ""),
-                        "source_id": node.get("source_id", ""),
-                    }
-                )
-        return {"entities": entities, "relations": relations, "chunks": chunks}
+        return await _from_paths(rag, paths, limit) if paths else None
+
+    async def _overview(self, rag: LightRAG, limit: int) -> dict[str, Any] | None:
+        """The relations among the graph's most connected entities and the passages that hold
+        most of them: what a collection is about, for a question that names nothing in it."""
+        paths = await central(rag.chunk_entity_relation_graph)
+        return await _from_paths(rag, paths, limit) if paths else None
 
     async def snapshot(self, target: Path) -> None:
         """LightRAG's working files as a tar at `target`, with no write in flight: no workspace
@@ -592,6 +579,42 @@ def _cause(exc: BaseException, kind: type[DependencyUnavailable]) -> DependencyU
 #: LightRAG's bookkeeping, never shown to callers: its chunk ids joined by <SEP>, its file path
 #: ("unknown_source": Shield gives none), its empty reference ids and its clock.
 _INTERNAL_FIELDS = ("source_id", "file_path", "reference_id", "created_at")
+
+
+async def _from_paths(rag: LightRAG, paths: dict[str, Trail], limit: int) -> dict[str, Any]:
+    """The best `limit` passages of `paths` (each with the relations that led to it), and the
+    relations and entities on the way, as LightRAG's own query data has them."""
+    graph = rag.chunk_entity_relation_graph
+    best = sorted(paths, key=lambda chunk_id: -paths[chunk_id].score)[:limit]
+    records = await rag.text_chunks.get_by_ids(best)
+    chunks = [
+        {
+            "chunk_id": chunk_id,
+            "content": record.get("content", ""),
+            "path": [list(pair) for pair in paths[chunk_id].relations[:4]],
+        }
+        for chunk_id, record in zip(best, records, strict=True)
+        if record
+    ]
+    pairs = list(dict.fromkeys(pair for c in best for pair in paths[c].relations))
+    relations = []
+    for source, target in pairs:
+        edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
+        if edge:
+            relations.append({"src_id": source, "tgt_id": target, **edge})
+    entities = []
+    for name in dict.fromkeys(n for pair in pairs for n in pair):
+        node = await graph.get_node(name)
+        if node:
+            entities.append(
+                {
+                    "entity_name": name,
+                    "entity_type": node.get("entity_type", ""),
+                    "description": node.get("description", ""),
+                    "source_id": node.get("source_id", ""),
+                }
+            )
+    return {"entities": entities, "relations": relations, "chunks": chunks}
 
 
 def _chunk_ids(item: dict[str, Any]) -> list[str]:

@@ -3,9 +3,10 @@
 Entities are the names a text uses (runs of capitalised words, not counting the first word of a
 sentence unless it recurs capitalised elsewhere) and its key phrases (YAKE, a statistical
 keyword extractor), kept only when they name something (`is_thing`: no function words, modal
-verbs, shouted common words, path or URL fragments, letters; possessives merged). Entities that
-appear in the same sentence are related, in a chain in the order first seen, and that sentence
-describes the relation. Questions are read the same way, so a question's names and phrases are
+verbs, shouted common words, path or URL fragments, letters; possessives, and plurals whose
+singular the text uses too, merged). Entities that appear in the same sentence are related, in
+a chain (its names in the order it names them, then its phrases), and that sentence describes
+the relation. Questions are read the same way, so a question's names and phrases are
 the keywords a graph query looks for, with no LLM to extract them.
 """
 
@@ -134,6 +135,30 @@ def is_thing(name: str, text: str, only_opening: bool = False) -> bool:
     return True
 
 
+def _singulars(key: str) -> list[str]:
+    """What `key` would be if its last word were a regular plural: "harbour stores" ->
+    "harbour store", "ferries" -> "ferry", "boxes" -> "box"."""
+    head, _, last = key.rpartition(" ")
+    forms = []
+    if last.endswith("ies") and len(last) > 4:
+        forms.append(last[:-3] + "y")
+    if last.endswith("es") and len(last) > 3:
+        forms.append(last[:-2])
+    if last.endswith("s") and len(last) > 2:
+        forms.append(last[:-1])
+    return [f"{head} {form}" if head else form for form in forms]
+
+
+def _merge_plurals(names: dict[str, str], mentions: dict[str, list[int]]) -> None:
+    """A plural and its singular, both in the text, are one entity under the singular. Only
+    forms both seen are merged: a word that merely ends in s ("lens", "Wales") stays itself."""
+    for key in list(names):
+        singular = next((form for form in _singulars(key) if form in names), None)
+        if singular is not None:
+            mentions[singular] = sorted({*mentions[singular], *mentions.pop(key)})
+            del names[key]
+
+
 def _overlaps(phrase: str, name_words: set[str]) -> bool:
     return any(word in name_words for word in phrase.split() if word[:1].isupper())
 
@@ -170,6 +195,7 @@ class OfflineExtractor:
             if indexes:
                 names[key] = phrase
                 mentions[key] = indexes
+        _merge_plurals(names, mentions)
         result = Extraction()
         for key, name in names.items():
             kind = "name" if name[:1].isupper() else "concept"

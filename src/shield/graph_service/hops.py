@@ -27,7 +27,7 @@ MAX_FOLLOWED = 2000
 
 
 @dataclass
-class Path:
+class Trail:
     """What led to a passage: the relations on the way, each as (source, target)."""
 
     score: float = 0.0
@@ -53,11 +53,11 @@ async def seeds(graph: Any, names: list[str]) -> list[str]:
     return found
 
 
-async def follow(graph: Any, start: list[str], hops: int = 2) -> dict[str, Path]:
+async def follow(graph: Any, start: list[str], hops: int = 2) -> dict[str, Trail]:
     """Chunk id -> how it was reached, from the `start` entities along `hops` relations."""
     reached: dict[str, int] = {name: 0 for name in start}
     frontier = list(start)
-    paths: dict[str, Path] = defaultdict(Path)
+    paths: dict[str, Trail] = defaultdict(Trail)
     seen: set[frozenset[str]] = set()
     followed = 0
     for hop in range(1, hops + 1):
@@ -86,3 +86,30 @@ async def follow(graph: Any, start: list[str], hops: int = 2) -> dict[str, Path]
                     following.append(other)
         frontier = following
     return dict(paths)
+
+
+#: The most connected entities an overview of the graph starts from.
+CENTRAL_ENTITIES = 20
+
+
+async def central(graph: Any, top: int = CENTRAL_ENTITIES) -> dict[str, Trail]:
+    """Chunk id -> the central relations it holds: those of the graph's most connected
+    entities, a relation between two of them counting twice. What a collection is about, for a
+    question that names nothing in it."""
+    hubs = list(await graph.get_popular_labels(top) or [])
+    central_names = set(hubs)
+    trails: dict[str, Trail] = defaultdict(Trail)
+    seen: set[frozenset[str]] = set()
+    for node in hubs:
+        for source, target in await _edges(graph, node):
+            key = frozenset((source, target))
+            if key in seen:
+                continue
+            seen.add(key)
+            edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
+            weight = 2.0 if {source, target} <= central_names else 1.0
+            for chunk_id in _chunk_ids(edge):
+                trail = trails[chunk_id]
+                trail.score += weight
+                trail.relations.append((source, target))
+    return dict(trails)

@@ -111,10 +111,15 @@ def within(found: dict[str, Any], max_chars: int) -> GraphAnswer:
     if len(answer.model_dump_json()) <= max_chars:
         return answer
     answer.truncated = True
+    # What the context is preceded by (why an overview was given instead) stays.
+    context = context_text(answer.entities, answer.relations, len(answer.chunks))
+    preamble = answer.answer.removesuffix(context) if answer.answer.endswith(context) else ""
 
     def fits() -> bool:
         if not answer.llm_generated:
-            answer.answer = context_text(answer.entities, answer.relations, len(answer.chunks))
+            answer.answer = preamble + context_text(
+                answer.entities, answer.relations, len(answer.chunks)
+            )
         return len(answer.model_dump_json()) <= max_chars
 
     while (answer.relations or answer.entities) and not fits():

@@ -20,7 +20,8 @@ async def lightrag_query(
         Literal["naive", "local", "global", "hybrid", "mix", "hops"],
         Field(
             description="naive: passages only; local: entities near the question; global: "
-            "relations across the knowledge graph; hybrid: both; mix: graph and passages; "
+            "relations across the knowledge graph (an overview of the collection when none "
+            "matches the question's themes); hybrid: both; mix: graph and passages; "
             "hops: from the entities the question names along their relations (one and two "
             "hops), for questions that link things across documents (the default: measured "
             "best on them, and as good as the others on one-hop questions)."
@@ -44,7 +45,8 @@ async def lightrag_query(
     place someone keeps, what links two people); qdrant_find serves questions a passage answers
     on its own. The answer gives numbered passages under their sources and document ids, and
     the entities and relations near the question citing them; it says whether an LLM wrote
-    it or it is the retrieved context for you to reason over."""
+    it (citing the passages by those numbers) or it is the retrieved context for you to
+    reason over."""
     body = request(
         GraphQuery,
         query=query,
