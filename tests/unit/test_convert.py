@@ -37,6 +37,25 @@ def test_chunks_carry_their_headings_path_and_tables_stay_whole(fmt: str) -> Non
     assert all(f"| {k}" in table for k, _ in subject.rows)
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("note.md", "# Saving XMP data\n\n# To the second frame of an image\n"),
+        ("page.html", "<html><body><h1>Saving XMP data</h1><h2>To the second frame of an image"
+                      "</h2></body></html>"),
+    ],
+)  # fmt: skip
+def test_headings_with_nothing_under_them_keep_their_words(name: str, text: str) -> None:
+    fmt = name.rsplit(".", 1)[1]
+    converted = convert(text.encode(), name, fmt, ConvertOptions())
+    words = " ".join(chunk.text for chunk in converted.chunks)
+    assert "Saving XMP data" in words
+    assert "To the second frame of an image" in words
+    # A heading with text under it is that text's path, not a passage of its own.
+    full = convert(b"# Guide\n\nThe keeper trims the wick.\n", "guide.md", "md", ConvertOptions())
+    assert [chunk.headings for chunk in full.chunks] == [["Guide"]]
+
+
 def test_pages_are_known_for_pdf_and_slides() -> None:
     pdf = convert(documents.make("pdf", pages=3), "manual.pdf", "pdf", ConvertOptions())
     assert pdf.pages == 3

@@ -240,6 +240,22 @@ def _docling(
     return result.document
 
 
+def _bare_headings(
+    document: DoclingDocument, chunks: list[StructuredChunk]
+) -> list[StructuredChunk]:
+    """The headings with nothing under them, as passages of their own. Docling's chunker
+    keeps a heading only as the path of the text under it: a document, or a section, that is
+    all headings (a note whose one line starts with `#`) would lose its words."""
+    under = {heading for chunk in chunks for heading in chunk.headings}
+    return [
+        StructuredChunk(text=item.text, pages=sorted({p.page_no for p in item.prov}))
+        for item, _level in document.iterate_items()
+        if isinstance(item, SectionHeaderItem | TitleItem)
+        and item.text.strip()
+        and item.text not in under
+    ]
+
+
 def _chunked(
     document: DoclingDocument, name: str, title: str, fmt: str, options: ConvertOptions
 ) -> ConvertedDocument:
@@ -260,6 +276,7 @@ def _chunked(
                 pages=pages,
             )
         )
+    chunks += _bare_headings(document, chunks)
     pipeline = "standard"
     if fmt == "pdf":
         pipeline = "layout" if options.artifacts_path else "native"
