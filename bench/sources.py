@@ -242,18 +242,24 @@ def main() -> None:
     save("sources", figures)
 
 
+def _within(rounds: list[dict[str, Any]], part: str, whole: str) -> float:
+    """The median over the rounds of one time against another of the same round."""
+    return median([r[part] / r[whole] for r in rounds])
+
+
 def web_figures(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Ratios within each round (the crawl and the syncs share its platform), then medians."""
     first = median([r["first_sync_seconds"] for r in rounds])
     figures = {
         "pages": rounds[0]["pages"],
         "rounds": rounds,
         "crawl_seconds": median([r["crawl_seconds"] for r in rounds]),
         "first_sync_seconds": first,
-        "first_sync_vs_crawl": first / median([r["crawl_seconds"] for r in rounds]),
-        "unchanged_vs_first": median([r["unchanged_sync_seconds"] for r in rounds]) / first,
+        "first_sync_vs_crawl": _within(rounds, "first_sync_seconds", "crawl_seconds"),
+        "unchanged_vs_first": _within(rounds, "unchanged_sync_seconds", "first_sync_seconds"),
         "unchanged_share_304": median([_share_304(r) for r in rounds]),
         "unchanged_embedded": max(r["unchanged_sync_embedded"] for r in rounds),
-        "touched_vs_first": median([r["touched_sync_seconds"] for r in rounds]) / first,
+        "touched_vs_first": _within(rounds, "touched_sync_seconds", "first_sync_seconds"),
     }
     print(f"site of {figures['pages']} pages, {len(rounds)} rounds (medians)")
     print(f"plain crawl             {figures['crawl_seconds']:8.1f} s")
@@ -270,22 +276,15 @@ def web_figures(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 def git_figures(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """Ratios within each round (the ingest and the syncs share its platform), then medians."""
-    first = [r["first_sync_seconds"] for r in rounds]
     figures = {
         "files": rounds[0]["files"],
         "rounds": rounds,
         "ingest_seconds": median([r["ingest_seconds"] for r in rounds]),
-        "first_sync_seconds": median(first),
-        "first_sync_vs_ingest": median(
-            [r["first_sync_seconds"] / r["ingest_seconds"] for r in rounds]
-        ),
-        "unchanged_vs_first": median(
-            [r["unchanged_sync_seconds"] / f for r, f in zip(rounds, first, strict=True)]
-        ),
+        "first_sync_seconds": median([r["first_sync_seconds"] for r in rounds]),
+        "first_sync_vs_ingest": _within(rounds, "first_sync_seconds", "ingest_seconds"),
+        "unchanged_vs_first": _within(rounds, "unchanged_sync_seconds", "first_sync_seconds"),
         "unchanged_embedded": max(r["unchanged_sync_embedded"] for r in rounds),
-        "touched_vs_first": median(
-            [r["touched_sync_seconds"] / f for r, f in zip(rounds, first, strict=True)]
-        ),
+        "touched_vs_first": _within(rounds, "touched_sync_seconds", "first_sync_seconds"),
     }
     print(f"git repository of {figures['files']} files, {len(rounds)} rounds (medians)")
     print(f"ingest of the files     {figures['ingest_seconds']:8.1f} s")
