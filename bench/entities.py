@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from bench.common import save
-from shield.graph_service.extractor import OfflineExtractor
+from shield.graph_service.extractor import OfflineExtractor, singulars
 
 LABELS = Path(__file__).parent / "data" / "entity_labels.tsv"
 
@@ -42,10 +42,12 @@ def main() -> None:
     kept = []
     for document, entity, thing in labels:
         if document not in found:
-            found[document] = {e.name for e in extractor.extract(texts[document]).entities}
-        # A possessive is merged with its name: "Facility's" is kept as "Facility".
-        merged = entity.removesuffix("'s").removesuffix("\u2019s")
-        kept.append((thing, entity in found[document] or merged in found[document]))
+            found[document] = {e.name.lower() for e in extractor.extract(texts[document]).entities}
+        # Variants are merged: "Facility's" is kept as "Facility", "Libraries" as "library"
+        # where the text uses it too.
+        plain = entity.lower().removesuffix("'s").removesuffix("\u2019s")
+        forms = {entity.lower(), plain, *singulars(plain)}
+        kept.append((thing, bool(forms & found[document])))
     things = sum(1 for thing, _ in kept if thing)
     kept_things = sum(1 for thing, k in kept if thing and k)
     kept_all = sum(1 for _, k in kept if k)

@@ -135,7 +135,7 @@ def is_thing(name: str, text: str, only_opening: bool = False) -> bool:
     return True
 
 
-def _singulars(key: str) -> list[str]:
+def singulars(key: str) -> list[str]:
     """What `key` would be if its last word were a regular plural: "harbour stores" ->
     "harbour store", "ferries" -> "ferry", "boxes" -> "box"."""
     head, _, last = key.rpartition(" ")
@@ -153,7 +153,7 @@ def _merge_plurals(names: dict[str, str], mentions: dict[str, list[int]]) -> Non
     """A plural and its singular, both in the text, are one entity under the singular. Only
     forms both seen are merged: a word that merely ends in s ("lens", "Wales") stays itself."""
     for key in list(names):
-        singular = next((form for form in _singulars(key) if form in names), None)
+        singular = next((form for form in singulars(key) if form in names), None)
         if singular is not None:
             mentions[singular] = sorted({*mentions[singular], *mentions.pop(key)})
             del names[key]
