@@ -363,6 +363,11 @@ class GraphAnswer(BaseModel):
     truncated: bool = Field(
         default=False, description="Whether parts were left out to keep within max_chars."
     )
+    overview: bool = Field(
+        default=False,
+        description="global mode only: no relation matched the question's themes, and these "
+        "are the relations among the graph's most connected entities instead.",
+    )
 
 
 class GraphRelationAnswer(BaseModel):

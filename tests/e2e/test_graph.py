@@ -458,6 +458,7 @@ def test_global_gives_an_overview_for_a_question_that_names_nothing(api: ApiServ
                   "collection": "graph-overview"},
         ).json()  # fmt: skip
     assert answer["relations"], answer
+    assert answer["overview"] is True
     assert "an overview of what it holds" in answer["answer"]
     names = {r["src_id"] for r in answer["relations"]} | {r["tgt_id"] for r in answer["relations"]}
     assert "Corrow" in names  # the most connected entity

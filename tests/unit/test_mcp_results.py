@@ -37,3 +37,18 @@ def test_an_answer_that_found_nothing_says_why() -> None:
         mode="global", llm_generated=False, answer=why, entities=[], relations=[], chunks=[]
     )
     assert graph_text(answer) == why
+
+
+def test_an_overview_says_it_is_one() -> None:
+    answer = GraphAnswer(
+        mode="global",
+        llm_generated=False,
+        answer="...",
+        entities=[],
+        relations=[{"src_id": "Ana Voss", "tgt_id": "Tarn Ford", "documents": [DOCUMENT]}],
+        chunks=[{"chunk_id": "c-1", "content": "Ana Voss keeps the granary.", **DOCUMENT}],
+        overview=True,
+    )
+    text = graph_text(answer)
+    assert text.startswith("No relation of the knowledge graph matched the question's themes")
+    assert "[1] keeper.md (Keepers), document d-1" in text

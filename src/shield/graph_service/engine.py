@@ -131,6 +131,7 @@ class GraphAnswer:
     entities: list[dict[str, Any]]
     relations: list[dict[str, Any]]
     chunks: list[dict[str, Any]]
+    overview: bool = False  # global mode, nothing matched: the graph's central relations
 
 
 # The chunk texts of the documents going in, set while they do (a query leaves it unset), each
@@ -452,6 +453,7 @@ class GraphEngine:
                     rag, overview["entities"], overview["relations"], overview["chunks"], limit
                 )
                 given = await self._answer(mode, query, entities, relations, chunks)
+                given.overview = True
                 given.answer = (
                     f"No relation of the graph matched the question's themes (looked for: "
                     f"{looked_for}); here instead are the relations among the most connected "

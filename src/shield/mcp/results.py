@@ -140,6 +140,13 @@ def graph_text(answer: GraphAnswer) -> str:
         "configured to answer it): passages, then the entities and relations near it, each "
         "with the passages it was found in."
     ]  # fmt: skip
+    if answer.overview and not answer.llm_generated:
+        parts[0] = (
+            "No relation of the knowledge graph matched the question's themes: here instead "
+            "is an overview, the relations among its most connected entities (global mode; no "
+            "LLM is configured): passages, then those entities and relations, each with the "
+            "passages it was found in."
+        )
     if blocks:
         parts.append("Passages:\n\n" + "\n\n".join(blocks))
     if entities:
