@@ -75,6 +75,20 @@ def test_a_plural_is_merged_with_its_singular_when_the_text_uses_both() -> None:
     assert not [n for n in names if n.endswith("len")]  # "lens": no "len" in the text
 
 
+def test_a_long_phrase_said_once_is_not_an_entity() -> None:
+    text = (
+        "Mooring ropes fray in winter. A mooring rope must be replaced yearly. The harbour "
+        "master checks every mooring rope at Tarnford."
+    )
+    names = {e.name.lower() for e in OfflineExtractor().extract(text).entities}
+    assert "fray in winter" not in names  # a piece of a clause, said once
+    assert {"mooring rope", "tarnford"} <= names
+    said_twice = text + " Each spring the crew fray in winter drills."
+    assert "fray in winter" in {
+        e.name.lower() for e in OfflineExtractor().extract(said_twice).entities
+    }
+
+
 def test_questions_give_their_names_as_low_level_keywords() -> None:
     high, low = OfflineExtractor().query_keywords("Who is the harbour master of Port Elira?")
     assert low == ["Port Elira"]

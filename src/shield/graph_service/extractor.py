@@ -3,8 +3,9 @@
 Entities are the names a text uses (runs of capitalised words, not counting the first word of a
 sentence unless it recurs capitalised elsewhere) and its key phrases (YAKE, a statistical
 keyword extractor), kept only when they name something (`is_thing`: no function words, modal
-verbs, shouted common words, path or URL fragments, letters; possessives, and plurals whose
-singular the text uses too, merged). Entities that appear in the same sentence are related, in
+verbs, shouted common words, path or URL fragments, letters; a phrase of three words or more
+only when the text uses it again; possessives, and plurals whose singular the text uses too,
+merged). Entities that appear in the same sentence are related, in
 a chain (its names in the order it names them, then its phrases), and that sentence describes
 the relation. Questions are read the same way, so a question's names and phrases are
 the keywords a graph query looks for, with no LLM to extract them.
@@ -60,6 +61,9 @@ _STOP_NAMES = frozenset(
     }
 )
 MAX_DESCRIPTION_CHARS = 600
+#: Key phrases of this many words or more are kept only where the text uses them twice or
+#: more: YAKE's longer phrases are often pieces of a clause ("contained words identical").
+LONG_PHRASE = 3
 
 
 @dataclass
@@ -135,6 +139,10 @@ def is_thing(name: str, text: str, only_opening: bool = False) -> bool:
     return True
 
 
+def _uses(text: str, key: str) -> int:
+    return len(re.findall(rf"(?<!\w){re.escape(key)}(?!\w)", text.lower()))
+
+
 def singulars(key: str) -> list[str]:
     """What `key` would be if its last word were a regular plural: "harbour stores" ->
     "harbour store", "ferries" -> "ferry", "boxes" -> "box"."""
@@ -191,6 +199,8 @@ class OfflineExtractor:
             key = phrase.lower()
             if key in names or _overlaps(phrase, name_words) or not is_thing(phrase, text):
                 continue  # a name already covers it, it cuts one in half, or names nothing
+            if len(phrase.split()) >= LONG_PHRASE and _uses(text, key) < 2:
+                continue  # a long phrase said once is most often a piece of a clause
             indexes = [i for i, s in enumerate(parts) if key in s.lower()]
             if indexes:
                 names[key] = phrase
