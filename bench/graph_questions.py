@@ -34,63 +34,8 @@ from shield.graph_service.engine import GraphEngine
 from shield.resilience import Breaker
 from shield.schemas import GRAPH_MAX_CHARS
 from shield.vectorstore.edge import EdgeVectorStore
+from support.graphfacts import FAMILY_NAMES, GIVEN_NAMES
 
-FIRST = [
-    "Ana",
-    "Milo",
-    "Ida",
-    "Bram",
-    "Ulla",
-    "Odile",
-    "Corin",
-    "Tamsin",
-    "Selka",
-    "Ivo",
-    "Nyla",
-    "Joss",
-    "Marta",
-    "Caspar",
-    "Verena",
-    "Oderic",
-    "Felix",
-    "Greta",
-    "Hugo",
-    "Lena",
-    "Rowan",
-    "Edda",
-    "Piet",
-    "Sabine",
-    "Teodor",
-    "Wilma",
-    "Yannick",
-    "Zora",
-]
-LAST = [
-    "Voss",
-    "Brandt",
-    "Kern",
-    "Oakes",
-    "Marr",
-    "Ferrant",
-    "Vale",
-    "Dravik",
-    "Aldmoor",
-    "Rensk",
-    "Penhallow",
-    "Varga",
-    "Kovac",
-    "Brask",
-    "Thornquist",
-    "Osterlund",
-    "Lind",
-    "Moor",
-    "Falk",
-    "Stroud",
-    "Quill",
-    "Harrow",
-    "Ness",
-    "Birch",
-]
 PLACES = ("granary", "mill", "lighthouse", "bridge", "chapel")
 TOWN_STEMS = ("Tarn", "Elm", "Cress", "Fen", "Brin", "Salt", "Toll", "Gannet", "Osk", "Miren",
               "Vell", "Elira", "Dorn", "Grey", "Lantern", "Marrow", "Korrin", "Est", "Fel",
@@ -105,9 +50,9 @@ def collection(places: int, seed: int = 3) -> tuple[dict[str, str], list[tuple[s
     rng = random.Random(seed)
     people = [
         f"{first} {last}" if last == other else f"{first} {last}-{other}"
-        for first in FIRST
-        for last in LAST
-        for other in LAST[:6]
+        for first in GIVEN_NAMES
+        for last in FAMILY_NAMES
+        for other in FAMILY_NAMES[:6]
     ]
     towns = [
         f"{side}{stem}{end}" for side in TOWN_SIDES for stem in TOWN_STEMS for end in TOWN_ENDS

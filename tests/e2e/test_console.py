@@ -20,6 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from support.graphfacts import FAMILY_NAMES, GIVEN_NAMES
 from support.services import TOKEN, ApiServer, GraphProcess, WorkerProcess, wait_graph
 from support.sites import EditableSite, Site
 from support.sites import page as site_page
@@ -269,42 +270,6 @@ def test_the_graph_is_explored_around_a_name_and_expanded(page: Page, api: ApiSe
 
 GUILDS = ["Tidewatch", "Northlight", "Emberline", "Saltwind", "Gullrock", "Heronsgate",
           "Ironbell", "Larkspur", "Mossbank", "Quayside", "Stormgate", "Amberley"]  # fmt: skip
-FIRST = [
-    "Ana",
-    "Milo",
-    "Ida",
-    "Bram",
-    "Ulla",
-    "Odile",
-    "Corin",
-    "Tamsin",
-    "Selka",
-    "Ivo",
-    "Nyla",
-    "Joss",
-    "Marta",
-    "Caspar",
-    "Verena",
-    "Oderic",
-    "Felix",
-    "Greta",
-    "Hugo",
-    "Lena",
-]
-LAST = [
-    "Voss",
-    "Brandt",
-    "Kern",
-    "Oakes",
-    "Marr",
-    "Ferrant",
-    "Vale",
-    "Dravik",
-    "Aldmoor",
-    "Rensk",
-    "Penhallow",
-    "Varga",
-]
 TOWNS = [f"{stem}{end}" for stem in ("Tarn", "Cress", "Brin", "Osk", "Miren", "Dorn")
          for end in ("ford", "wick", "mere", "haven", "stead", "thorpe", "by", "holm", "dale",
                      "gate")]  # fmt: skip
@@ -340,7 +305,7 @@ def _overlapping(labels: list[dict[str, Any]]) -> list[tuple[str, str]]:
 def test_the_graph_explorer_stays_readable_at_300_entities(page: Page, api: ApiServer) -> None:
     """Twelve guilds, 240 people and 60 towns: each note names two people of a guild and the
     town where they work, so that exploring the guilds draws over 300 entities."""
-    people = [f"{first} {last}" for last in LAST for first in FIRST]
+    people = [f"{first} {last}" for last in FAMILY_NAMES[:12] for first in GIVEN_NAMES[:20]]
     with api.client() as client:
         stored = []
         for n in range(120):
