@@ -57,7 +57,7 @@ def test_a_sync_whose_worker_is_killed_is_finished_by_the_next_worker(
     inbox = tmp_path / "inbox"
     (inbox / "manuals").mkdir(parents=True)
     for n in range(6):
-        (inbox / "manuals" / f"manual-{n}.md").write_text(big_document(150, seed=10 + n))
+        (inbox / "manuals" / f"manual-{n}.md").write_text(big_document(80, seed=10 + n))
     env = {**worker_env(api), "SHIELD_INBOX_DIR": str(inbox)}
     victim = WorkerProcess(env, tmp_path / "victim.log")
     victim.wait_ready(api.settings.redis_url)
