@@ -40,7 +40,7 @@ from shield.errors import Conflict, DependencyUnavailable, InvalidInput, NotFoun
 from shield.graph.answers import ANSWER_SYSTEM, answer_prompt, context_text
 from shield.graph_service.commit import BatchCommit, CommitError, recover
 from shield.graph_service.extractor import Extraction, OfflineExtractor
-from shield.graph_service.hops import Trail, central, follow, seeds
+from shield.graph_service.hops import Trail, central, edge_between, follow, seeds
 from shield.graph_service.tokenizer import PackedCharTokenizer
 from shield.logging import get_logger
 
@@ -375,7 +375,7 @@ class GraphEngine:
         its chunks, read back from its chunk store (the first `limit`, in the order it keeps)."""
         rag = await self.rag(collection)
         graph = rag.chunk_entity_relation_graph
-        edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
+        edge = await edge_between(graph, source, target)
         if edge is None:
             raise NotFound(
                 f"the graph of collection {collection} has no relation between {source!r} and "
@@ -601,7 +601,7 @@ async def _from_paths(rag: LightRAG, paths: dict[str, Trail], limit: int) -> dic
     pairs = list(dict.fromkeys(pair for c in best for pair in paths[c].relations))
     relations = []
     for source, target in pairs:
-        edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
+        edge = await edge_between(graph, source, target)
         if edge:
             relations.append({"src_id": source, "tgt_id": target, **edge})
     entities = []

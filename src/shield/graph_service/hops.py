@@ -42,6 +42,22 @@ def _chunk_ids(record: dict[str, Any] | None) -> list[str]:
     return [i for i in str((record or {}).get("source_id", "")).split(GRAPH_FIELD_SEP) if i]
 
 
+async def edge_between(graph: Any, source: str, target: str) -> dict[str, Any] | None:
+    """The relation joining two entities, in whichever direction the graph keeps it."""
+    edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
+    return dict(edge) if edge else None
+
+
+async def _credit(
+    graph: Any, trails: dict[str, Trail], source: str, target: str, weight: float
+) -> None:
+    """Each passage the relation was found in scores `weight`, and records the relation."""
+    for chunk_id in _chunk_ids(await edge_between(graph, source, target)):
+        trail = trails[chunk_id]
+        trail.score += weight
+        trail.relations.append((source, target))
+
+
 async def seeds(graph: Any, names: list[str]) -> list[str]:
     """The question's names that are entities of the graph, as the graph spells them."""
     found = []
@@ -75,12 +91,7 @@ async def follow(graph: Any, start: list[str], hops: int = 2) -> dict[str, Trail
                     continue
                 seen.add(key)
                 other = target if source == node else source
-                edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
-                weight = 1.0 / (hop * spread)
-                for chunk_id in _chunk_ids(edge):
-                    path = paths[chunk_id]
-                    path.score += weight
-                    path.relations.append((source, target))
+                await _credit(graph, paths, source, target, 1.0 / (hop * spread))
                 if other not in reached:
                     reached[other] = hop
                     following.append(other)
@@ -106,10 +117,6 @@ async def central(graph: Any, top: int = CENTRAL_ENTITIES) -> dict[str, Trail]:
             if key in seen:
                 continue
             seen.add(key)
-            edge = await graph.get_edge(source, target) or await graph.get_edge(target, source)
             weight = 2.0 if {source, target} <= central_names else 1.0
-            for chunk_id in _chunk_ids(edge):
-                trail = trails[chunk_id]
-                trail.score += weight
-                trail.relations.append((source, target))
+            await _credit(graph, trails, source, target, weight)
     return dict(trails)

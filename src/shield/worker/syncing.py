@@ -138,8 +138,6 @@ class SourceSyncer:
                 summary.error = error.message if error else None
                 self.sources.set_summary(source.source_id, summary, succeeded=error is None)
                 self.sources.release_sync(source.source_id, state.job_id)
-                if source.kind == "git":
-                    drop_caches(self.settings.data_dir, self.sources.ids())
         log.info(
             "source_synced", source_id=source.source_id, kind=source.kind, status=summary.status,
             added=summary.added, changed=summary.changed, unchanged=summary.unchanged,
@@ -213,6 +211,7 @@ class SourceSyncer:
 
     def _git(self, run: _Run) -> None:
         source, settings = run.source, self.settings
+        drop_caches(settings.data_dir, self.sources.ids())  # removed sources' repositories
         repository = GitRepository(
             cache_folder(settings.data_dir, source.source_id), self._remote(source),
             settings.git_timeout,

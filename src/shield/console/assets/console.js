@@ -250,15 +250,19 @@ function unitsPerPixel() {
   return box.width && box.height ? Math.max(view.w / box.width, view.h / box.height) : view.w / 760;
 }
 
-function neighbours(name) {
-  const near = new Set();
+// Each entity's neighbours, read from the relations once per drawing.
+function neighbourhoods() {
+  const near = new Map([...graph.entities.keys()].map((name) => [name, new Set()]));
   for (const r of graph.relations.values()) {
-    if (r.src_id === name) near.add(r.tgt_id);
-    if (r.tgt_id === name) near.add(r.src_id);
+    if (r.src_id === r.tgt_id) continue;
+    near.get(r.src_id)?.add(r.tgt_id);
+    near.get(r.tgt_id)?.add(r.src_id);
   }
-  near.delete(name);
   return near;
 }
+
+// The names, the most related first.
+const byDegree = (names, near) => names.sort((a, b) => near.get(b).size - near.get(a).size || a.localeCompare(b));
 
 // Focus on an entity: its label and its neighbours', its relations, its documents. The
 // drawing stays in sight (and the entity in the view) wherever it was chosen from.
@@ -273,7 +277,8 @@ function focus(name) {
 
 function drawGraph() {
   const scale = unitsPerPixel(), radius = NODE_PX * scale;
-  const near = focused ? neighbours(focused) : new Set();
+  const around = neighbourhoods();
+  const near = focused ? around.get(focused) : new Set();
   drawing().setAttribute("viewBox", `${view.x} ${view.y} ${view.w} ${view.h}`);
   const lines = [...graph.relations.values()]
     .filter((r) => positions.has(r.src_id) && positions.has(r.tgt_id))
@@ -290,7 +295,7 @@ function drawGraph() {
   });
   const labels = svg("g", { class: "labels" });
   drawing().replaceChildren(...lines, ...nodes, labels);
-  const first = focused ? [focused, ...[...near].sort((a, b) => neighbours(b).size - neighbours(a).size)] : [];
+  const first = focused ? [focused, ...byDegree([...near], around)] : [];
   // A small drawing names everything, where there is room; a large one its focus alone.
   const rest = positions.size <= FEW ? [...positions.keys()].filter((n) => n !== focused && !near.has(n)) : [];
   placeNames([...first, ...rest], labels, scale);
@@ -326,9 +331,9 @@ function showFocus() {
       el("span", { class: "path" }, d.title && d.title !== d.source ? `${d.source}, document ${d.document_id}` : `document ${d.document_id}`))));
   $("#focus-expand").hidden = !focused;
   $("#focus-expand").textContent = focused ? `Expand around ${focused}` : "";
-  const byDegree = [...graph.entities.keys()].sort((a, b) => neighbours(b).size - neighbours(a).size || a.localeCompare(b));
-  $("#entities-count").textContent = `Entities (${byDegree.length})`;
-  $("#entities").replaceChildren(...byDegree.map((name) =>
+  const listed = byDegree([...graph.entities.keys()], neighbourhoods());
+  $("#entities-count").textContent = `Entities (${listed.length})`;
+  $("#entities").replaceChildren(...listed.map((name) =>
     el("li", {}, el("button", { type: "button", onclick: () => focus(name), "aria-pressed": String(name === focused) }, name), " ", described(graph.entities.get(name)))));
   const relations = [...graph.relations.values()].filter((r) => !focused || r.src_id === focused || r.tgt_id === focused);
   $("#relations-title").textContent = focused ? `Relations of ${focused} (${relations.length})` : `Relations (${relations.length})`;
